@@ -1,0 +1,1 @@
+"""Jinja2 templates and static VHDL primitives, installed as the `vhdlgen.templates` package."""

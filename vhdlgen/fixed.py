@@ -1,0 +1,189 @@
+"""The one arithmetic specification of vhdlgen.
+
+Every fixed-point number is an integer *code* with an implicit scale: value = code * 2**-frac.
+The NumPy reference and the RTL lowering both call these functions, so the hardware and the
+reference cannot disagree on a width, a shift, a rounding mode or a saturation bound.
+
+Rounding is round-half-to-even (the `tf.round` of QKeras); overflow saturates.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+_FORMAT = re.compile(r"^\s*(u?)fixed\s*<\s*(\d+)\s*,\s*(-?\d+)\s*>\s*$")
+
+
+class FormatError(ValueError):
+    """A fixed-point format string that cannot be parsed."""
+
+
+@dataclass(frozen=True)
+class FixedType:
+    """A two's complement (signed) or plain binary (unsigned) fixed-point format.
+
+    `width` bits in total, `frac` of them behind the binary point (frac may be negative or exceed
+    width). Written like HLS types: fixed<width, integer> where integer = width - frac counts the
+    sign bit, ufixed<width, integer> for unsigned.
+    """
+
+    signed: bool
+    width: int
+    frac: int
+
+    def __post_init__(self) -> None:
+        if self.width < 1:
+            raise ValueError(f"fixed-point width must be at least 1 bit, got {self.width}")
+
+    @classmethod
+    def parse(cls, text: str) -> "FixedType":
+        """Parse 'fixed<W,I>' or 'ufixed<W,I>' (W total bits, I integer bits incl. sign)."""
+        match = _FORMAT.match(text)
+        if not match:
+            raise FormatError(
+                f"cannot parse fixed-point format {text!r}; accepted: 'fixed<W,I>' (signed) or "
+                "'ufixed<W,I>' (unsigned), W total bits, I integer bits, e.g. 'ufixed<2,1>'"
+            )
+        unsigned, width, integer = match.groups()
+        return cls(signed=not unsigned, width=int(width), frac=int(width) - int(integer))
+
+    @property
+    def integer(self) -> int:
+        """Integer bits, including the sign bit for signed types."""
+        return self.width - self.frac
+
+    @property
+    def min_code(self) -> int:
+        return -(1 << (self.width - 1)) if self.signed else 0
+
+    @property
+    def max_code(self) -> int:
+        return (1 << (self.width - 1)) - 1 if self.signed else (1 << self.width) - 1
+
+    @property
+    def step(self) -> float:
+        return 2.0 ** -self.frac
+
+    def __str__(self) -> str:
+        return f"{'' if self.signed else 'u'}fixed<{self.width},{self.integer}>"
+
+
+def signed_width(lo: int, hi: int) -> int:
+    """Smallest two's complement width holding every integer in [lo, hi]."""
+    width = 1
+    while lo < -(1 << (width - 1)) or hi > (1 << (width - 1)) - 1:
+        width += 1
+    return width
+
+
+def unsigned_width(hi: int) -> int:
+    """Smallest unsigned width holding every integer in [0, hi]."""
+    return max(1, int(hi).bit_length())
+
+
+def type_for_interval(lo: int, hi: int, frac: int) -> FixedType:
+    """The narrowest format at `frac` holding codes in [lo, hi] (unsigned when lo >= 0)."""
+    if lo >= 0:
+        return FixedType(False, unsigned_width(hi), frac)
+    return FixedType(True, signed_width(lo, hi), frac)
+
+
+def round_half_even(x: np.ndarray) -> np.ndarray:
+    """Round floats to the nearest integer, ties to even (as tf.round and np.rint do)."""
+    return np.rint(x)
+
+
+def quantize(values: np.ndarray, fmt: FixedType) -> np.ndarray:
+    """Float values -> int64 codes of `fmt`: scale exactly, round half to even, saturate."""
+    scaled = np.asarray(values, dtype=np.float64) * (2.0 ** fmt.frac)
+    codes = np.clip(round_half_even(scaled), fmt.min_code, fmt.max_code)
+    return codes.astype(np.int64)
+
+
+def is_representable(values: np.ndarray, fmt: FixedType) -> np.ndarray:
+    """Elementwise: the float value is exactly a code of `fmt` (no rounding, no saturation)."""
+    scaled = np.asarray(values, dtype=np.float64) * (2.0 ** fmt.frac)
+    return (scaled == np.floor(scaled)) & (scaled >= fmt.min_code) & (scaled <= fmt.max_code)
+
+
+def dequantize(codes: np.ndarray, frac: int) -> np.ndarray:
+    """Integer codes -> exact float64 values (exact while |code| < 2**53)."""
+    return np.asarray(codes, dtype=np.float64) * (2.0 ** -frac)
+
+
+@dataclass(frozen=True)
+class Requantizer:
+    """Move a code from `in_frac` to the format `out`: round half to even, then saturate.
+
+    `lo`/`hi` are the saturation bounds in output codes (a ReLU has lo = 0). This is the
+    specification of both the reference and the RTL `requantize` primitive.
+    """
+
+    in_frac: int
+    out: FixedType
+    lo: int
+    hi: int
+
+    @property
+    def shift(self) -> int:
+        """Right shift from input to output codes (negative: a left shift, exact)."""
+        return self.in_frac - self.out.frac
+
+    def apply(self, codes: np.ndarray) -> np.ndarray:
+        codes = np.asarray(codes, dtype=np.int64)
+        if self.shift <= 0:
+            rounded = codes << -self.shift
+        else:
+            floor = codes >> self.shift
+            remainder = codes - (floor << self.shift)
+            half = 1 << (self.shift - 1)
+            round_up = (remainder > half) | ((remainder == half) & (floor & 1 == 1))
+            rounded = floor + round_up
+        return np.clip(rounded, self.lo, self.hi)
+
+    def interval(self, lo: int, hi: int) -> tuple[int, int]:
+        """Output code range for input codes in [lo, hi] (monotonic, so the ends suffice)."""
+        out = self.apply(np.array([lo, hi], dtype=np.int64))
+        return int(out[0]), int(out[1])
+
+
+def relu_requantizer(in_frac: int, bits: int, integer: int) -> Requantizer:
+    """QKeras quantized_relu(bits, integer): unsigned, step 2**(integer-bits), clip at 0."""
+    out = FixedType(False, bits, bits - integer)
+    return Requantizer(in_frac, out, 0, out.max_code)
+
+
+def bits_requantizer(
+    in_frac: int, bits: int, integer: int, symmetric: bool, keep_negative: bool
+) -> Requantizer:
+    """QKeras quantized_bits(bits, integer, symmetric, keep_negative) with alpha None or 1."""
+    unsigned_bits = bits - int(keep_negative)
+    m = 1 << unsigned_bits
+    out = FixedType(keep_negative, bits, unsigned_bits - integer)
+    lo = (-m + int(symmetric)) if keep_negative else 0
+    return Requantizer(in_frac, out, lo, m - 1)
+
+
+def csd_digits(value: int) -> list[tuple[int, int]]:
+    """Canonical signed digit form: value == sum(sign * 2**shift); no two adjacent nonzero digits.
+
+    Returns (shift, sign) pairs, least significant first; empty for zero.
+    """
+    digits = []
+    shift = 0
+    while value != 0:
+        if value & 1:
+            digit = 2 - (value & 3)  # +1 when value % 4 == 1, -1 when value % 4 == 3
+            digits.append((shift, digit))
+            value -= digit
+        value >>= 1
+        shift += 1
+    return digits
+
+
+def product_interval(lo: int, hi: int, weight: int) -> tuple[int, int]:
+    """Range of weight * x for integer x in [lo, hi]."""
+    a, b = weight * lo, weight * hi
+    return min(a, b), max(a, b)

@@ -1,0 +1,257 @@
+"""Keras/QKeras layers -> IR. One handler per layer class; every problem is collected first and
+reported in one UserError, naming each offending layer and the supported vocabulary."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from vhdlgen.errors import UserError
+from vhdlgen.fixed import FixedType, Requantizer, unsigned_width
+from vhdlgen.frontend import quantizers as q
+from vhdlgen.infer import infer
+from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Input, Layer, Tensor
+
+SUPPORTED_LAYERS = (
+    "InputLayer; QConv2D/Conv2D (strides 1, padding 'valid', channels_last, no dilation, "
+    "groups 1); QDense/Dense; QActivation(quantized_relu | quantized_bits | 'relu' | 'linear'); "
+    "Activation('relu' | 'linear'); Flatten. Layer activations: linear, relu, quantized_relu, "
+    "quantized_bits. Unquantized Conv2D/Dense weights are quantized by vhdlgen "
+    "(--float-weight-bits)."
+)
+MAX_WIDTH = 62  # int64 reference; every tensor must fit
+
+
+@dataclass(frozen=True)
+class Options:
+    """Frontend options: the input format when the model has no input quantizer, and the
+    signed width vhdlgen gives to the weights of unquantized (float) layers."""
+
+    input_format: FixedType = FixedType(False, 2, 1)
+    float_weight_bits: int = 12
+
+
+def _activation_name(activation: object) -> str:
+    if activation is None:
+        return "linear"
+    if hasattr(activation, "bits"):
+        return "quantizer"
+    return getattr(activation, "__name__", type(activation).__name__)
+
+
+def _activation_problems(activation: object) -> list[str]:
+    kind = _activation_name(activation)
+    if kind == "quantizer":
+        return q.activation_problems(activation)
+    if kind in ("linear", "relu"):
+        return []
+    return [f"activation {kind!r} is not supported"]
+
+
+def _weighted_problems(layer) -> list[str]:
+    problems = []
+    if type(layer).__name__ in ("QConv2D", "Conv2D"):
+        if tuple(layer.strides) != (1, 1):
+            problems.append(f"strides {tuple(layer.strides)} (only 1)")
+        if layer.padding != "valid":
+            problems.append(f"padding {layer.padding!r} (only 'valid')")
+        if tuple(layer.dilation_rate) != (1, 1):
+            problems.append(f"dilation_rate {tuple(layer.dilation_rate)}")
+        if getattr(layer, "groups", 1) != 1:
+            problems.append(f"groups={layer.groups}")
+        if layer.data_format != "channels_last":
+            problems.append(f"data_format {layer.data_format!r}")
+    for quantizer in _weight_quantizers(layer):
+        if quantizer is not None:
+            problems += q.weight_problems(quantizer)
+    return problems + _activation_problems(layer.activation)
+
+
+def _weight_quantizers(layer) -> list[object]:
+    """[kernel quantizer, bias quantizer] (None where the weights are float)."""
+    if hasattr(layer, "get_quantizers"):
+        quantizers = list(layer.get_quantizers()) + [None, None]
+        return quantizers[:2]
+    return [None, None]
+
+
+def _activation_layer_problems(layer) -> list[str]:
+    activation = getattr(layer, "quantizer", None) or layer.activation
+    return _activation_problems(activation)
+
+
+CHECKS: dict[str, Callable[[object], list[str]]] = {
+    "QConv2D": _weighted_problems,
+    "Conv2D": _weighted_problems,
+    "QDense": _weighted_problems,
+    "Dense": _weighted_problems,
+    "QActivation": _activation_layer_problems,
+    "Activation": _activation_layer_problems,
+    "Flatten": lambda layer: [] if layer.data_format == "channels_last" else ["channels_first"],
+}
+
+
+def _chain(model) -> list:
+    """The model's layers after the input, checked to form one straight chain."""
+    inputs = model.inputs if isinstance(model.inputs, list) else [model.inputs]
+    if len(inputs) != 1 or len(model.outputs) != 1:
+        raise UserError(
+            f"model {model.name!r} has {len(inputs)} inputs and {len(model.outputs)} outputs; "
+            "vhdlgen supports one input and one output"
+        )
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    previous = model.inputs[0]
+    for layer in layers:
+        if layer.input is not previous:
+            raise UserError(
+                f"layer {layer.name!r} does not take the previous layer's output; vhdlgen "
+                "supports a straight chain of layers (no branches, skips or merges)"
+            )
+        previous = layer.output
+    return layers
+
+
+def check_supported(layers: list) -> None:
+    """Raise one UserError listing every unsupported layer and option."""
+    problems = []
+    for layer in layers:
+        kind = type(layer).__name__
+        if kind not in CHECKS:
+            problems.append(f"  - layer {layer.name!r}: {kind} is not supported")
+            continue
+        problems += [f"  - layer {layer.name!r} ({kind}): {p}" for p in CHECKS[kind](layer)]
+    if problems:
+        raise UserError(
+            "the model uses constructs vhdlgen does not support:\n"
+            + "\n".join(problems)
+            + f"\nSupported: {SUPPORTED_LAYERS}\nQuantizers: {q.SUPPORTED_QUANTIZERS}"
+        )
+
+
+def _activation_ir(name: str, activation: object, x: Tensor) -> Activation | None:
+    """The IR activation for a Keras activation function or quantizer (None for linear)."""
+    kind = _activation_name(activation)
+    if kind == "quantizer":
+        return Activation(name, q.activation_requantizer(activation, x.fmt.frac), str(activation))
+    if kind == "relu":
+        hi = max(x.hi, 0)
+        out = FixedType(False, unsigned_width(hi), x.fmt.frac)
+        return Activation(name, Requantizer(x.fmt.frac, out, 0, hi), "relu")
+    return None
+
+
+def _quantized(quantizer, values: np.ndarray) -> np.ndarray:
+    import tensorflow as tf
+
+    return np.asarray(quantizer(tf.constant(values, dtype=tf.float32)), dtype=np.float64)
+
+
+def _weights(layer, x: Tensor, options: Options) -> tuple[np.ndarray, np.ndarray, int, float | None]:
+    """(kernel codes, bias codes at the accumulator frac, weight frac, error bound or None)."""
+    kernel, *rest = layer.get_weights()
+    bias = rest[0] if rest else np.zeros(kernel.shape[-1], dtype=np.float32)
+    kernel_q, bias_q = _weight_quantizers(layer)
+    name = layer.name
+    try:
+        if kernel_q is not None:
+            bits = int(kernel_q.bits)
+            k = q.factor(_quantized(kernel_q, kernel), bits)
+        else:
+            k = q.quantize_float_weights(kernel, options.float_weight_bits)
+        if bias_q is not None and rest:
+            b = q.factor(_quantized(bias_q, bias)[:, None], int(bias_q.bits))
+            bias_frac = b.frac
+        else:
+            b, bias_frac = None, None
+    except q.FactoringError as error:
+        raise UserError(
+            f"layer {name!r}: {error}; vhdlgen needs weights that are exact integers times a "
+            "power of two per output channel (quantized_bits with alpha None, 1 or 'auto_po2')"
+        ) from error
+    weight_frac = k.frac
+    if bias_frac is not None:
+        weight_frac = max(weight_frac, bias_frac - x.fmt.frac)
+    kernel_codes = k.codes << (weight_frac - k.frac)
+    acc_frac = x.fmt.frac + weight_frac
+    if b is not None:
+        bias_codes = b.codes[:, 0] << (acc_frac - b.frac)
+    else:
+        bias_codes = np.rint(np.asarray(bias, np.float64) * 2.0**acc_frac).astype(np.int64)
+    exact = kernel_q is not None and (b is not None or not rest)
+    if exact:
+        return kernel_codes, bias_codes, weight_frac, None
+    x_max = max(abs(x.lo), abs(x.hi)) * 2.0**-x.fmt.frac
+    kernel_err = np.abs(kernel - kernel_codes * 2.0**-weight_frac).reshape(-1, kernel.shape[-1])
+    bias_err = np.abs(bias - bias_codes * 2.0**-acc_frac)
+    bound = float(np.max(x_max * kernel_err.sum(axis=0) + bias_err))
+    return kernel_codes, bias_codes, weight_frac, bound
+
+
+def _weighted_ir(layer, x: Tensor, options: Options) -> list[Layer]:
+    kernel, bias, weight_frac, bound = _weights(layer, x, options)
+    activation = layer.activation
+    has_activation = _activation_name(activation) != "linear"
+    name = f"{layer.name}_linear" if has_activation else layer.name
+    cls = Conv2D if len(kernel.shape) == 4 else Dense
+    ir_layer = cls(name, kernel, bias, weight_frac, bound)
+    if not has_activation:
+        return [ir_layer]
+    return [ir_layer, _activation_ir(layer.name, activation, infer(ir_layer, x))]
+
+
+def _activation_layer_ir(layer, x: Tensor, options: Options) -> list[Layer]:
+    activation = getattr(layer, "quantizer", None) or layer.activation
+    ir_layer = _activation_ir(layer.name, activation, x)
+    if ir_layer is None:  # linear: the identity, kept so the trace names every Keras layer
+        ir_layer = Activation(layer.name, Requantizer(x.fmt.frac, x.fmt, x.lo, x.hi), "linear")
+    return [ir_layer]
+
+
+BUILDERS: dict[str, Callable[[object, Tensor, Options], list[Layer]]] = {
+    "QConv2D": _weighted_ir,
+    "Conv2D": _weighted_ir,
+    "QDense": _weighted_ir,
+    "Dense": _weighted_ir,
+    "QActivation": _activation_layer_ir,
+    "Activation": _activation_layer_ir,
+    "Flatten": lambda layer, x, options: [Flatten(layer.name)],
+}
+
+
+def _input(model, layers: list, options: Options) -> tuple[Input, list]:
+    """The IR input; a leading QActivation(quantized_*) becomes the input quantizer."""
+    shape = tuple(model.input_shape[1:])
+    if any(d is None for d in shape) or len(shape) not in (1, 3):
+        raise UserError(
+            f"model input shape {shape} is not supported; accepted: fixed (H, W, C) or (N,)"
+        )
+    name = model.inputs[0].name.split(":")[0]
+    first = layers[0] if layers else None
+    quantizer = getattr(first, "quantizer", None)
+    if type(first).__name__ == "QActivation" and hasattr(quantizer, "bits"):
+        rq = q.activation_requantizer(quantizer, 0)
+        return Input(name, shape, rq.out, rq.lo, rq.hi, first.name), layers[1:]
+    fmt = options.input_format
+    return Input(name, shape, fmt, fmt.min_code, fmt.max_code), layers
+
+
+def convert(model, options: Options) -> tuple[Input, tuple[Layer, ...], tuple[Tensor, ...]]:
+    """The IR of a Keras model: input, layers, and every layer's output tensor."""
+    layers = _chain(model)
+    check_supported(layers)
+    graph_input, layers = _input(model, layers, options)
+    x = Tensor(graph_input.shape, graph_input.fmt, graph_input.lo, graph_input.hi)
+    ir_layers: list[Layer] = []
+    tensors: list[Tensor] = []
+    for layer in layers:
+        for ir_layer in BUILDERS[type(layer).__name__](layer, x, options):
+            x = infer(ir_layer, x)
+            if x.fmt.width > MAX_WIDTH:
+                raise UserError(
+                    f"layer {ir_layer.name!r}: needs {x.fmt.width} bits, more than the "
+                    f"{MAX_WIDTH} vhdlgen supports; quantize its inputs or weights more coarsely"
+                )
+            ir_layers.append(ir_layer)
+            tensors.append(x)
+    return graph_input, tuple(ir_layers), tuple(tensors)

@@ -1,0 +1,47 @@
+"""Load a QKeras model from disk (.h5 file or Keras SavedModel directory)."""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from vhdlgen.errors import UserError
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def model_hash(path: Path) -> str:
+    """sha256 of the model file, or of every file of a SavedModel directory in name order."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(str(file.relative_to(path)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def load_keras_model(path: str | Path):
+    """The Keras model at `path`, with QKeras custom objects; UserError if it cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(
+            f"model not found: {path}; expected a QKeras model saved as .h5 or a SavedModel folder"
+        )
+    if path.is_file() and path.suffix not in (".h5", ".hdf5", ".keras"):
+        raise UserError(
+            f"cannot read model {path}: unknown file type {path.suffix!r}; "
+            "accepted: a .h5 file or a Keras SavedModel folder"
+        )
+    _quiet_tensorflow()
+    from qkeras.utils import load_qmodel
+
+    try:
+        return load_qmodel(str(path), compile=False)
+    except Exception as error:  # Keras raises many types for a broken or foreign file
+        raise UserError(
+            f"cannot read model {path}: {error}; expected a QKeras model saved with model.save() "
+            "as .h5 or a SavedModel folder"
+        ) from error

@@ -1,0 +1,74 @@
+"""The user-facing model: float in, exact dequantized fixed-point out."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from vhdlgen import reference
+from vhdlgen.errors import UserError
+from vhdlgen.fixed import dequantize, round_half_even
+from vhdlgen.frontend import Options, load_graph
+from vhdlgen.ir import Graph
+
+
+class Network:
+    """A quantized network as the FPGA computes it.
+
+    `predict` takes floats shaped (N, *input_shape) and returns the exact fixed-point outputs as
+    float64 (N, n_out); `trace` returns every layer's integer codes, keyed by layer name.
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self.graph.input.shape
+
+    def input_codes(self, x: np.ndarray) -> np.ndarray:
+        """Float inputs -> input codes (the model's input quantizer, or an exactness check)."""
+        x = np.asarray(x)
+        spec = self.graph.input
+        if x.shape[1:] != spec.shape:
+            raise UserError(
+                f"input has shape {x.shape}; the model takes (N, {', '.join(map(str, spec.shape))})"
+            )
+        scaled = np.asarray(x, dtype=np.float64) * 2.0**spec.fmt.frac
+        if spec.quantizer is not None:
+            return np.clip(round_half_even(scaled), spec.lo, spec.hi).astype(np.int64)
+        exact = (scaled == np.floor(scaled)) & (scaled >= spec.lo) & (scaled <= spec.hi)
+        if not exact.all():
+            index = tuple(int(i) for i in np.argwhere(~exact)[0])
+            raise UserError(
+                f"input value {x[index]!r} at index {index} is not exactly representable in the "
+                f"input format {spec.fmt} (the model has no input quantizer); pass inputs on that "
+                "grid or choose the format with --input-format, e.g. 'ufixed<2,1>'"
+            )
+        return scaled.astype(np.int64)
+
+    def trace_codes(self, codes: np.ndarray) -> dict[str, np.ndarray]:
+        """Every layer's output codes for input codes, in layer order."""
+        outputs = reference.run(self.graph.layers, codes)
+        named = {layer.name: out for layer, out in zip(self.graph.layers, outputs)}
+        if self.graph.input.quantizer is not None:
+            named = {self.graph.input.quantizer: np.asarray(codes, np.int64), **named}
+        return named
+
+    def trace(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Every layer's integer output for float inputs, keyed by (Keras) layer name."""
+        return self.trace_codes(self.input_codes(x))
+
+    def predict_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Output codes (N, n_out) for input codes."""
+        out = reference.run(self.graph.layers, codes)[-1] if self.graph.layers else codes
+        return np.asarray(out, np.int64).reshape(len(codes), -1)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Exact dequantized outputs (N, n_out) float64 for float inputs (N, *input_shape)."""
+        return dequantize(self.predict_codes(self.input_codes(x)), self.graph.output.fmt.frac)
+
+
+def load(path: str | Path, options: Options = Options()) -> Network:
+    """Load a QKeras model (.h5 or SavedModel folder) as a bit-exact fixed-point Network."""
+    return Network(load_graph(path, options))

@@ -1,0 +1,50 @@
+"""`inspect`: a readable table of a network's layers, formats and costs."""
+from __future__ import annotations
+
+import numpy as np
+
+from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph
+
+
+def _details(layer) -> str:
+    if isinstance(layer, (Conv2D, Dense)):
+        zeros = float(np.mean(layer.kernel == 0)) if layer.kernel.size else 0.0
+        text = f"weights 2^-{layer.weight_frac} steps, {zeros:.0%} zero"
+        if layer.error_bound is not None:
+            text += f", float layer quantized by vhdlgen (|error| <= {layer.error_bound:.3g})"
+        return text
+    if isinstance(layer, Activation):
+        return f"{layer.kind}, shift {layer.requantizer.shift}"
+    if isinstance(layer, Flatten):
+        return "wiring only"
+    return ""
+
+
+def _params(layer) -> str:
+    return str(layer.kernel.size + layer.bias.size) if isinstance(layer, (Conv2D, Dense)) else ""
+
+
+def describe(graph: Graph) -> str:
+    """Layers with shapes, formats (accumulator formats for Conv2D/Dense), code ranges, params."""
+    inp = graph.input
+    source = f" (input quantizer {inp.quantizer!r})" if inp.quantizer else " (no input quantizer)"
+    rows = [("layer", "kind", "shape", "format", "codes", "params", "notes")]
+    rows.append((inp.name, "Input", str(inp.shape), str(inp.fmt), f"[{inp.lo}, {inp.hi}]", "",
+                 "input format" + source))
+    for layer, tensor in zip(graph.layers, graph.tensors):
+        rows.append((
+            layer.name, type(layer).__name__, str(tensor.shape), str(tensor.fmt),
+            f"[{tensor.lo}, {tensor.hi}]", _params(layer), _details(layer),
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    weights = [l for l in graph.layers if isinstance(l, (Conv2D, Dense))]
+    zeros = sum(int(np.sum(l.kernel == 0)) for l in weights)
+    total = sum(l.kernel.size for l in weights)
+    lines.append("")
+    lines.append(f"source: {graph.source or '(in memory)'}")
+    lines.append(f"parameters: {graph.parameter_count}; zero weights: {zeros}/{total} "
+                 f"({zeros / max(total, 1):.1%}, they cost no hardware)")
+    lines.append(f"output: {graph.output.shape} {graph.output.fmt}")
+    return "\n".join(lines)
