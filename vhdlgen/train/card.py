@@ -1,0 +1,78 @@
+"""Model cards: ``models/<name>.md`` from a saved model, its run state and evaluation metrics."""
+from __future__ import annotations
+
+import json
+import os
+
+from vhdlgen.train import labels
+
+
+def _layer_rows(model) -> list[str]:  # noqa: ANN001
+    rows = ["| layer | class | output shape | params | quantizers |", "|---|---|---|---|---|"]
+    for layer in model.layers:
+        quant = ""
+        if hasattr(layer, "get_quantizers"):
+            quant = ", ".join(str(q) for q in layer.get_quantizers() if q is not None)
+        elif hasattr(layer, "quantizer"):
+            quant = str(layer.quantizer)
+        elif hasattr(layer, "activation") and type(layer).__name__ in ("Conv2D", "Dense",
+                                                                       "Activation"):
+            quant = f"float, activation {layer.activation.__name__}"
+        shape = tuple(layer.output_shape[1:]) if hasattr(layer, "output_shape") else ""
+        rows.append(f"| {layer.name} | {type(layer).__name__} | {shape} | "
+                    f"{layer.count_params()} | {quant} |")
+    return rows
+
+
+def _metric_row(label: str, m: dict) -> str:
+    if "note" in m:
+        return f"| {label} | {m['note']} | | |"
+    fake = 1e3 * m["fake_rate"]
+    return (f"| {label} | {m['plateau_efficiency']:.4f} +- {m['plateau_efficiency_err']:.4f} | "
+            f"{fake:.2f} ({m['fake_count']}/{m['n_background']}) | "
+            f"{100 * m['resolution_near_threshold']:.1f}% |")
+
+
+def write_card(path: str, name: str, model_path: str, run_dir: str, command: str,
+               metrics_json: str, labels_in_metrics: list[str], summary: str) -> None:
+    """Write the markdown card of ``model_path`` (trained in ``run_dir`` by ``command``)."""
+    from vhdlgen.train.trainer import load_keras_model
+
+    model = load_keras_model(model_path)
+    with open(os.path.join(run_dir, "state.json")) as f:
+        state = json.load(f)
+    with open(metrics_json) as f:
+        ev = json.load(f)
+    cfg = state["config"]
+    lines = [
+        f"# {name}", "", summary, "",
+        f"File: `{os.path.basename(model_path)}` ({os.path.getsize(model_path)} bytes, Keras .h5; "
+        "load with `qkeras.utils.load_qmodel`). Parameters: "
+        f"{model.count_params():,}.", "",
+        "Outputs: `[pT in GeV, local eta]`; local eta is the muon eta relative to the lower edge "
+        "of the kept 32-strip window (absolute eta = local eta + "
+        "`vhdlgen.data.window_eta_min(window)`). The training label scaling (pT / "
+        f"{labels.PT_SCALE_GEV:g} GeV, local eta / {labels.ETA_SCALE:.5f}) is folded into the "
+        "last Dense layer.", "",
+        "## Architecture", "", *_layer_rows(model), "",
+        "## Training", "",
+        f"- data: toy RPC generator (`vhdlgen.data`, docs/physics.md), {cfg['events']:,} events, "
+        f"seed {cfg['seed']}, 50% muons, {100 * cfg['val_fraction']:.0f}% held out for validation",
+        f"- distillation: {'yes, from ' + str(cfg['teacher_model']) + ', hint weights gamma = ' + str(cfg['gammas']) if cfg['distill'] else 'no'}",
+        f"- Adam, learning rate {cfg['learning_rate']:g} (halved after {cfg['lr_patience']} epochs "
+        f"without improvement), batch {cfg['batch_size']}, early stopping patience "
+        f"{cfg['patience']}",
+        f"- epochs run: {state['epoch']} (best {state['best_epoch']}, validation error "
+        f"{state['best']:.5f} in scaled units), training time {state['train_seconds'] / 60:.1f} "
+        "min on 2 CPU cores", "",
+        "Command:", "", "```", command, "```", "",
+        "## Measured performance", "",
+        f"Fresh sample of {ev['events']:,} events, seed {ev['seed']} (never used in training), "
+        f"threshold {next(iter(ev['results'].values())).get('threshold', 10):g} GeV.", "",
+        "| evaluated as | plateau efficiency (pT >= 15 GeV) | fake rate (per mille) | "
+        "pT resolution at 10+-2 GeV |", "|---|---|---|---|",
+        *[_metric_row(lab, ev["results"][lab]) for lab in labels_in_metrics if lab in ev["results"]],
+        "",
+    ]
+    with open(path, "w") as f:
+        f.write("\n".join(lines))

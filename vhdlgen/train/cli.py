@@ -1,0 +1,108 @@
+"""`vhdlgen train` and `vhdlgen evaluate` subcommands."""
+from __future__ import annotations
+
+import argparse
+import os
+
+from vhdlgen.errors import UserError
+
+_Sub = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def add_train_parser(subparsers: _Sub) -> None:
+    """Register the `train` subcommand."""
+    p = subparsers.add_parser(
+        "train", help="train the teacher, the float student or a quantized student",
+        description="Train on a freshly generated toy dataset (deterministic from --seed and "
+                    "--events). --out is resumable: rerunning the same command continues after "
+                    "the last finished epoch. The result is OUT/model.h5.")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--bits", type=int, help="quantized QKeras student with 2, 3, 4 or 5 bits")
+    what.add_argument("--teacher", action="store_true", help="the VGG-like teacher")
+    what.add_argument("--float-student", action="store_true", help="the unquantized student")
+    p.add_argument("--distill", action=argparse.BooleanOptionalAction, default=False,
+                   help="knowledge distillation from --teacher-model (students only)")
+    p.add_argument("--teacher-model", default="models/teacher.h5",
+                   help="teacher .h5 for --distill (default models/teacher.h5)")
+    p.add_argument("--events", type=int, default=300_000, help="training events (default 300000)")
+    p.add_argument("--seed", type=int, default=1, help="dataset and initialisation seed")
+    p.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping)")
+    p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument("--learning-rate", type=float, default=3e-3)
+    p.add_argument("--patience", type=int, default=5, help="early-stopping patience (epochs)")
+    p.add_argument("--gammas", type=float, nargs=3, default=None, metavar="G",
+                   help="hint weights after conv2, conv4, dense2 (default 0.01 0.01 0.01)")
+    p.add_argument("--out", required=True, help="run directory (checkpoints, state, model.h5)")
+    p.add_argument("--quiet", action="store_true", help="one line per epoch, no progress bar")
+    p.set_defaults(func=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Validate the options and train; returns the exit code."""
+    from vhdlgen.train.distill import DEFAULT_GAMMAS
+    from vhdlgen.train.trainer import TrainConfig, train
+
+    if args.bits is not None and args.bits not in (2, 3, 4, 5):
+        raise UserError(f"--bits {args.bits} is not supported; accepted: 2, 3, 4 or 5")
+    if args.distill and args.bits is None and not args.float_student:
+        raise UserError("--distill applies to students; accepted: --bits N or --float-student")
+    if args.distill and not os.path.isfile(args.teacher_model):
+        raise UserError(f"teacher model {args.teacher_model!r} does not exist; train one with "
+                        "`train --teacher --out DIR` and pass --teacher-model DIR/model.h5")
+    for name in ("events", "epochs", "batch_size", "patience"):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be a positive integer")
+    if args.events < 100:
+        raise UserError(f"--events {args.events} is too small; accepted: at least 100")
+    kind = "teacher" if args.teacher else "float" if args.float_student else "quantized"
+    cfg = TrainConfig(kind=kind, out=args.out, bits=args.bits, distill=args.distill,
+                      teacher_model=args.teacher_model if args.distill else None,
+                      events=args.events, seed=args.seed, epochs=args.epochs,
+                      batch_size=args.batch_size, learning_rate=args.learning_rate,
+                      patience=args.patience,
+                      gammas=tuple(args.gammas) if args.gammas else DEFAULT_GAMMAS,
+                      verbose=2 if args.quiet else 1)
+    train(cfg)
+    return 0
+
+
+def add_evaluate_parser(subparsers: _Sub) -> None:
+    """Register the `evaluate` subcommand."""
+    p = subparsers.add_parser(
+        "evaluate", help="physics metrics, turn-on plots and a comparison table",
+        description="Evaluate models on a fresh toy sample: efficiency vs true pT at a pT "
+                    "threshold, plateau efficiency, fake rate on background, pT resolution near "
+                    "threshold. Quantized models are also run through the bit-exact fixed-point "
+                    "reference (vhdlgen.load(path).predict).")
+    p.add_argument("models", nargs="+", metavar="LABEL=PATH",
+                   help="models to compare, e.g. teacher=models/teacher.h5 4bit=models/student_4bit.h5")
+    p.add_argument("--events", type=int, default=200_000, help="evaluation events (default 200000)")
+    p.add_argument("--seed", type=int, default=20261121,
+                   help="evaluation seed; never used for training (default 20261121)")
+    p.add_argument("--threshold", type=float, default=10.0, help="pT threshold in GeV (default 10)")
+    p.add_argument("--plateau", type=float, default=15.0,
+                   help="plateau region: true pT >= this (GeV, default 15)")
+    p.add_argument("--no-reference", action="store_true",
+                   help="skip the bit-exact reference column")
+    p.add_argument("--out", required=True, help="directory for the PNG plots and metrics.md/json")
+    p.set_defaults(func=run_evaluate)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Validate the options and evaluate; returns the exit code."""
+    from vhdlgen.train.evaluate import evaluate
+
+    models = []
+    for item in args.models:
+        label, sep, path = item.partition("=")
+        if not sep:
+            label, path = os.path.splitext(os.path.basename(item))[0], item
+        if not os.path.isfile(path):
+            raise UserError(f"model file {path!r} does not exist; give LABEL=PATH of an .h5 model")
+        models.append((label, path))
+    if args.events < 1000:
+        raise UserError(f"--events {args.events} is too small; accepted: at least 1000")
+    os.makedirs(args.out, exist_ok=True)
+    evaluate(models, args.out, events=args.events, seed=args.seed, threshold=args.threshold,
+             plateau=args.plateau, reference=not args.no_reference)
+    return 0
