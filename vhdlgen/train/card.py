@@ -18,7 +18,8 @@ def _layer_rows(model) -> list[str]:  # noqa: ANN001
         elif hasattr(layer, "activation") and type(layer).__name__ in ("Conv2D", "Dense",
                                                                        "Activation"):
             quant = f"float, activation {layer.activation.__name__}"
-        shape = tuple(layer.output_shape[1:]) if hasattr(layer, "output_shape") else ""
+        shape = layer.output_shape[0] if isinstance(layer.output_shape, list) else layer.output_shape
+        shape = tuple(shape[1:])
         rows.append(f"| {layer.name} | {type(layer).__name__} | {shape} | "
                     f"{layer.count_params()} | {quant} |")
     return rows

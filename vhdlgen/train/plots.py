@@ -17,11 +17,17 @@ def _pyplot():  # noqa: ANN202
     return plt
 
 
-def _style(label: str) -> dict:
-    """Reference rows as open markers on top of the Keras curve of the same model."""
-    if "reference" in label:
-        return {"marker": "o", "markersize": 4, "linestyle": "none", "mfc": "none"}
-    return {"marker": ".", "markersize": 5, "linewidth": 1.5}
+REFERENCE_SUFFIX = " (bit-exact reference)"
+
+
+def _style(label: str, curves: Curves) -> dict:
+    """One colour per model; its bit-exact reference as open markers of the same colour."""
+    bases = list(dict.fromkeys(lab.replace(REFERENCE_SUFFIX, "") for lab, _ in curves))
+    colour = f"C{bases.index(label.replace(REFERENCE_SUFFIX, '')) % 10}"
+    if label.endswith(REFERENCE_SUFFIX):
+        return {"color": colour, "marker": "o", "markersize": 5, "linestyle": "none",
+                "mfc": "none"}
+    return {"color": colour, "marker": ".", "markersize": 4, "linewidth": 1.4}
 
 
 def turn_on(curves: Curves, ev: dict, threshold: float, plateau: float, path: str) -> None:
@@ -31,7 +37,7 @@ def turn_on(curves: Curves, ev: dict, threshold: float, plateau: float, path: st
     mu = ev["is_muon"]
     for label, pred in curves:
         x, eff, err = M.turn_on(ev["pt"][mu], pred[mu, 0], threshold)
-        ax.errorbar(x, eff, yerr=err, label=label, capsize=0, **_style(label))
+        ax.errorbar(x, eff, yerr=err, label=label, capsize=0, **_style(label, curves))
     ax.axvline(threshold, color="grey", linestyle="--", linewidth=1,
                label=f"threshold {threshold:g} GeV")
     ax.axvspan(plateau, M.PT_BINS[-1], color="green", alpha=0.06,
@@ -60,7 +66,7 @@ def resolution(curves: Curves, ev: dict, path: str) -> None:
         pt, pr = ev["pt"][mu], pred[mu, 0]
         res = [M.resolution(pt[(pt >= lo) & (pt < hi)], pr[(pt >= lo) & (pt < hi)])[0]
                for lo, hi in zip(bins[:-1], bins[1:])]
-        ax.plot(centres, 100 * np.asarray(res), label=label, **_style(label))
+        ax.plot(centres, 100 * np.asarray(res), label=label, **_style(label, curves))
     ax.set_xlabel("true muon $p_T$ [GeV]")
     ax.set_ylabel("relative $p_T$ resolution [%] (half 68% interval)")
     ax.set_title("$p_T$ resolution")
@@ -79,7 +85,8 @@ def background(curves: Curves, ev: dict, threshold: float, path: str) -> None:
     for label, pred in curves:
         if "reference" in label:
             continue
-        ax.hist(pred[~ev["is_muon"], 0], bins=bins, histtype="step", label=label, linewidth=1.3)
+        ax.hist(pred[~ev["is_muon"], 0], bins=bins, histtype="step", label=label, linewidth=1.3,
+                color=_style(label, curves)["color"])
     ax.axvline(threshold, color="grey", linestyle="--", linewidth=1,
                label=f"threshold {threshold:g} GeV")
     ax.set_yscale("log")
