@@ -36,6 +36,9 @@ class Network:
             )
         scaled = np.asarray(x, dtype=np.float64) * 2.0**spec.fmt.frac
         if spec.quantizer is not None:
+            # Keras feeds the quantizer float32: round what it sees (a float64 a hair above a
+            # tie is the tie in float32). Scaling by a power of two keeps float32 values exact.
+            scaled = np.asarray(x, dtype=np.float32).astype(np.float64) * 2.0**spec.fmt.frac
             return np.clip(round_half_even(scaled), spec.lo, spec.hi).astype(np.int64)
         exact = (scaled == np.floor(scaled)) & (scaled >= spec.lo) & (scaled <= spec.hi)
         if not exact.all():
