@@ -1,0 +1,301 @@
+"""Deterministic QKeras test models and input sets (shared by tests/ and rtl_tests/).
+
+Every factory builds a fresh Keras model whose weights are drawn from `numpy.random.default_rng(
+seed)`, scaled (He-like, gain > 1, positive-leaning biases) so that on the input sets below every
+quantized ReLU both clips to 0 and saturates at its maximum somewhere: rounding, ReLU and
+saturation are all exercised, not just the linear middle of each quantizer.
+
+Models (`MODELS` maps a name to a zero-argument factory with a fixed seed):
+- `student(bits, seed)`: the reference architecture of the published study, exactly.
+- `wide_conv`: (9,16,3) input, 5x5 and 2x3 kernels, more channels, alpha=1 / alpha=None kernels,
+  symmetric=0, quantized_relu with integer>0, a signed quantized_bits activation, a QDense with
+  its activation inside the layer, quantized output.
+- `no_input_quant`: no input quantizer (default input format ufixed<2,1>), layer activation
+  'relu', Activation('linear'), Activation('relu'), float Dense output.
+- `sequential`: a Sequential model with a signed input quantizer (keep_negative=True).
+- `dense_only`: input shape (20,), quantized_bits activations, unsigned (keep_negative=False)
+  biases, float output.
+
+Inputs: `sparse_hits` (realistic RPC-like {0, 0.5, 1} images), `uniform_inputs` (every code of a
+format equally likely), `real_inputs` (off-grid floats incl. exact rounding ties and out-of-range
+values, for models with an input quantizer), `corner_inputs` (all zero, all max, checkerboards).
+Saving: `save_h5`, `save_savedmodel` return the written path.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+
+from vhdlgen.fixed import FixedType
+
+IMAGE = (9, 16, 1)
+
+
+# ------------------------------------------------------------------------------------ weights
+def randomize(model, seed: int, gain: float = 1.6, bias_mean: float = 0.15) -> None:
+    """Set every layer's weights from `seed`: kernels N(0, gain/sqrt(fan_in)), biases
+    N(bias_mean, 0.3). Large enough that quantized ReLUs clip at 0 and saturate at their max."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        kernel = weights[0]
+        fan_in = int(np.prod(kernel.shape[:-1]))
+        new = [rng.normal(0.0, gain / np.sqrt(fan_in), kernel.shape)]
+        new += [rng.normal(bias_mean, 0.3, w.shape) for w in weights[1:]]
+        layer.set_weights([w.astype(np.float32) for w in new])
+
+
+def _q():
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+    from tensorflow import keras
+
+    return keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+
+# ------------------------------------------------------------------------------------ models
+def student(bits: int, seed: int = 0, float_output: bool = True):
+    """The reference student: 9x16x1 -> input_quant ufixed<2,1> -> 4 x (QConv2D 3x3 valid
+    [1,1,6,6 filters] + quantized_relu(bits)) -> Flatten(48) -> 2 x (QDense(10) +
+    quantized_relu(bits)) -> Dense(2) float (QDense(2), same quantizers, if not float_output).
+    1,032 parameters. Kernels quantized_bits(bits,0,1,alpha='auto_po2'), biases
+    quantized_bits(bits,0,1)."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    kq = lambda: quantized_bits(bits, 0, symmetric=1, alpha="auto_po2")  # noqa: E731
+    bq = lambda: quantized_bits(bits, 0, symmetric=1)  # noqa: E731
+    inp = keras.layers.Input(IMAGE, name="hits")
+    x = QActivation(quantized_bits(2, 1, keep_negative=False), name="input_quant")(inp)
+    for i, filters in enumerate((1, 1, 6, 6), start=1):
+        x = QConv2D(filters, (3, 3), padding="valid", kernel_quantizer=kq(), bias_quantizer=bq(),
+                    name=f"conv{i}")(x)
+        x = QActivation(quantized_relu(bits), name=f"conv{i}_relu")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    for i in (1, 2):
+        x = QDense(10, kernel_quantizer=kq(), bias_quantizer=bq(), name=f"dense{i}")(x)
+        x = QActivation(quantized_relu(bits), name=f"dense{i}_relu")(x)
+    if float_output:
+        x = keras.layers.Dense(2, name="output")(x)
+    else:
+        x = QDense(2, kernel_quantizer=kq(), bias_quantizer=bq(), name="output")(x)
+    model = keras.Model(inp, x, name=f"student_{bits}bit")
+    randomize(model, seed)
+    return model
+
+
+def wide_conv(seed: int = 11):
+    """(9,16,3) input, 5x5 then 2x3 kernels, alpha=1 / alpha=None, symmetric=0, relu integer>0,
+    a signed quantized_bits activation, QDense with a layer activation, quantized output."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input((9, 16, 3), name="planes")
+    x = QActivation(quantized_relu(3, 1), name="in_q")(inp)
+    x = QConv2D(4, (5, 5), kernel_quantizer=quantized_bits(4, 0, symmetric=0, alpha=1),
+                bias_quantizer=quantized_bits(6, 2), name="c5x5")(x)
+    x = QActivation(quantized_relu(4, 2), name="c5x5_act")(x)
+    x = QConv2D(8, (2, 3), kernel_quantizer=quantized_bits(3, 1, symmetric=0),
+                bias_quantizer=quantized_bits(5, 1, symmetric=1), name="c2x3")(x)
+    x = QActivation(quantized_bits(5, 2, symmetric=0), name="c2x3_act")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = QDense(6, kernel_quantizer=quantized_bits(4, 0, symmetric=1, alpha="auto_po2"),
+               bias_quantizer=quantized_bits(4, 0, symmetric=1),
+               activation=quantized_relu(3), name="fc_relu")(x)
+    x = QDense(3, kernel_quantizer=quantized_bits(5, 1, symmetric=1),
+               bias_quantizer=quantized_bits(5, 1), name="out")(x)
+    model = keras.Model(inp, x, name="wide_conv")
+    randomize(model, seed, gain=2.0)
+    return model
+
+
+def no_input_quant(seed: int = 12):
+    """No input quantizer (default ufixed<2,1>), conv with activation='relu' inside the layer,
+    Activation('linear'), Activation('relu'), float Dense output."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input(IMAGE, name="raw")
+    x = QConv2D(2, (2, 3), kernel_quantizer=quantized_bits(3, 0, symmetric=1, alpha="auto_po2"),
+                bias_quantizer=quantized_bits(3, 0, symmetric=1), activation="relu",
+                name="conv_relu")(inp)
+    x = keras.layers.Activation("linear", name="ident")(x)
+    x = QConv2D(3, (3, 3), kernel_quantizer=quantized_bits(4, 0, symmetric=1, alpha="auto_po2"),
+                bias_quantizer=quantized_bits(4, 0, symmetric=1), name="conv_b")(x)
+    x = QActivation(quantized_relu(4, 1), name="conv_b_q")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = QDense(4, kernel_quantizer=quantized_bits(4, 1), bias_quantizer=quantized_bits(4, 1),
+               name="fc")(x)
+    x = keras.layers.Activation("relu", name="fc_relu")(x)
+    x = keras.layers.Dense(2, name="regress")(x)
+    model = keras.Model(inp, x, name="no_input_quant")
+    randomize(model, seed)
+    return model
+
+
+def sequential(seed: int = 13):
+    """A Sequential model with a signed input quantizer quantized_bits(4,2) (keep_negative)."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    model = keras.Sequential([
+        keras.layers.InputLayer(IMAGE, name="seq_in"),
+        QActivation(quantized_bits(4, 2, symmetric=0, keep_negative=True), name="in_q"),
+        QConv2D(3, (3, 3), kernel_quantizer=quantized_bits(3, 0, symmetric=0),
+                bias_quantizer=quantized_bits(3, 0, keep_negative=True), name="conv"),
+        QActivation(quantized_relu(3), name="conv_q"),
+        keras.layers.Flatten(name="flat"),
+        QDense(5, kernel_quantizer=quantized_bits(4, 0, symmetric=1, alpha="auto_po2"),
+               bias_quantizer=quantized_bits(4, 0, symmetric=1),
+               activation=quantized_relu(4), name="fc"),
+        QDense(2, kernel_quantizer=quantized_bits(5, 1, symmetric=1, alpha=1),
+               bias_quantizer=quantized_bits(5, 1), name="out"),
+    ], name="sequential")
+    randomize(model, seed, gain=1.2, bias_mean=0.3)
+    return model
+
+
+def dense_only(seed: int = 14, n_in: int = 20):
+    """Input (n_in,), input quantizer quantized_bits(4,0) (signed, step 1/8), two QDense layers,
+    quantized_bits activations, unsigned biases (keep_negative=False), float output."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input((n_in,), name="vec")
+    x = QActivation(quantized_bits(4, 0), name="in_q")(inp)
+    x = QDense(12, kernel_quantizer=quantized_bits(4, 0, symmetric=1, alpha="auto_po2"),
+               bias_quantizer=quantized_bits(4, 0, symmetric=1), name="fc1")(x)
+    x = QActivation(quantized_relu(4), name="fc1_q")(x)
+    x = QDense(6, kernel_quantizer=quantized_bits(3, 0, symmetric=1, alpha=1),
+               bias_quantizer=quantized_bits(3, 0, keep_negative=False), name="fc2")(x)
+    x = QActivation(quantized_bits(4, 1, symmetric=1), name="fc2_q")(x)
+    x = keras.layers.Dense(1, name="score")(x)
+    model = keras.Model(inp, x, name="dense_only")
+    randomize(model, seed, gain=2.0)
+    return model
+
+
+MODELS = {
+    # seeds chosen so that every quantized ReLU both clips at 0 and saturates (>= 1% of codes
+    # at each end on sparse + uniform inputs; checked by test_reference_qkeras)
+    "student2": lambda: student(2, seed=2),
+    "student3": lambda: student(3, seed=4),
+    "student4": lambda: student(4, seed=4),
+    "student5": lambda: student(5, seed=4),
+    "student4_qout": lambda: student(4, seed=4, float_output=False),
+    "wide_conv": wide_conv,
+    "no_input_quant": no_input_quant,
+    "sequential": sequential,
+    "dense_only": dense_only,
+}
+
+
+# ------------------------------------------------------------------------------------ keras
+def keras_layer_outputs(model, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Every (non-input) Keras layer's output for float inputs x, keyed by layer name: the
+    model's own layer objects called one after the other on a float32 tensor (the model is a
+    straight chain).
+
+    Why not `Model(model.input, layer.output)` sub-models: with TF 2.15 + QKeras 0.9, creating
+    such a sub-model makes every QKeras layer of any functional model built LATER in the same
+    process record as a chain of TFOpLambda ops (tf.math.round, ...), which vhdlgen then rightly
+    rejects; tests build models lazily, so sub-models would poison later tests.
+    """
+    import tensorflow as tf
+
+    outputs = {}
+    tensor = tf.constant(np.asarray(x, dtype=np.float32))
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        tensor = layer(tensor)
+        outputs[layer.name] = tensor.numpy()
+    return outputs
+
+
+# ------------------------------------------------------------------------------------ saving
+def save_h5(model, directory: str | Path, name: str | None = None) -> Path:
+    """Save `model` as DIR/<name>.h5 (Keras HDF5) and return the path."""
+    path = Path(directory) / f"{name or model.name}.h5"
+    model.save(path, save_format="h5")
+    return path
+
+
+def save_savedmodel(model, directory: str | Path, name: str | None = None) -> Path:
+    """Save `model` as a TensorFlow SavedModel folder DIR/<name>/ and return the path."""
+    path = Path(directory) / (name or model.name)
+    model.save(path, save_format="tf")
+    return path
+
+
+# ------------------------------------------------------------------------------------ inputs
+def sparse_hits(n: int, seed: int, shape: tuple[int, ...] = IMAGE) -> np.ndarray:
+    """Realistic RPC-like images (n, H, W, C) float32 with values {0, 0.5, 1}: per event 1-3
+    straight track-like bands crossing the layers (rows) with a random slope, 1-2 pixels wide,
+    ~90% efficient, plus ~2% random noise hits."""
+    rng = np.random.default_rng(seed)
+    h, w, c = shape
+    codes = np.zeros((n, h, w, c), dtype=np.int64)
+    rows = np.arange(h)
+    for event in range(n):
+        for _ in range(rng.integers(1, 4)):
+            start, slope = rng.uniform(0, w), rng.uniform(-1.5, 1.5)
+            cols = np.round(start + slope * (rows - h / 2)).astype(int)
+            width = rng.integers(1, 3)
+            channel = rng.integers(0, c)
+            for row, col in zip(rows, cols):
+                if rng.random() < 0.9:
+                    for k in range(width):
+                        if 0 <= col + k < w:
+                            codes[event, row, col + k, channel] = rng.choice((1, 2), p=(0.4, 0.6))
+    noise = rng.random(codes.shape) < 0.02
+    codes[noise] = rng.integers(1, 3, int(noise.sum()))
+    return (codes * 0.5).astype(np.float32)
+
+
+def uniform_inputs(n: int, seed: int, fmt: FixedType, shape: tuple[int, ...] = IMAGE,
+                   lo: int | None = None, hi: int | None = None) -> np.ndarray:
+    """(n, *shape) float32 values whose codes are uniform over [lo, hi] (default: every code
+    of `fmt`). Exactly representable in `fmt`."""
+    lo = fmt.min_code if lo is None else lo
+    hi = fmt.max_code if hi is None else hi
+    codes = np.random.default_rng(seed).integers(lo, hi + 1, (n, *shape))
+    return (codes * fmt.step).astype(np.float32)
+
+
+def real_inputs(n: int, seed: int, fmt: FixedType, shape: tuple[int, ...] = IMAGE) -> np.ndarray:
+    """(n, *shape) float32 off-grid values for an input quantizer with format `fmt`: uniform over
+    the range and 25% beyond both ends, with one value in four an exact rounding tie
+    (an odd multiple of half a step)."""
+    rng = np.random.default_rng(seed)
+    lo, hi = fmt.min_code * fmt.step, fmt.max_code * fmt.step
+    span = hi - lo + fmt.step
+    x = rng.uniform(lo - 0.25 * span, hi + 0.25 * span, (n, *shape))
+    ties = (rng.integers(2 * fmt.min_code - 4, 2 * fmt.max_code + 5, (n, *shape)) | 1) * fmt.step / 2
+    x = np.where(rng.random((n, *shape)) < 0.25, ties, x)
+    return x.astype(np.float32)
+
+
+def corner_inputs(shape: tuple[int, ...], fmt: FixedType, lo: int | None = None,
+                  hi: int | None = None) -> np.ndarray:
+    """Extreme inputs (6, *shape) float32: all lo, all hi, the two checkerboards of lo/hi, and
+    the two half/half splits (first half of the flattened input lo, second hi, and reverse).
+    lo/hi default to the format's code range (so all zero / all max for unsigned formats)."""
+    lo = fmt.min_code if lo is None else lo
+    hi = fmt.max_code if hi is None else hi
+    size = int(np.prod(shape))
+    parity = (np.indices(shape).sum(axis=0) % 2).astype(bool)
+    half = (np.arange(size) >= size // 2).reshape(shape)
+    patterns = [np.zeros(shape, bool), np.ones(shape, bool), parity, ~parity, half, ~half]
+    codes = np.stack([np.where(p, hi, lo) for p in patterns])
+    return (codes * fmt.step).astype(np.float32)
+
+
+def input_sets(model_name: str, network, n: int = 600, seed: int = 0) -> dict[str, np.ndarray]:
+    """The named input sets a model is tested on: sparse hits (images only), uniform codes over
+    the input range, off-grid reals (models with an input quantizer), and corners."""
+    spec = network.graph.input
+    shape = spec.shape
+    sets = {}
+    if len(shape) == 3 and spec.fmt.frac >= 1 and spec.hi * spec.fmt.step >= 1:
+        sets["sparse"] = sparse_hits(n, seed, shape)
+    sets["uniform"] = uniform_inputs(n, seed + 1, spec.fmt, shape, spec.lo, spec.hi)
+    if spec.quantizer is not None:
+        sets["real"] = real_inputs(n, seed + 2, spec.fmt, shape)
+    sets["corner"] = corner_inputs(shape, spec.fmt, spec.lo, spec.hi)
+    return sets
