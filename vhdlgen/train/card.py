@@ -77,3 +77,49 @@ def write_card(path: str, name: str, model_path: str, run_dir: str, command: str
     ]
     with open(path, "w") as f:
         f.write("\n".join(lines))
+
+
+_KD = "python -m vhdlgen train --bits {b} --distill --teacher-model models/teacher.h5{init} " \
+      "--events 300000 --seed 1 --epochs 40 --quiet --out runs/s{b}_kd\n" \
+      "cp runs/s{b}_kd/model.h5 models/student_{b}bit.h5"
+_INIT2 = " --init-from runs/s4_nokd/model.h5 --learning-rate 1e-3"
+#: Shipped models: card name -> (run directory under --runs, command, metric labels, summary).
+SHIPPED: dict[str, tuple[str, str, list[str], str]] = {
+    "teacher": ("teacher",
+                "python -m vhdlgen train --teacher --events 300000 --seed 1 --epochs 30 --quiet "
+                "--out runs/teacher\ncp runs/teacher/model.h5 models/teacher.h5",
+                ["teacher"],
+                "The VGG-like float teacher (10,655 parameters) used to distil the students. "
+                "Not meant for the FPGA."),
+    **{f"student_{b}bit": (
+        f"s{b}_kd",
+        ("# 2-bit starts from the 4-bit baseline (trained first, see models/reproduce.sh)\n"
+         if b == 2 else "") + _KD.format(b=b, init=_INIT2 if b == 2 else ""),
+        [f"{b}bit_kd", f"{b}bit_kd (bit-exact reference)", f"{b}bit_nokd",
+         f"{b}bit_nokd (bit-exact reference)"],
+        f"The 1,032-parameter {b}-bit QKeras student (distilled from models/teacher.h5) for the "
+        "toy ATLAS L0 muon barrel trigger. The `*_nokd` rows are the same student trained "
+        "without distillation (not shipped), for comparison.")
+        for b in (2, 3, 4, 5)},
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write models/<name>.md for every shipped model (see models/reproduce.sh)."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("--runs", required=True, help="directory holding the training runs")
+    p.add_argument("--metrics", required=True, help="metrics.json written by `evaluate`")
+    p.add_argument("--models", default="models", help="directory of the shipped .h5 files")
+    args = p.parse_args(argv)
+    for name, (run, command, labels_, summary) in SHIPPED.items():
+        write_card(os.path.join(args.models, f"{name}.md"), name,
+                   os.path.join(args.models, f"{name}.h5"), os.path.join(args.runs, run),
+                   command, args.metrics, labels_, summary)
+        print(f"wrote {args.models}/{name}.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -24,6 +24,9 @@ def add_train_parser(subparsers: _Sub) -> None:
                    help="knowledge distillation from --teacher-model (students only)")
     p.add_argument("--teacher-model", default="models/teacher.h5",
                    help="teacher .h5 for --distill (default models/teacher.h5)")
+    p.add_argument("--init-from", default=None, metavar="MODEL.h5",
+                   help="start from the weights of a saved model of the same architecture "
+                        "(e.g. a 4-bit student for a 2-bit one)")
     p.add_argument("--events", type=int, default=300_000, help="training events (default 300000)")
     p.add_argument("--seed", type=int, default=1, help="dataset and initialisation seed")
     p.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping)")
@@ -49,6 +52,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.distill and not os.path.isfile(args.teacher_model):
         raise UserError(f"teacher model {args.teacher_model!r} does not exist; train one with "
                         "`train --teacher --out DIR` and pass --teacher-model DIR/model.h5")
+    if args.init_from is not None and not os.path.isfile(args.init_from):
+        raise UserError(f"--init-from model {args.init_from!r} does not exist; give a saved .h5")
     for name in ("events", "epochs", "batch_size", "patience"):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be a positive integer")
@@ -57,7 +62,8 @@ def run_train(args: argparse.Namespace) -> int:
     kind = "teacher" if args.teacher else "float" if args.float_student else "quantized"
     cfg = TrainConfig(kind=kind, out=args.out, bits=args.bits, distill=args.distill,
                       teacher_model=args.teacher_model if args.distill else None,
-                      events=args.events, seed=args.seed, epochs=args.epochs,
+                      init_from=args.init_from, events=args.events, seed=args.seed,
+                      epochs=args.epochs,
                       batch_size=args.batch_size, learning_rate=args.learning_rate,
                       patience=args.patience,
                       gammas=tuple(args.gammas) if args.gammas else DEFAULT_GAMMAS,

@@ -37,6 +37,7 @@ class TrainConfig:
     bits: int | None = None
     distill: bool = False
     teacher_model: str | None = None
+    init_from: str | None = None
     events: int = 300_000
     seed: int = 1
     epochs: int = 30
@@ -109,8 +110,37 @@ def load_keras_model(path: str):  # noqa: ANN201
 
 def _build(cfg: TrainConfig):  # noqa: ANN202
     if cfg.kind == "teacher":
-        return build_teacher()
-    return build_student(cfg.bits if cfg.kind == "quantized" else None)
+        model = build_teacher()
+    else:
+        model = build_student(cfg.bits if cfg.kind == "quantized" else None)
+    if cfg.init_from:
+        init_weights(model, load_keras_model(cfg.init_from))
+    return model
+
+
+def init_weights(model, source) -> None:  # noqa: ANN001
+    """Copy the weights of ``source`` (a saved model of the same architecture) layer by layer.
+
+    The saved output layer has the label scaling folded in; it is unfolded here, so training
+    continues in scaled units. Used to start low-bit students from a trained higher-bit student:
+    a 2-bit student from random initialisation often never leaves its dead start (all 1-filter
+    conv activations at 0 or saturated, so the straight-through gradients vanish).
+    """
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        try:
+            src = source.get_layer(layer.name).get_weights()
+        except ValueError as exc:
+            raise UserError(f"--init-from model has no layer {layer.name!r}; it must have the "
+                            "architecture of the model being trained") from exc
+        if [w.shape for w in src] != [w.shape for w in weights]:
+            raise UserError(f"--init-from layer {layer.name!r} has weight shapes "
+                            f"{[w.shape for w in src]}, expected {[w.shape for w in weights]}")
+        if layer.name == "output":
+            src = [src[0] / labels.SCALE[None, :], (src[1] - labels.OFFSET) / labels.SCALE]
+        layer.set_weights(src)
 
 
 def train(cfg: TrainConfig) -> str:
