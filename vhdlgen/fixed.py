@@ -47,6 +47,8 @@ class FixedType:
                 "'ufixed<W,I>' (unsigned), W total bits, I integer bits, e.g. 'ufixed<2,1>'"
             )
         unsigned, width, integer = match.groups()
+        if int(width) < 1:
+            raise FormatError(f"fixed-point format {text!r}: width must be at least 1 bit")
         return cls(signed=not unsigned, width=int(width), frac=int(width) - int(integer))
 
     @property
