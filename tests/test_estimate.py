@@ -69,9 +69,9 @@ def test_estimate_json_written(register_run) -> None:
     assert KEYS <= set(on_disk)
     assert on_disk["tools"]["ghdl"].startswith("GHDL ")
     assert on_disk["tools"]["yosys"].startswith("Yosys ")
-    for log in ("ghdl_analyse.log", "ghdl_synth.log", "yosys.log"):
+    for log in ("ghdl_synth.log", "yosys.log"):
         assert (build / "estimate" / log).is_file()
-    assert (build / "estimate" / "work").is_dir()  # GHDL library under DIR, not the cwd
+    assert (build / "estimate" / "work").is_dir()  # GHDL's work dir is under DIR, not the cwd
     assert "synth_xilinx -family xcup" in (build / "estimate" / "synth.ys").read_text()
 
 
@@ -250,8 +250,8 @@ def test_ghdl_failure_shows_log(tmp_path: Path, tools_present) -> None:
     with pytest.raises(UserError) as info:
         estimate(build)
     message = str(info.value)
-    assert "ghdl analysis failed" in message and "tiny_top.vhd" in message
-    log = build / "estimate" / "ghdl_analyse.log"
+    assert "ghdl --synth failed" in message and "tiny_top.vhd" in message
+    log = build / "estimate" / "ghdl_synth.log"
     assert log.is_file() and str(log) in message
     assert not (build / "estimate.json").exists()  # no stale result left looking current
 

@@ -2,9 +2,10 @@
 
 Flow (all work files and logs in `DIR/estimate/`, never in the current directory):
 
-1. `ghdl -a --std=08 --workdir=DIR/estimate/work` of the files of `DIR/rtl/sources.f` (in order);
-2. `ghdl --synth --std=08 --out=verilog <top>`  ->  `DIR/estimate/<top>.v`;
-3. yosys: `synth_xilinx -family xcup -flatten -noiopad -noclkbuf` (UltraScale+ primitives, no
+1. `ghdl --synth --std=08 --out=verilog <files of DIR/rtl/sources.f, in order> -e <top>`
+   ->  `DIR/estimate/<top>.v` (the files are analysed in memory: `ghdl -a` with the llvm backend
+   would also compile them to machine code, minutes for a large generated file);
+2. yosys: `synth_xilinx -family xcup -flatten -noiopad -noclkbuf` (UltraScale+ primitives, no
    I/O or clock buffers: an out-of-context block, like the Vivado flow), `stat -json`, and the
    mapped netlist as JSON.
 
@@ -378,12 +379,12 @@ def estimate(build_dir: Path, progress: Progress | None = None) -> dict:
     def stage(text: str) -> None:
         say(f"[{time.monotonic() - start:7.1f} s] {text}")
 
-    stage(f"ghdl analyse ({len(sources)} files)...")
-    _run([ghdl, "-a", "--std=08", f"--workdir={lib}", *map(str, sources)],
-         log=work / "ghdl_analyse.log", cwd=work, what="ghdl analysis", progress=say,
-         start=start)
-    stage(f"ghdl synth {top}...")
-    _run([ghdl, "--synth", "--std=08", f"--workdir={lib}", "--out=verilog", top],
+    # `--synth` with the files analyses them in memory, in order, then elaborates the top. A
+    # separate `ghdl -a` would also generate machine code (llvm/gcc backends), which takes
+    # minutes on a large generated file and is not needed for synthesis.
+    stage(f"ghdl synth {top} ({len(sources)} files)...")
+    _run([ghdl, "--synth", "--std=08", f"--workdir={lib}", "--out=verilog",
+          *map(str, sources), "-e", top],
          log=work / "ghdl_synth.log", cwd=work, what="ghdl --synth", progress=say, start=start,
          stdout=verilog)
     t_ghdl = time.monotonic() - start
