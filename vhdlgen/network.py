@@ -34,6 +34,10 @@ class Network:
             raise UserError(
                 f"input has shape {x.shape}; the model takes (N, {', '.join(map(str, spec.shape))})"
             )
+        finite = np.isfinite(x)
+        if not finite.all():  # NaN would cast to an arbitrary int64 code; Keras gives NaN
+            index = tuple(int(i) for i in np.argwhere(~finite)[0])
+            raise UserError(f"input value {x[index]!r} at index {index} is not a finite number")
         scaled = np.asarray(x, dtype=np.float64) * 2.0**spec.fmt.frac
         if spec.quantizer is not None:
             # Keras feeds the quantizer float32: round what it sees (a float64 a hair above a
