@@ -382,7 +382,7 @@ def estimate(build_dir: Path, progress: Progress | None = None) -> dict:
     # `--synth` with the files analyses them in memory, in order, then elaborates the top. A
     # separate `ghdl -a` would also generate machine code (llvm/gcc backends), which takes
     # minutes on a large generated file and is not needed for synthesis.
-    stage(f"ghdl synth {top} ({len(sources)} files)...")
+    stage(f"ghdl synth {top} ({len(sources)} file{'s' if len(sources) != 1 else ''})...")
     _run([ghdl, "--synth", "--std=08", f"--workdir={lib}", "--out=verilog",
           *map(str, sources), "-e", top],
          log=work / "ghdl_synth.log", cwd=work, what="ghdl --synth", progress=say, start=start,

@@ -19,6 +19,7 @@ whole on regeneration.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -179,3 +180,18 @@ def write_vivado(build_dir: Path, top: str, rtl_files: list[str], clock_ns: floa
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return [final / name for name in outputs]
+
+
+def write_vivado_from_build(build_dir: Path) -> list[Path]:
+    """(Re)write `build_dir/vivado/` from the build's own report.json and rtl/sources.f.
+
+    Uses report.json keys "top", "clock_ns" (default DEFAULT_CLOCK_NS) and "part" (default
+    DEFAULT_PART).
+    """
+    from vhdlgen.estimate import read_build  # the one reader of a build directory
+
+    top, rtl, sources = read_build(Path(build_dir))
+    report = json.loads((Path(build_dir) / "report.json").read_text(encoding="utf-8"))
+    files = [path.relative_to(rtl).as_posix() for path in sources]
+    return write_vivado(Path(build_dir), top, files, report.get("clock_ns", DEFAULT_CLOCK_NS),
+                        report.get("part", DEFAULT_PART))
