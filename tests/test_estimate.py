@@ -58,6 +58,9 @@ def test_adder_counts_and_depth(adder_run) -> None:
         (26, 8, 2, 0, 0)
     assert result["max_logic_levels"] == 3
     assert result["logic_path"]["cells"] == ["LUT2", "CARRY4", "CARRY4"]
+    # Vivado packs the two CARRY4 of the 8-bit chain into one CARRY8: LUT2 > CARRY8.
+    assert result["max_logic_levels_carry8"] == 2
+    assert result["detail"]["carry8_equivalent"] == 1
     assert result["logic_path"]["from"].split("[")[0] in {"a_q", "b_q"}
     assert result["logic_path"]["to"].startswith("FDRE ")
 
@@ -108,8 +111,8 @@ def test_cli(tmp_path: Path, tools_present, capsys) -> None:
 def test_count_resources_classes() -> None:
     got = count_resources({"LUT1": 1, "LUT6": 4, "SRLC32E": 2, "FDRE": 5, "FDSE": 1, "FDCE": 1,
                            "FDPE": 1, "CARRY8": 3, "CARRY4": 1, "MUXF7": 2, "DSP48E2": 2,
-                           "RAMB36E2": 1, "RAMB18E2": 3, "BUFG": 1, "WEIRD": 1})
-    assert (got["lut"], got["ff"], got["carry"], got["dsp"], got["bram"]) == (7, 8, 4, 2, 2.5)
+                           "RAMB36E2": 1, "RAMB18E2": 3, "BUFG": 1, "WEIRD": 1, "INV": 3})
+    assert (got["lut"], got["ff"], got["carry"], got["dsp"], got["bram"]) == (10, 8, 4, 2, 2.5)
     assert got["detail"]["muxf"] == 2 and got["detail"]["lut_memory"] == 2
     assert got["detail"]["other_cells"] == {"WEIRD": 1}
     assert count_resources({"RAMB18E2": 2})["bram"] == 1
@@ -182,11 +185,32 @@ def test_logic_levels_carry_bits_are_exact() -> None:
     got = logic_levels(module)
     # r50 -> LUT1 -> lo.S[3] -> lo.CO[3] -> hi.CI -> hi.O[0] -> s4 : 3 levels
     assert got["levels"] == 3 and got["cells"] == ["LUT1", "CARRY4", "CARRY4"]
+    assert got["levels_carry8"] == 2  # lo and hi share one CARRY8
     module["cells"]["hi"]["connections"]["CI"] = ["0"]  # cut the cascade
     got = logic_levels(module)
     # now the deepest is r50 -> LUT1 -> lo.S[3] -> lo.O[3]? O[3] is unregistered; lo.O[0] does
     # not depend on S[3]; so only r40 -> lo.O[0] (1 level) and r30 -> hi.O[3] (dangling) remain
     assert got["levels"] == 1 and got["cells"] == ["CARRY4"]
+    assert got["levels_carry8"] == 1
+
+
+def test_carry8_packing_of_longer_chains() -> None:
+    # A 5-cell CARRY4 cascade (20 bits) fed at S[0] of the head, sum MSB registered:
+    # 5 carry levels as mapped, ceil(5/2) = 3 CARRY8 levels.
+    cells = {"src": _ff(999, 1)}
+    ci = "0"
+    for k in range(5):
+        o = [100 + 10 * k + i for i in range(4)]
+        co = [105 + 10 * k + i for i in range(4)]
+        s0 = 1 if k == 0 else "0"
+        cells[f"c{k}"] = _cell("CARRY4", CI=("input", [ci]), CYINIT=("input", ["0"]),
+                               DI=("input", ["0"] * 4), S=("input", [s0, "0", "0", "0"]),
+                               O=("output", o), CO=("output", co))
+        ci = co[3]
+    cells["dst"] = _ff(100 + 10 * 4 + 3, 2)
+    got = logic_levels({"ports": {}, "netnames": {}, "cells": cells})
+    assert got["levels"] == 5 and got["levels_carry8"] == 3
+    assert est._carry4_positions(cells) == {f"c{k}": k for k in range(5)}
 
 
 def test_logic_levels_detects_loops() -> None:

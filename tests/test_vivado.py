@@ -112,7 +112,7 @@ def write(build: Path, clock_ns: float = DEFAULT_CLOCK_NS, part: str = DEFAULT_P
 
 
 def moved(build: Path, tmp_path: Path) -> Path:
-    """Copy the whole build directory elsewhere (under a name with a space) and drop the original."""
+    """Copy the build directory elsewhere (to a path with a space) and delete the original."""
     target = tmp_path / "moved here" / "build"
     shutil.copytree(build, target)
     shutil.rmtree(build)

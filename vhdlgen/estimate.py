@@ -11,7 +11,7 @@ Flow (all work files and logs in `DIR/estimate/`, never in the current directory
 
 Counts come from `stat -json` (cell type -> number), never from scraped text:
 
-- `lut`   LUT1..LUT6 plus LUTs used as shift registers (SRL16E, SRLC32E) or distributed RAM
+- `lut`   LUT1..LUT6 (and INV, a LUT1) plus LUTs used as shift registers (SRL16E, SRLC32E) or distributed RAM
           (RAM*X*), i.e. Vivado's "CLB LUTs" (LUT as logic + LUT as memory), one per cell;
 - `ff`    FDRE, FDSE, FDCE, FDPE (latches, which vhdlgen never makes, are `detail.latch`);
 - `carry` CARRY4/CARRY8 cells (yosys 0.23 maps UltraScale+ adders to CARRY4, 4 bits per cell;
@@ -27,6 +27,8 @@ timing reports count "Logic Levels" (a carry chain of k cascaded CARRY cells is 
 are followed bit by bit; inside a carry cell output bit i depends only on carry-in and the S/DI
 inputs 0..i. Sequential and hard blocks (FD*, SRL*, RAM*, RAMB*, DSP48*, URAM*) end and start
 paths. The deepest path is kept in `logic_path` (cell types in order, start and end nets).
+`max_logic_levels_carry8` repeats the count as Vivado's CARRY8 packing would see it (two
+cascaded CARRY4 = one CARRY8 = one level), the closer number to compare with Vivado.
 
 This is a proxy: yosys maps LUTs with ABC, not with Vivado's optimiser, and knows no placement
 or routing. Use it to compare designs and options, not to sign off timing or utilization.
@@ -54,7 +56,7 @@ HEARTBEAT_S = 30.0
 
 Progress = Callable[[str], None]
 
-_LUT = re.compile(r"^LUT[1-6]$")
+_LUT = re.compile(r"^(LUT[1-6]|INV)$")  # yosys may leave an inverter as INV: a LUT1
 _LUTMEM = re.compile(r"^(SRL16E|SRLC16E|SRLC32E|RAM\d+X\d+[A-Z]*|RAM\d+M\d*)$")
 _FF = re.compile(r"^FD[RSCP]E(_1)?$")
 _LATCH = re.compile(r"^LD[CP]E(_1)?$")
@@ -194,7 +196,7 @@ def count_resources(cells_by_type: dict[str, int]) -> dict[str, object]:
 
 
 def _cell_arcs(cell: dict) -> list[tuple[list, list]]:
-    """(input bits, output bits) groups of a combinational cell: each output depends on its inputs."""
+    """(input bits, output bits) groups of a combinational cell; outputs depend on the inputs."""
     conns: dict[str, list] = cell.get("connections", {})
     dirs: dict[str, str] = cell.get("port_directions", {})
     ctype = cell["type"]
@@ -217,39 +219,45 @@ def _cell_arcs(cell: dict) -> list[tuple[list, list]]:
     return [(ins, outs)]
 
 
-def logic_levels(module: dict) -> dict[str, object]:
-    """Deepest combinational path of a flattened, mapped yosys JSON module (see module doc).
+def _carry4_positions(cells: dict) -> dict[str, int]:
+    """Position of every CARRY4 cell in its cascade (0 = head; CI fed by another's CO[3])."""
+    by_co3: dict[int, str] = {}
+    prev: dict[str, str | None] = {}
+    for name, cell in cells.items():
+        if cell["type"] == "CARRY4":
+            co = cell.get("connections", {}).get("CO", [])
+            if len(co) == 4 and isinstance(co[3], int):
+                by_co3[co[3]] = name
+    for name, cell in cells.items():
+        if cell["type"] == "CARRY4":
+            ci = cell.get("connections", {}).get("CI", ["0"])
+            prev[name] = by_co3.get(ci[0]) if ci and isinstance(ci[0], int) else None
+    position: dict[str, int] = {}
+    for name in prev:
+        chain = []
+        node: str | None = name
+        while node is not None and node not in position and node not in chain:
+            chain.append(node)
+            node = prev[node]
+        base = position[node] + 1 if node is not None and node in position else 0
+        for offset, member in enumerate(reversed(chain)):
+            position[member] = base + offset
+    return position
 
-    Returns {"levels": int, "cells": [cell types from start to end], "from": net, "to": sink,
-    "unknown_cell_types": [types counted as one level though not known Xilinx logic]}.
+
+def _longest(driver: dict, carry8: bool) -> tuple[dict[int, int], dict[int, int | None]]:
+    """Longest-path depth of every driven bit (and its worst input), iterative DFS.
+
+    driver: bit -> (input bits, weight, cell type, free inputs). With `carry8`, an edge from a
+    `free` input (the CI of a CARRY4 sharing a CARRY8 with its predecessor) costs nothing.
     """
-    driver: dict[int, tuple[int, list[int], str]] = {}  # bit -> (weight, input bits, cell type)
-    unknown: set[str] = set()
-    for cell in module.get("cells", {}).values():
-        ctype = cell["type"]
-        if _BOUNDARY.match(ctype):
-            continue
-        if _PASS.match(ctype):
-            weight = 0
-        else:
-            weight = 1
-            if not (_LUT.match(ctype) or _MUXF.match(ctype) or _CARRY.match(ctype)
-                    or ctype == "INV"):
-                unknown.add(ctype)
-        for ins, outs in _cell_arcs(cell):
-            ins = [b for b in ins if isinstance(b, int)]
-            for bit in outs:
-                if isinstance(bit, int):
-                    driver[bit] = (weight, ins, ctype)
-
-    # Iterative depth-first longest path (carry chains are far deeper than Python's recursion).
     depth: dict[int, int] = {}
     best_in: dict[int, int | None] = {}
     for root in driver:
         if root in depth:
             continue
         visiting = {root}
-        stack = [(root, iter(driver[root][1]))]
+        stack = [(root, iter(driver[root][0]))]
         while stack:
             bit, pending = stack[-1]
             for src in pending:
@@ -262,29 +270,68 @@ def logic_levels(module: dict) -> dict[str, object]:
                     raise UserError("the synthesized netlist has a combinational loop; the RTL "
                                     "has a logic loop (see DIR/estimate/yosys.log)")
                 visiting.add(src)
-                stack.append((src, iter(driver[src][1])))
+                stack.append((src, iter(driver[src][0])))
                 break
             else:
                 stack.pop()
                 visiting.discard(bit)
-                weight, ins, _ = driver[bit]
-                worst = max(ins, key=depth.__getitem__, default=None)
-                depth[bit] = weight + (depth[worst] if worst is not None else 0)
-                best_in[bit] = worst
+                ins, weight, _, free = driver[bit]
+                best, worst = weight, None
+                for src in ins:
+                    cost = depth[src] + (0 if carry8 and src in free else weight)
+                    if cost > best or worst is None and cost == best:
+                        best, worst = cost, src
+                depth[bit], best_in[bit] = best, worst
+    return depth, best_in
+
+
+def logic_levels(module: dict) -> dict[str, object]:
+    """Deepest combinational path of a flattened, mapped yosys JSON module (see module doc).
+
+    Returns {"levels": int, "cells": [cell types from start to end], "from": net, "to": sink,
+    "levels_carry8": int, "unknown_cell_types": [...]}. `levels_carry8` counts the deepest path
+    again as Vivado would after packing each pair of cascaded CARRY4 (yosys 0.23's UltraScale+
+    carry cell) into one CARRY8: a CARRY4 entered through its carry-in from the previous cell
+    of the same CARRY8 adds no level.
+    """
+    cells_json = module.get("cells", {})
+    positions = _carry4_positions(cells_json)
+    driver: dict[int, tuple[list[int], int, str, frozenset[int]]] = {}
+    unknown: set[str] = set()
+    for name, cell in cells_json.items():
+        ctype = cell["type"]
+        if _BOUNDARY.match(ctype):
+            continue
+        if _PASS.match(ctype):
+            weight = 0
+        else:
+            weight = 1
+            if not (_LUT.match(ctype) or _MUXF.match(ctype) or _CARRY.match(ctype)):
+                unknown.add(ctype)
+        free: frozenset[int] = frozenset()
+        if positions.get(name, 0) % 2 == 1:  # second half of a CARRY8
+            free = frozenset(b for b in cell["connections"].get("CI", []) if isinstance(b, int))
+        for ins, outs in _cell_arcs(cell):
+            ins = [b for b in ins if isinstance(b, int)]
+            for bit in outs:
+                if isinstance(bit, int):
+                    driver[bit] = (ins, weight, ctype, free)
 
     names = _bit_names(module)
     sinks = _sink_names(module, names)
+    depth, best_in = _longest(driver, carry8=False)
     for bit in sinks:  # a sink fed straight by a register or port: a 0-level path
         depth.setdefault(bit, 0)
     ends = [b for b in sinks if isinstance(b, int)] or list(depth)
+    result: dict[str, object] = {"levels": 0, "cells": [], "from": None, "to": None,
+                                 "levels_carry8": 0, "unknown_cell_types": sorted(unknown)}
     if not ends:
-        return {"levels": 0, "cells": [], "from": None, "to": None,
-                "unknown_cell_types": sorted(unknown)}
+        return result
     end = max(ends, key=lambda b: (depth[b], -b))
     cells: list[str] = []
     bit = end
     while bit in driver:
-        weight, _, ctype = driver[bit]
+        _, weight, ctype, _ = driver[bit]
         if weight:
             cells.append(ctype)
         nxt = best_in[bit]
@@ -292,9 +339,14 @@ def logic_levels(module: dict) -> dict[str, object]:
             break
         bit = nxt
     cells.reverse()
-    return {"levels": depth[end], "cells": cells, "from": names.get(bit, f"net bit {bit}"),
-            "to": sinks.get(end, names.get(end, f"net bit {end}")),
-            "unknown_cell_types": sorted(unknown)}
+    result.update(levels=depth[end], cells=cells, **{"from": names.get(bit, f"net bit {bit}")},
+                  to=sinks.get(end, names.get(end, f"net bit {end}")))
+    if positions:
+        depth8, _ = _longest(driver, carry8=True)
+        result["levels_carry8"] = max(depth8.get(b, 0) for b in ends)
+    else:
+        result["levels_carry8"] = depth[end]
+    return result
 
 
 def _sink_names(module: dict, names: dict[int, str]) -> dict[int, str]:
@@ -354,10 +406,12 @@ def _yosys_script(verilog: Path, top: str) -> str:
     ])
 
 
-def estimate(build_dir: Path, progress: Progress | None = None) -> dict:
+def estimate(build_dir: Path, progress: Progress | None = None, *,
+             keep_netlist: bool = False) -> dict:
     """Run GHDL + yosys on a build; write and return `DIR/estimate.json` (see module doc).
 
-    `progress(line)` receives stage lines with elapsed seconds (None: silent).
+    `progress(line)` receives stage lines with elapsed seconds (None: silent). The yosys JSON
+    netlist (tens of MB for a full network) is deleted after use unless `keep_netlist`.
     """
     say: Progress = progress or (lambda line: None)
     build_dir = Path(build_dir)
@@ -392,7 +446,8 @@ def estimate(build_dir: Path, progress: Progress | None = None) -> dict:
     script = work / "synth.ys"
     script.write_text(_yosys_script(verilog, module), encoding="utf-8")
     stage(f"yosys synth_xilinx -family {FAMILY}... (this can take minutes)")
-    _run([yosys, "-s", script.name], log=work / "yosys.log", cwd=work, what="yosys synth_xilinx", progress=say, start=start)
+    _run([yosys, "-s", script.name], log=work / "yosys.log", cwd=work,
+         what="yosys synth_xilinx", progress=say, start=start)
     t_yosys = time.monotonic() - start - t_ghdl
 
     stage("counting cells and logic levels...")
@@ -406,8 +461,14 @@ def estimate(build_dir: Path, progress: Progress | None = None) -> dict:
     mod = netlist["modules"].get(module) or netlist["modules"].get(top)
     if mod is None:
         raise UserError(f"yosys netlist has no module {module!r}; see {work / 'yosys.log'}")
+    if not keep_netlist:
+        (work / "netlist.json").unlink()
     counts = count_resources(design.get("num_cells_by_type", {}))
     path = logic_levels(mod)
+    positions = _carry4_positions(mod.get("cells", {}))
+    counts["detail"]["carry8_equivalent"] = (
+        sum(1 for p in positions.values() if p % 2 == 0)
+        + counts["detail"]["cells_by_type"].get("CARRY8", 0))
 
     result = {
         "top": top,
@@ -418,6 +479,7 @@ def estimate(build_dir: Path, progress: Progress | None = None) -> dict:
         "dsp": counts["dsp"],
         "bram": counts["bram"],
         "max_logic_levels": path["levels"],
+        "max_logic_levels_carry8": path["levels_carry8"],
         "logic_path": path,
         "detail": counts["detail"],
         "tools": versions,
@@ -442,6 +504,9 @@ def format_estimate(d: dict) -> str:
         ("BRAM", d["bram"], "RAMB36 tiles (RAMB18 = 0.5)"),
         ("logic levels", d["max_logic_levels"], "deepest FF/port -> FF/port path"),
     ]
+    if "max_logic_levels_carry8" in d:
+        rows.append(("  as CARRY8", d["max_logic_levels_carry8"],
+                     "the same, CARRY4 pairs packed into CARRY8 as Vivado does"))
     width = max(len(str(v)) for _, v, _ in rows)
     lines = [f"Estimate for {d.get('top', '?')} (yosys synth_xilinx -family "
              f"{d.get('family', FAMILY)}; a proxy, not Vivado)"]
