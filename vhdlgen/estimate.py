@@ -11,8 +11,8 @@ Flow (all work files and logs in `DIR/estimate/`, never in the current directory
 
 Counts come from `stat -json` (cell type -> number), never from scraped text:
 
-- `lut`   LUT1..LUT6 (and INV, a LUT1) plus LUTs used as shift registers (SRL16E, SRLC32E) or distributed RAM
-          (RAM*X*), i.e. Vivado's "CLB LUTs" (LUT as logic + LUT as memory), one per cell;
+- `lut`   LUT1..LUT6 (and INV, a LUT1) plus LUTs used as shift registers (SRL16E, SRLC32E) or
+          distributed RAM (RAM*X*), i.e. Vivado's "CLB LUTs" (logic + memory), one per cell;
 - `ff`    FDRE, FDSE, FDCE, FDPE (latches, which vhdlgen never makes, are `detail.latch`);
 - `carry` CARRY4/CARRY8 cells (yosys 0.23 maps UltraScale+ adders to CARRY4, 4 bits per cell;
           Vivado uses CARRY8, 8 bits per cell: expect about half the count there);
