@@ -1,0 +1,9 @@
+"""Training and evaluation of the trigger CNNs (design.md section 8, docs/physics.md).
+
+- ``models``: teacher, float student, QKeras students (2-5 bits), output-scale folding;
+- ``labels``: [pT GeV, local eta] targets and their scaling;
+- ``distill``: three hints through adaptation layers and the conditional distillation loss;
+- ``trainer``: resumable training (``TrainConfig``, ``train``);
+- ``metrics``, ``evaluate``, ``plots``: turn-on, plateau efficiency, fake rate, resolution;
+- ``card``: model cards for ``models/``; ``cli``: the ``train`` and ``evaluate`` subcommands.
+"""
