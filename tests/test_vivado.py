@@ -328,6 +328,22 @@ def test_failure_leaves_no_half_written_folder(build: Path, monkeypatch) -> None
     assert {p.name: p.read_bytes() for p in (build / "vivado").iterdir()} == before
     assert not [p for p in build.iterdir() if p.name.startswith(".vivado")]
 
+    real_replace = vivado.os.replace
+    calls: list[object] = []
+
+    def failing_swap(src: object, dst: object) -> None:
+        calls.append(src)
+        if len(calls) == 2:  # the old folder is moved aside, then the swap fails
+            raise OSError("rename failed")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(vivado.os, "replace", failing_swap)
+    with pytest.raises(OSError, match="rename failed"):
+        write(build, clock_ns=2.5)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in (build / "vivado").iterdir()} == before
+    assert not [p for p in build.iterdir() if p.name.startswith(".vivado")]
+
     write(build)  # a successful rewrite replaces the folder as a whole
     assert not (build / "vivado" / "stale.txt").exists()
     assert not [p for p in build.iterdir() if p.name.startswith(".vivado")]

@@ -165,20 +165,24 @@ def write_vivado(build_dir: Path, top: str, rtl_files: list[str], clock_ns: floa
 
     final = build_dir / VIVADO_DIR
     tmp = Path(tempfile.mkdtemp(prefix=".vivado.tmp-", dir=build_dir))
+    old: Path | None = None
     try:
         for name, text in texts.items():
             (tmp / name).write_text(text, encoding="utf-8", newline="\n")
         os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
-        old = None
         if final.exists():
             old = Path(tempfile.mkdtemp(prefix=".vivado.old-", dir=build_dir))
             os.replace(final, old / VIVADO_DIR)
         os.replace(tmp, final)
+    except BaseException:
+        if old is not None and (old / VIVADO_DIR).exists() and not final.exists():
+            os.replace(old / VIVADO_DIR, final)  # put the previous folder back
+        shutil.rmtree(tmp, ignore_errors=True)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
     return [final / name for name in outputs]
 
 
