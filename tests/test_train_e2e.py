@@ -83,7 +83,7 @@ def test_metrics_on_fixed_sample() -> None:
     m = M.compute(perfect, ev, threshold=10.0, plateau=15.0)
     assert m.plateau_efficiency == 1.0 and m.fake_count == 0 and m.fake_rate == 0.0
     assert m.fake_rate_err == pytest.approx(3.0 / m.n_background)
-    assert m.resolution_near_threshold == 0.0
+    assert m.resolution_near_threshold == 0.0 and m.low_pt_efficiency == 0.0
     everything = np.full_like(perfect, 12.0)
     m = M.compute(everything, ev)
     assert m.fake_rate == 1.0 and m.plateau_efficiency == 1.0

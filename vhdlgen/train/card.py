@@ -18,7 +18,8 @@ def _layer_rows(model) -> list[str]:  # noqa: ANN001
         elif hasattr(layer, "activation") and type(layer).__name__ in ("Conv2D", "Dense",
                                                                        "Activation"):
             quant = f"float, activation {layer.activation.__name__}"
-        shape = layer.output_shape[0] if isinstance(layer.output_shape, list) else layer.output_shape
+        shape = layer.output_shape
+        shape = shape[0] if isinstance(shape, list) else shape
         shape = tuple(shape[1:])
         rows.append(f"| {layer.name} | {type(layer).__name__} | {shape} | "
                     f"{layer.count_params()} | {quant} |")
@@ -45,6 +46,10 @@ def write_card(path: str, name: str, model_path: str, run_dir: str, command: str
     with open(metrics_json) as f:
         ev = json.load(f)
     cfg = state["config"]
+    kd = (f"yes, from {cfg['teacher_model']}, hint weights gamma = {cfg['gammas']}"
+          if cfg["distill"] else "no")
+    if cfg.get("init_from"):
+        kd += f"; initial weights from {cfg['init_from']}"
     lines = [
         f"# {name}", "", summary, "",
         f"File: `{os.path.basename(model_path)}` ({os.path.getsize(model_path)} bytes, Keras .h5; "
@@ -59,7 +64,7 @@ def write_card(path: str, name: str, model_path: str, run_dir: str, command: str
         "## Training", "",
         f"- data: toy RPC generator (`vhdlgen.data`, docs/physics.md), {cfg['events']:,} events, "
         f"seed {cfg['seed']}, 50% muons, {100 * cfg['val_fraction']:.0f}% held out for validation",
-        f"- distillation: {'yes, from ' + str(cfg['teacher_model']) + ', hint weights gamma = ' + str(cfg['gammas']) if cfg['distill'] else 'no'}",
+        f"- distillation: {kd}",
         f"- Adam, learning rate {cfg['learning_rate']:g} (halved after {cfg['lr_patience']} epochs "
         f"without improvement), batch {cfg['batch_size']}, early stopping patience "
         f"{cfg['patience']}",
@@ -72,7 +77,8 @@ def write_card(path: str, name: str, model_path: str, run_dir: str, command: str
         f"threshold {next(iter(ev['results'].values())).get('threshold', 10):g} GeV.", "",
         "| evaluated as | plateau efficiency (pT >= 15 GeV) | fake rate (per mille) | "
         "pT resolution at 10+-2 GeV |", "|---|---|---|---|",
-        *[_metric_row(lab, ev["results"][lab]) for lab in labels_in_metrics if lab in ev["results"]],
+        *[_metric_row(lab, ev["results"][lab]) for lab in labels_in_metrics
+          if lab in ev["results"]],
         "",
     ]
     with open(path, "w") as f:

@@ -81,7 +81,8 @@ def add_evaluate_parser(subparsers: _Sub) -> None:
                     "threshold. Quantized models are also run through the bit-exact fixed-point "
                     "reference (vhdlgen.load(path).predict).")
     p.add_argument("models", nargs="+", metavar="LABEL=PATH",
-                   help="models to compare, e.g. teacher=models/teacher.h5 4bit=models/student_4bit.h5")
+                   help="models to compare, e.g. teacher=models/teacher.h5 "
+                        "4bit=models/student_4bit.h5")
     p.add_argument("--events", type=int, default=200_000, help="evaluation events (default 200000)")
     p.add_argument("--seed", type=int, default=20261121,
                    help="evaluation seed; never used for training (default 20261121)")

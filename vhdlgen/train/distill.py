@@ -26,7 +26,8 @@ from vhdlgen.train.models import STUDENT_HINTS, TEACHER_HINTS
 DEFAULT_GAMMAS: tuple[float, float, float] = (0.01, 0.01, 0.01)
 
 
-def teacher_targets(teacher, x: np.ndarray, batch_size: int = 2048) -> tuple[np.ndarray, list[int]]:  # noqa: ANN001
+def teacher_targets(teacher, x: np.ndarray,  # noqa: ANN001
+                    batch_size: int = 2048) -> tuple[np.ndarray, list[int]]:
     """Teacher outputs (scaled) and normalised hint features: ((N, 2 + sum dims), dims)."""
     from tensorflow import keras
 
@@ -57,7 +58,8 @@ def build_training_model(student, dims: list[int] | None):  # noqa: ANN001, ANN2
     return keras.Model(student.input, L.Concatenate(name="kd_concat")(outs), name="kd_train")
 
 
-def make_loss(dims: list[int] | None, gammas: tuple[float, float, float] = DEFAULT_GAMMAS):  # noqa: ANN201
+def make_loss(dims: list[int] | None,  # noqa: ANN201
+              gammas: tuple[float, float, float] = DEFAULT_GAMMAS):
     """Loss on y_true = [y (2), w (2), y_T (2), T_1..3] and y_pred = [y_S (2), A_1..3].
 
     Without ``dims`` (no distillation, teacher, float student) y_true = [y, w] and L = e_S.

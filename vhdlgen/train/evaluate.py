@@ -56,20 +56,21 @@ def _predict_all(models: list[tuple[str, str]], x: np.ndarray,
 def markdown_table(results: list[tuple[str, M.Metrics | None, str]]) -> str:
     """The comparison table (rates in per cent / per mille, resolution in per cent)."""
     head = ("| model | plateau eff. (pT >= {p:g} GeV) | fake rate (per mille) | "
-            "pT resolution at {t:g}+-{h:g} GeV | pT bias | eta resolution (1e-3) |\n"
-            "|---|---|---|---|---|---|\n")
+            "eff. pT < {lo:g} GeV | pT resolution at {t:g}+-{h:g} GeV | pT bias | "
+            "eta resolution (1e-3) |\n|---|---|---|---|---|---|---|\n")
     first = next((m for _, m, _ in results if m is not None), None)
     text = head.format(p=first.plateau if first else 15, t=first.threshold if first else 10,
-                       h=M.RESOLUTION_HALF_WIDTH_GEV)
+                       h=M.RESOLUTION_HALF_WIDTH_GEV, lo=M.LOW_PT_GEV)
     for label, m, note in results:
         if m is None:
-            text += f"| {label} | {note} | | | | |\n"
+            text += f"| {label} | {note} | | | | | |\n"
             continue
         fake = (f"{1e3 * m.fake_rate:.2f} +- {1e3 * m.fake_rate_err:.2f}" if m.fake_count
                 else f"< {1e3 * m.fake_rate_err:.2f} (0 events)")
         text += (f"| {label} | {m.plateau_efficiency:.4f} +- {m.plateau_efficiency_err:.4f} | "
-                 f"{fake} ({m.fake_count}/{m.n_background}) | "
-                 f"{100 * m.resolution_near_threshold:.1f}% | {100 * m.bias_near_threshold:+.1f}% | "
+                 f"{fake} ({m.fake_count}/{m.n_background}) | {m.low_pt_efficiency:.3f} | "
+                 f"{100 * m.resolution_near_threshold:.1f}% | "
+                 f"{100 * m.bias_near_threshold:+.1f}% | "
                  f"{1e3 * m.eta_resolution:.1f} |\n")
     return text
 

@@ -13,6 +13,8 @@ import numpy as np
 
 #: Near-threshold region (GeV) for the pT resolution: threshold +- this half-width.
 RESOLUTION_HALF_WIDTH_GEV: float = 2.0
+#: Low-pT region (GeV): muons below it should rarely pass (they dominate the trigger rate).
+LOW_PT_GEV: float = 6.0
 #: Bin edges of true pT (GeV) for the turn-on curves.
 PT_BINS: np.ndarray = np.arange(3.0, 20.5, 0.5)
 
@@ -23,6 +25,7 @@ class Metrics:
 
     plateau_efficiency: float
     plateau_efficiency_err: float
+    low_pt_efficiency: float
     fake_rate: float
     fake_rate_err: float
     fake_count: int
@@ -74,13 +77,15 @@ def compute(pred: np.ndarray, events: dict[str, np.ndarray], threshold: float = 
     mu = events["is_muon"]
     pt_true, pt_pred = events["pt"][mu], pred[mu, 0]
     eff, eff_err = _rate(pt_pred[pt_true >= plateau] >= threshold)
+    low, _ = _rate(pt_pred[pt_true < LOW_PT_GEV] >= threshold)
     bkg = pred[~mu, 0] >= threshold
     fake, fake_err = _rate(bkg)
     near = np.abs(pt_true - threshold) <= RESOLUTION_HALF_WIDTH_GEV
     res, bias = resolution(pt_true[near], pt_pred[near])
     d_eta = pred[mu, 1] - local_eta(events)[mu]
     lo, hi = np.percentile(d_eta, [15.865, 84.135]) if len(d_eta) else (np.nan, np.nan)
-    return Metrics(plateau_efficiency=eff, plateau_efficiency_err=eff_err, fake_rate=fake,
+    return Metrics(plateau_efficiency=eff, plateau_efficiency_err=eff_err, low_pt_efficiency=low,
+                   fake_rate=fake,
                    fake_rate_err=fake_err, fake_count=int(bkg.sum()), n_background=int(len(bkg)),
                    resolution_near_threshold=res, bias_near_threshold=bias,
                    eta_resolution=float(0.5 * (hi - lo)), threshold=threshold, plateau=plateau)

@@ -70,7 +70,8 @@ class _EpochState:
         st["train_seconds"] += now - self.t_epoch
         self.t_epoch = now
         val = float(logs["val_student_error"])
-        st["history"].append({"epoch": epoch + 1, "lr": float(model.optimizer.learning_rate.numpy()),
+        lr = float(model.optimizer.learning_rate.numpy())
+        st["history"].append({"epoch": epoch + 1, "lr": lr,
                               **{k: float(v) for k, v in logs.items()}})
         if val < st["best"]:
             st["best"], st["best_epoch"], st["wait"], st["lr_wait"] = val, epoch + 1, 0, 0

@@ -1,0 +1,59 @@
+"""Every shipped model loads with qkeras, has the documented architecture and sane physics."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vhdlgen.data import generate_events
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+STUDENTS = [f"student_{b}bit" for b in (2, 3, 4, 5)]
+ALLOWED = {"InputLayer", "QActivation", "QConv2D", "QDense", "Flatten", "Dense"}
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict:
+    return generate_events(4000, seed=424242)
+
+
+def _load(name: str):  # noqa: ANN202
+    from qkeras.utils import load_qmodel
+
+    path = MODELS / f"{name}.h5"
+    assert path.is_file(), f"{path} is missing"
+    assert path.stat().st_size < 200_000
+    assert (MODELS / f"{name}.md").is_file(), f"model card {name}.md is missing"
+    return load_qmodel(str(path), compile=False)
+
+
+@pytest.mark.parametrize("name", STUDENTS)
+def test_student(name: str, sample: dict) -> None:
+    bits = int(name.split("_")[1][0])
+    model = _load(name)
+    assert model.count_params() == 1_032
+    assert {type(layer).__name__ for layer in model.layers} <= ALLOWED
+    assert str(model.get_layer("relu1").quantizer) == f"quantized_relu({bits},0)"
+    for layer_name in ("conv1", "conv2", "conv3", "conv4", "dense1", "dense2"):
+        kernel_q, bias_q = model.get_layer(layer_name).get_quantizers()
+        assert kernel_q.bits == bits and kernel_q.alpha == "auto_po2"
+        assert bias_q.bits == bits
+    _check_physics(model, sample)
+
+
+def test_teacher(sample: dict) -> None:
+    model = _load("teacher")
+    assert model.count_params() == 10_655
+    _check_physics(model, sample)
+
+
+def _check_physics(model, ev: dict) -> None:  # noqa: ANN001
+    """Outputs are in GeV: muons around their true pT, background far below 10 GeV."""
+    pred = model.predict(ev["x"], batch_size=4096, verbose=0)
+    mu = ev["is_muon"]
+    assert pred.shape == (len(mu), 2)
+    assert np.mean(pred[~mu, 0] >= 10.0) < 0.005
+    assert abs(np.median(pred[mu, 0] - ev["pt"][mu])) < 1.5
+    assert np.mean(pred[mu & (ev["pt"] >= 15), 0] >= 10.0) > 0.8
+    assert np.corrcoef(pred[mu, 0], ev["pt"][mu])[0, 1] > 0.7
