@@ -71,6 +71,47 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from vhdlgen.rtl.build import BuildOptions, build, format_report
+
+    network = load_network(args)
+    out = args.out or Path("build") / args.model.stem
+    options = BuildOptions(args.clock_ns, args.part, args.adder_levels_per_stage, args.top)
+    print(f"building {args.model} -> {out} ({options.describe()})", flush=True)
+    report = build(network.graph, out, options)
+    print(format_report(report))
+    print(f"wrote {out}/rtl ({len(report['sources'])} VHDL files, ghdl --synth clean), "
+          f"{out}/vivado, {out}/report.json in {report['build_seconds']:.1f} s")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from vhdlgen.fixed import dequantize
+    from vhdlgen.rtl.build import load_build
+    from vhdlgen.sim.verify import simulate
+
+    x = _load_array(args.input)
+    report, graph = load_build(args.build)
+    print(f"simulating {report['top']} on GHDL: {len(x)} vectors, one per clock", flush=True)
+    waves = args.build.resolve() / "waves.ghw" if args.waves else None
+    verdict = simulate(args.build, x, waves)
+    np.save(args.output, dequantize(verdict.rtl_codes, graph.output.fmt.frac))
+    print(f"wrote {args.output}: {len(verdict.rtl_codes)} RTL outputs; "
+          f"{verdict.vectors_per_second:,.0f} vectors/s; latency {verdict.latency} cycles "
+          f"(report: {verdict.expected_latency})" + (f"; waves in {waves}" if waves else ""))
+    if verdict.first_mismatch is not None:
+        where = f"; first diverging layer: {verdict.diverging_layer}" if verdict.diverging_layer else ""
+        print(f"MISMATCH: RTL differs from the reference at vector {verdict.first_mismatch}{where}",
+              file=sys.stderr)
+        return 1
+    if verdict.latency != verdict.expected_latency:
+        print(f"MISMATCH: measured latency {verdict.latency} != report {verdict.expected_latency}",
+              file=sys.stderr)
+        return 1
+    print("RTL == reference, bit for bit")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="vhdlgen", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True, metavar="command")
@@ -84,6 +125,36 @@ def parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect", help="layers, formats, widths and parameter count")
     add_model_options(inspect)
     inspect.set_defaults(func=cmd_inspect)
+
+    from vhdlgen.rtl.build import DEFAULT_CLOCK_NS, DEFAULT_LEVELS_PER_STAGE, DEFAULT_PART
+
+    build = commands.add_parser("build", help="generate pipelined VHDL, Vivado scripts, report")
+    add_model_options(build)
+    build.add_argument("--out", type=Path, default=None, help="output folder (default build/<model>)")
+    build.add_argument("--clock-ns", type=float, default=DEFAULT_CLOCK_NS,
+                       help=f"target clock period in ns (default {DEFAULT_CLOCK_NS} = 320 MHz)")
+    build.add_argument("--part", default=DEFAULT_PART, help=f"FPGA part (default {DEFAULT_PART})")
+    build.add_argument("--adder-levels-per-stage", type=int, default=DEFAULT_LEVELS_PER_STAGE,
+                       help="adder levels between pipeline registers "
+                       f"(default {DEFAULT_LEVELS_PER_STAGE}; see docs)")
+    build.add_argument("--top", default=None, help="top entity name (default: the model name)")
+    build.set_defaults(func=cmd_build)
+
+    simulate = commands.add_parser("simulate", help="run the RTL on GHDL (cocotb) vs the reference")
+    simulate.add_argument("--build", type=Path, required=True, help="a folder made by `build`")
+    simulate.add_argument("--input", type=Path, required=True, help=".npy float inputs (N, H, W, C)")
+    simulate.add_argument("--output", type=Path, required=True, help=".npy RTL outputs (as predict)")
+    simulate.add_argument("--waves", action="store_true", help="write DIR/waves.ghw (GTKWave)")
+    simulate.set_defaults(func=cmd_simulate)
+
+    from vhdlgen.data.cli import add_parser as add_dataset_parser
+    from vhdlgen.estimate import add_estimate_parser
+    from vhdlgen.train.cli import add_evaluate_parser, add_train_parser
+
+    add_estimate_parser(commands)
+    add_dataset_parser(commands)
+    add_train_parser(commands)
+    add_evaluate_parser(commands)
     return root
 
 

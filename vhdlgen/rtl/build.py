@@ -16,6 +16,7 @@ from vhdlgen.rtl.ghdl import synth_check
 from vhdlgen.rtl.lower import Unit, lower
 from vhdlgen.rtl.names import identifier
 from vhdlgen.rtl.render import HeaderInfo, Port, render_files
+from vhdlgen.vivado import write_vivado
 
 DEFAULT_PART = "xcvu13p-fhga2104-2L-e"
 DEFAULT_CLOCK_NS = 3.125
@@ -122,6 +123,7 @@ def _write_tree(staging: Path, graph: Graph, units: list[Unit], top: str,
     (staging / "report.txt").write_text(format_report(report) + "\n")
     with open(staging / GRAPH_FILE, "wb") as handle:
         pickle.dump(graph, handle)
+    write_vivado(staging, top, list(files), options.clock_ns, options.part)
     return report
 
 
@@ -156,7 +158,7 @@ def _replace(staging: Path, out_dir: Path) -> None:
 def load_build(build_dir: Path) -> tuple[dict, Graph]:
     """report.json and the IR of a finished build; UserError when it is not one."""
     report_path = Path(build_dir) / "report.json"
-    if not report_path.is_file():
+    if not report_path.is_file() or not (Path(build_dir) / GRAPH_FILE).is_file():
         raise UserError(f"{build_dir} is not a vhdlgen build (no report.json); "
                         "run `python -m vhdlgen build --out DIR` first")
     report = json.loads(report_path.read_text())

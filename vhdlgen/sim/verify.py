@@ -1,0 +1,62 @@
+"""`simulate`: run inputs through the RTL and prove it equals the reference, bit for bit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vhdlgen.network import Network
+from vhdlgen.rtl.build import load_build
+from vhdlgen.sim import runner
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """RTL outputs next to the reference, and where they first differ (if they do)."""
+
+    rtl_codes: np.ndarray
+    reference_codes: np.ndarray
+    latency: int
+    expected_latency: int
+    vectors_per_second: float
+    first_mismatch: int | None
+    diverging_layer: str | None
+
+    @property
+    def exact(self) -> bool:
+        return self.first_mismatch is None and self.latency == self.expected_latency
+
+
+def first_mismatch(rtl: np.ndarray, reference: np.ndarray) -> int | None:
+    """Index of the first vector whose outputs differ (None when all are equal)."""
+    if rtl.shape != reference.shape:
+        return min(len(rtl), len(reference))
+    rows = np.flatnonzero(np.any(rtl != reference, axis=1))
+    return int(rows[0]) if rows.size else None
+
+
+def diverging_layer(build_dir: Path, report: dict, network: Network, codes: np.ndarray) -> str | None:
+    """The first layer unit whose RTL output differs from the reference for one vector."""
+    rtl_layers = runner.probe(build_dir, report, codes)
+    trace = network.trace_codes(codes.reshape(1, *network.input_shape))
+    for layer in report["layers"]:
+        expected = trace[layer["source_layers"][-1]].reshape(-1)
+        if not np.array_equal(rtl_layers[layer["name"]], expected):
+            return layer["name"]
+    return None
+
+
+def simulate(build_dir: Path, x: np.ndarray, waves: Path | None = None) -> Verdict:
+    """Stream float inputs through the built RTL and compare with the reference."""
+    report, graph = load_build(build_dir)
+    network = Network(graph)
+    codes = network.input_codes(x)
+    result = runner.stream(build_dir, report, codes, waves=waves)
+    reference = network.predict_codes(codes)
+    mismatch = first_mismatch(result.outputs, reference)
+    layer = None
+    if mismatch is not None and mismatch < len(codes):
+        layer = diverging_layer(build_dir, report, network, codes[mismatch])
+    return Verdict(result.outputs, reference, result.latency, report["latency_cycles"],
+                   result.vectors_per_second, mismatch, layer)
