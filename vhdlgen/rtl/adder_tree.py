@@ -53,6 +53,12 @@ class Node:
     def width(self) -> int:
         return signed_width(self.lo, self.hi)
 
+    @property
+    def zero_lsbs(self) -> int:
+        """Low bits that are always 0 (every coefficient and the offset are multiples of 2**n)."""
+        values = [abs(c) for _, c in self.terms] + ([abs(self.offset)] if self.offset else [])
+        return min(((v & -v).bit_length() - 1 for v in values), default=0)
+
 
 def _node(signal: str | None, sign: int, terms, offset: int) -> Node:
     lo = offset + sum(product_interval(s.lo, s.hi, c)[0] for s, c in terms)
@@ -74,9 +80,19 @@ class Add:
     result: Node
 
     @property
+    def operands(self) -> list[Node]:
+        return [self.a] + ([self.b] if self.b is not None else [])
+
+    @property
     def width(self) -> int:
-        operands = [self.a] + ([self.b] if self.b is not None else [])
-        return max([self.result.width] + [n.width for n in operands])
+        """Bits of the adder: the widest of its result and operands."""
+        return max([self.result.width] + [n.width for n in self.operands])
+
+    @property
+    def active_bits(self) -> int:
+        """Bits that need logic: low bits that are 0 in an operand only pass the other one
+        through (synthesis turns them into wires). The LUT proxy of cost reports."""
+        return max(self.width - max(n.zero_lsbs for n in self.operands), 1)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def _unit_report(unit: Unit, start_cycle: int) -> dict:
         "output_cycle": start_cycle + unit.latency,
         "top_signal": f"{unit.label}_data",
         "input": Port.of(unit.in_tensor).as_json(), "output": Port.of(unit.out_tensor).as_json(),
-        "adders": len(adders), "adder_bits": sum(a.width for a in adders),
+        "adders": len(adders), "adder_bits": sum(a.active_bits for a in adders),
         "max_adder_width": max((a.width for a in adders), default=0),
         "requantizers": sum(n.requant is not None for n in unit.neurons),
     }
@@ -102,7 +102,7 @@ def format_report(report: dict) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.append(f"total: {report['adders']} adders, {report['adder_bits']} adder bits "
-                 "(a LUT proxy: about one LUT per adder bit)")
+                 "(bits that need logic; a LUT proxy: about one LUT per adder bit)")
     return "\n".join(lines)
 
 
