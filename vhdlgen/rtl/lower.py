@@ -59,13 +59,17 @@ class Neuron:
 
 @dataclass(frozen=True)
 class InputView:
-    """A shifted input wire: `name` := element bits & `shift` zero bits."""
+    """An input element shifted left by `shift` bits. Per element only the most shifted view is
+    converted from the input bits (bits & zeros); the others divide it by `divisor` = 2**k, exact
+    because its low bits are zero: wiring in synthesis, one integer division in simulation."""
 
     name: str
     element: Element
     shift: int
     lo: int
     hi: int
+    base: str | None  # the converted view this one divides (None: converted itself)
+    divisor: int
 
 
 @dataclass(frozen=True)
@@ -194,7 +198,7 @@ def lower_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor, out_
     for idx, weights, bias in arithmetic.connections:
         nodes, neuron_views = leaves([sources[i] for i in idx], weights, bias)
         trees_leaves.append(nodes)
-        views.update({v.name: v for v in neuron_views if v.shift})
+        views.update({v.name: v for v in neuron_views})
     depth = max((tree_depth(len(n), bool(n) and all(x.sign < 0 and x.signal for x in n))
                  for n in trees_leaves), default=0)
     requant = arithmetic.requant
@@ -206,17 +210,27 @@ def lower_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor, out_
         tree = build_tree(nodes, out.signal, tree_levels, boundaries - {levels})
         _check_integer_range(label, [a.result for lv in tree.levels for a in lv.adds])
         neurons.append(_neuron(out, tree, requant))
-    by_name = {e.signal: e for e in inputs}
-    input_views = tuple(_input_view(view, by_name[view.source.signal])
-                        for view in sorted(views.values(), key=lambda v: (v.source.signal, v.shift)))
+    input_views = _input_views(list(views.values()), {e.signal: e for e in inputs})
     return Unit(entity, label, tuple(layer.name for layer in ir_layers),
                 "+".join(type(layer).__name__ for layer in ir_layers), inputs, input_views,
                 outputs, tuple(neurons), in_tensor, out_tensor, levels, len(boundaries))
 
 
-def _input_view(view: View, element: Element) -> InputView:
-    return InputView(view.name, element, view.shift, element.lo << view.shift,
-                     element.hi << view.shift)
+def _input_views(views: list[View], elements: dict[str, Element]) -> tuple[InputView, ...]:
+    """Every used (element, shift) view, most shifted first per element, in input order."""
+    top_shift: dict[str, int] = {}
+    for view in views:
+        name = view.source.signal
+        top_shift[name] = max(top_shift.get(name, 0), view.shift)
+    result = []
+    order = {name: i for i, name in enumerate(elements)}
+    for view in sorted(views, key=lambda v: (order[v.source.signal], -v.shift)):
+        element = elements[view.source.signal]
+        top = top_shift[element.signal]
+        base = None if view.shift == top else View(view.source, top).name
+        result.append(InputView(view.name, element, view.shift, element.lo << view.shift,
+                                element.hi << view.shift, base, 1 << (top - view.shift)))
+    return tuple(result)
 
 
 def _neuron(out: Element, tree: Tree, requant: Requant | None) -> Neuron:
