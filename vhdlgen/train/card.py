@@ -28,11 +28,11 @@ def _layer_rows(model) -> list[str]:  # noqa: ANN001
 
 def _metric_row(label: str, m: dict) -> str:
     if "note" in m:
-        return f"| {label} | {m['note']} | | |"
+        return f"| {label} | {m['note']} | | | |"
     fake = 1e3 * m["fake_rate"]
     return (f"| {label} | {m['plateau_efficiency']:.4f} +- {m['plateau_efficiency_err']:.4f} | "
             f"{fake:.2f} ({m['fake_count']}/{m['n_background']}) | "
-            f"{100 * m['resolution_near_threshold']:.1f}% |")
+            f"{m['low_pt_efficiency']:.3f} | {100 * m['resolution_near_threshold']:.1f}% |")
 
 
 def write_card(path: str, name: str, model_path: str, run_dir: str, command: str,
@@ -70,13 +70,14 @@ def write_card(path: str, name: str, model_path: str, run_dir: str, command: str
         f"{cfg['patience']}",
         f"- epochs run: {state['epoch']} (best {state['best_epoch']}, validation error "
         f"{state['best']:.5f} in scaled units), training time {state['train_seconds'] / 60:.1f} "
-        "min on 2 CPU cores", "",
+        "min wall on 2 CPU cores (shared with a second training run most of the time)",
+        f"- run directory of the shipped file: `{run_dir}`", "",
         "Command:", "", "```", command, "```", "",
         "## Measured performance", "",
         f"Fresh sample of {ev['events']:,} events, seed {ev['seed']} (never used in training), "
         f"threshold {next(iter(ev['results'].values())).get('threshold', 10):g} GeV.", "",
         "| evaluated as | plateau efficiency (pT >= 15 GeV) | fake rate (per mille) | "
-        "pT resolution at 10+-2 GeV |", "|---|---|---|---|",
+        "efficiency pT < 6 GeV | pT resolution at 10+-2 GeV |", "|---|---|---|---|---|",
         *[_metric_row(lab, ev["results"][lab]) for lab in labels_in_metrics
           if lab in ev["results"]],
         "",
