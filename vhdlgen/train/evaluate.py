@@ -65,14 +65,23 @@ def markdown_table(results: list[tuple[str, M.Metrics | None, str]]) -> str:
         if m is None:
             text += f"| {label} | {note} | | | | | |\n"
             continue
-        fake = (f"{1e3 * m.fake_rate:.2f} +- {1e3 * m.fake_rate_err:.2f}" if m.fake_count
-                else f"< {1e3 * m.fake_rate_err:.2f} (0 events)")
+        fake = (f"{1e3 * m.fake_rate:.2f} +- {1e3 * m.fake_rate_err:.2f} "
+                f"({m.fake_count}/{m.n_background})" if m.fake_count
+                else f"< {1e3 * m.fake_rate_err:.2f} (0/{m.n_background}, 95% CL)")
         text += (f"| {label} | {m.plateau_efficiency:.4f} +- {m.plateau_efficiency_err:.4f} | "
-                 f"{fake} ({m.fake_count}/{m.n_background}) | {m.low_pt_efficiency:.3f} | "
+                 f"{fake} | {m.low_pt_efficiency:.3f} | "
                  f"{100 * m.resolution_near_threshold:.1f}% | "
                  f"{100 * m.bias_near_threshold:+.1f}% | "
                  f"{1e3 * m.eta_resolution:.1f} |\n")
     return text
+
+
+def table_from_json(path: str) -> str:
+    """Re-render the markdown table of a metrics.json written by ``evaluate``."""
+    with open(path) as f:
+        results = json.load(f)["results"]
+    return markdown_table([(label, M.Metrics(**m) if "note" not in m else None, m.get("note", ""))
+                           for label, m in results.items()])
 
 
 def evaluate(models: list[tuple[str, str]], out: str, events: int = 200_000,
