@@ -36,11 +36,22 @@ $VG evaluate teacher=models/teacher.h5 float=$R/float/model.h5 \
     5bit_kd=models/student_5bit.h5 5bit_nokd=$R/s5_nokd/model.h5 \
     --out $R/eval
 $VG evaluate teacher=models/teacher.h5 float=$R/float/model.h5 \
-    2bit_kd=models/student_2bit.h5 4bit_kd=models/student_4bit.h5 --out $R/eval_plot
+    2bit_kd=models/student_2bit.h5 3bit_kd=models/student_3bit.h5 \
+    4bit_kd=models/student_4bit.h5 --out $R/eval_plot
 mkdir -p docs/img
 cp $R/eval_plot/turn_on.png docs/img/turn_on.png
 cp $R/eval_plot/pt_resolution.png docs/img/pt_resolution.png
 cp $R/eval_plot/background_pt.png docs/img/background_pt.png
+python - <<'EOF'
+import numpy as np
+from vhdlgen.data import generate_events
+from vhdlgen.train.plots import event_display
+ev = generate_events(200, seed=3, full_image=True)
+mu, bg = np.flatnonzero(ev["is_muon"]), np.flatnonzero(~ev["is_muon"])
+low = next(i for i in mu if ev["pt"][i] < 4.5)
+high = next(i for i in mu if ev["pt"][i] > 17)
+event_display(ev, [int(low), int(high), int(bg[0])], "docs/img/events.png")
+EOF
 
 # 5. Model cards.
 python -m vhdlgen.train.card --runs $R --metrics $R/eval/metrics.json --models models
