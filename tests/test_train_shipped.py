@@ -60,3 +60,15 @@ def _check_physics(model, ev: dict, min_correlation: float = 0.7) -> None:  # no
     assert abs(np.median(pred[mu, 0] - ev["pt"][mu])) < 1.5
     assert np.mean(pred[mu & (ev["pt"] >= 15), 0] >= 10.0) > 0.8
     assert np.corrcoef(pred[mu, 0], ev["pt"][mu])[0, 1] > min_correlation
+
+
+def test_4bit_meets_trigger_requirement_through_reference() -> None:
+    """The hard target, on a seed never used in training, through the bit-exact reference."""
+    import vhdlgen
+    from vhdlgen.train.metrics import compute
+
+    ev = generate_events(20_000, seed=777_001)
+    pred = np.asarray(vhdlgen.load(str(MODELS / "student_4bit.h5")).predict(ev["x"]))
+    m = compute(pred, ev, threshold=10.0, plateau=15.0)
+    assert m.fake_rate < 2e-3
+    assert m.plateau_efficiency >= 0.90
