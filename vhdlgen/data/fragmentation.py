@@ -20,8 +20,10 @@ OUT_WIDTH: int = WINDOW_STRIPS // POOL
 
 def window_counts(image: np.ndarray) -> np.ndarray:
     """Fired pixels per window, (N, 12) int32, for a (N, 9, 384) 0/1 image."""
-    n = image.shape[0]
-    fired = np.flatnonzero(image.reshape(-1))
+    return _counts(image.shape[0], np.flatnonzero(image.reshape(-1)))
+
+
+def _counts(n: int, fired: np.ndarray) -> np.ndarray:
     event = fired // (geo.N_LAYERS * geo.N_STRIPS)
     window = (fired % geo.N_STRIPS) // WINDOW_STRIPS
     counts = np.bincount(event * N_WINDOWS + window, minlength=n * N_WINDOWS)
@@ -33,8 +35,8 @@ def fragment(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if image.ndim != 3 or image.shape[1:] != (geo.N_LAYERS, geo.N_STRIPS):
         raise ValueError(f"image must be (N, {geo.N_LAYERS}, {geo.N_STRIPS}), got {image.shape}")
     n = image.shape[0]
-    window = np.argmax(window_counts(image), axis=1).astype(np.int16)
     fired = np.flatnonzero(image.reshape(-1))
+    window = np.argmax(_counts(n, fired), axis=1).astype(np.int16)
     event = fired // (geo.N_LAYERS * geo.N_STRIPS)
     layer = (fired // geo.N_STRIPS) % geo.N_LAYERS
     strip = fired % geo.N_STRIPS
