@@ -99,6 +99,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(f"wrote {args.output}: {len(verdict.rtl_codes)} RTL outputs; "
           f"{verdict.vectors_per_second:,.0f} vectors/s; latency {verdict.latency} cycles "
           f"(report: {verdict.expected_latency})" + (f"; waves in {waves}" if waves else ""))
+    if verdict.latency is None:
+        print("MISMATCH: out_valid never rose; the RTL produced no output", file=sys.stderr)
+        return 1
     if verdict.first_mismatch is not None:
         where = f"; first diverging layer: {verdict.diverging_layer}" if verdict.diverging_layer else ""
         print(f"MISMATCH: RTL differs from the reference at vector {verdict.first_mismatch}{where}",

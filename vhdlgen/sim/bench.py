@@ -32,16 +32,18 @@ async def _reset(dut, cycles: int = 2) -> None:
 
 
 def _schedule(count: int, config: dict) -> list[int | None]:
-    """The input index driven in each cycle (None: in_valid low)."""
+    """The input index driven in each cycle (None: in_valid low); every input is driven."""
     rng = np.random.default_rng(config["seed"])
-    gaps = rng.random(count * 4 + 16) < config["gap_probability"]
-    schedule, index = [], 0
-    for gap in gaps:
-        if index == count:
-            break
-        schedule.append(None if gap else index)
-        index += 0 if gap else 1
-    return schedule + [None] * (count - index)
+    probability = config["gap_probability"]
+    schedule: list[int | None] = []
+    index = 0
+    while index < count:
+        if probability and rng.random() < probability:
+            schedule.append(None)
+        else:
+            schedule.append(index)
+            index += 1
+    return schedule
 
 
 @cocotb.test()

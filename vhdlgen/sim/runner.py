@@ -30,8 +30,10 @@ class StreamResult:
         return len(self.outputs) / self.seconds if self.seconds else 0.0
 
     @property
-    def latency(self) -> int:
-        """Edges from the first sampled valid input to its output."""
+    def latency(self) -> int | None:
+        """Edges from the first sampled valid input to its output (None: nothing came out)."""
+        if not len(self.out_edges) or not np.any(self.sampled[:, 0] >= 0):
+            return None
         first_in = int(np.argmax(self.sampled[:, 0] >= 0)) + 1
         return int(self.out_edges[0]) - first_in
 
@@ -101,7 +103,7 @@ def stream(build_dir: Path, report: dict, codes: np.ndarray, *, gap_probability:
         data = np.load(result)
         out = report["out_data"]
         outputs = unpack([int(v) for v in data["outputs"]], out["elements"],
-                         out["element_width"], out["signed"])
+                         out["element_width"], out["signed"]).reshape(-1, out["elements"])
         return StreamResult(outputs, data["out_edges"], data["sampled"], float(data["seconds"]))
     finally:
         inputs.unlink(missing_ok=True)

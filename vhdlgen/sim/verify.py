@@ -17,7 +17,7 @@ class Verdict:
 
     rtl_codes: np.ndarray
     reference_codes: np.ndarray
-    latency: int
+    latency: int | None  # None when no output came out at all
     expected_latency: int
     vectors_per_second: float
     first_mismatch: int | None
