@@ -7,10 +7,16 @@ range (so GHDL's range checks do not fire) and the effect is exactly reproducibl
 test knows every corrupted output in advance, hence the exact first mismatching vector. The build
 is simulated clean first, so the corrupted run also proves that editing a source re-runs GHDL's
 analysis (no stale compiled design).
+
+A corrupted bias literal (the constant folded into an adder tree) instead leaves its declared
+integer range, so GHDL stops at a bound check failure naming the file and line: `simulate` must
+turn that into a clear error naming the layer file (a UserError; the CLI exits non-zero with the
+message, no traceback).
 """
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +72,7 @@ def corrupted(tmp_path_factory, require_ghdl):
     expected = corrupted_outputs(network, unit, codes, neuron, max_code - 1)
 
     path = root / TOP / "rtl" / f"{unit['entity']}.vhd"
+    shutil.copytree(root / TOP, root / "clean", ignore=shutil.ignore_patterns("sim"))
     text = path.read_text()
     pattern = re.compile(REQUANT.format(signal=f"y_{neuron}"), re.MULTILINE)
     matches = pattern.findall(text)
@@ -73,7 +80,7 @@ def corrupted(tmp_path_factory, require_ghdl):
         f"expected one requantize of y_{neuron} saturating at {max_code} in {path.name}")
     path.write_text(pattern.sub(lambda m: f"{m[1]}{int(m[2]) - 1}{m[3]}", text))
     verdict = simulate(root / TOP, x)
-    return {"dir": root / TOP, "x": x, "clean": clean, "verdict": verdict, "expected": expected,
+    return {"dir": root / TOP, "clean_dir": root / "clean", "unit": unit, "x": x, "clean": clean, "verdict": verdict, "expected": expected,
             "first": int(np.flatnonzero(changed[neuron])[0]), "report": report}
 
 
@@ -104,3 +111,37 @@ def test_cli_simulate_exits_nonzero_naming_vector_and_layer(corrupted, tmp_path)
     assert "Traceback" not in proc.stderr
     y = np.load(tmp_path / "y.npy")
     assert len(y) == len(corrupted["x"])
+
+
+def test_out_of_range_bias_is_a_clear_error_naming_the_layer(corrupted, tmp_path) -> None:
+    from vhdlgen.errors import UserError
+    from vhdlgen.sim.verify import simulate
+
+    build = tmp_path / "bias"
+    shutil.copytree(corrupted["clean_dir"], build)
+    path = build / "rtl" / f"{corrupted['unit']['entity']}.vhd"
+    text, count = re.subn(r"^(\s*\w+ := \w+ \+ )(\d+)(;)$",
+                          lambda m: f"{m[1]}{int(m[2]) - 1}{m[3]}", path.read_text(), count=1,
+                          flags=re.MULTILINE)
+    assert count == 1, f"no `v := a + <bias>;` line in {path.name}"
+    path.write_text(text)
+    x = corrupted["x"][:50]
+    try:
+        simulate(build, x)
+    except UserError as error:
+        message = str(error)
+    except BaseException as error:  # noqa: BLE001 - what escapes is the finding
+        pytest.fail(f"simulate let {type(error).__name__}({error}) escape instead of a UserError "
+                    "naming the failing layer (cocotb's runner.test calls sys.exit when the "
+                    "simulator fails; vhdlgen.sim.runner._run never reaches its own error)",
+                    pytrace=False)
+    else:
+        pytest.fail("a bias outside its declared range simulated without error")
+    assert "bound check" in message and path.name in message, message[-1500:]
+    np.save(tmp_path / "x.npy", x)
+    proc = subprocess.run(
+        [sys.executable, "-m", "vhdlgen", "simulate", "--build", str(build),
+         "--input", str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0 and path.name in proc.stderr, proc.stderr[-1500:]
+    assert "Traceback" not in proc.stderr
