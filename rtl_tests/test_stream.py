@@ -95,3 +95,21 @@ def test_adder_levels_change_latency_not_results(designs) -> None:
     for d in (l1, l4):
         assert d.result.latency == d.latency
         assert np.array_equal(d.result.outputs, l3.result.outputs)
+
+
+@pytest.mark.parametrize("key", ["student4", "wide_conv"])
+def test_probe_reads_every_layer(designs, key) -> None:
+    """The probe used by the mismatch diagnosis reads every layer unit's output, == the trace."""
+    from vhdlgen.sim import runner
+
+    design = designs(key)
+    start = design.sets.get("sparse", design.sets["uniform"])[0]
+    codes = design.codes[start + 3:start + 4]
+    with design.locked():
+        layers = runner.probe(design.build_dir, design.report, codes)
+    trace = design.network.trace_codes(codes)
+    assert list(layers) == [layer["name"] for layer in design.report["layers"]]
+    for layer in design.report["layers"]:
+        expected = trace[layer["source_layers"][-1]].reshape(-1)
+        assert np.array_equal(layers[layer["name"]], expected), layer["name"]
+    assert any(np.any(v != 0) for v in layers.values())
