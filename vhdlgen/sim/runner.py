@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,9 +55,13 @@ def compile_design(build_dir: Path, report: dict) -> Path:
     rtl = Path(build_dir).resolve() / "rtl"
     sim_dir = Path(build_dir).resolve() / "sim"
     runner = get_runner("ghdl")
-    runner.build(vhdl_sources=[rtl / name for name in report["sources"]],
-                 hdl_toplevel=report["top"], build_args=["--std=08"], build_dir=sim_dir,
-                 always=False, log_file=sim_dir / "build.log")
+    log_file = sim_dir / "build.log"
+    try:
+        runner.build(vhdl_sources=[rtl / name for name in report["sources"]],
+                     hdl_toplevel=report["top"], build_args=["--std=08"], build_dir=sim_dir,
+                     always=False, log_file=log_file)
+    except (SystemExit, subprocess.CalledProcessError) as error:
+        raise UserError(_failure("compile", log_file, f"GHDL could not compile ({error})")) from None
     return sim_dir
 
 
@@ -70,18 +75,28 @@ def _run(build_dir: Path, report: dict, testcase: str, config: dict, waves: Path
     config_path.write_text(json.dumps(config))
     runner = get_runner("ghdl")
     plusargs = [f"--wave={waves}"] if waves else []
-    results = runner.test(test_module=BENCH_MODULE, hdl_toplevel=report["top"],
-                          hdl_toplevel_lang="vhdl", testcase=testcase,
-                          test_args=["--std=08"], plusargs=plusargs,
-                          extra_env={"VHDLGEN_SIM_CONFIG": str(config_path)},
-                          build_dir=sim_dir, test_dir=sim_dir,
-                          results_xml=str(run_dir / "results.xml"),
-                          log_file=run_dir / "sim.log")
+    log_file = run_dir / "sim.log"
+    try:
+        results = runner.test(test_module=BENCH_MODULE, hdl_toplevel=report["top"],
+                              hdl_toplevel_lang="vhdl", testcase=testcase,
+                              test_args=["--std=08"], plusargs=plusargs,
+                              extra_env={"VHDLGEN_SIM_CONFIG": str(config_path)},
+                              build_dir=sim_dir, test_dir=sim_dir,
+                              results_xml=str(run_dir / "results.xml"), log_file=log_file)
+    except SystemExit as exit_:  # cocotb's runner exits when the simulator itself fails
+        raise UserError(_failure(testcase, log_file, f"the simulator stopped ({exit_})")) from None
     total, failed = get_results(results)
     if total == 0 or failed:
-        log = (run_dir / "sim.log").read_text(errors="replace").splitlines()
-        raise UserError(f"the cocotb bench '{testcase}' failed on GHDL (log {run_dir}/sim.log):\n"
-                        + "\n".join(log[-25:]))
+        raise UserError(_failure(testcase, log_file, "the cocotb bench failed"))
+
+
+def _failure(testcase: str, log_file: Path, what: str) -> str:
+    """A message leading with GHDL's own errors (e.g. 'bound check failure at FILE:LINE': a
+    value left the range the interval analysis declared)."""
+    lines = log_file.read_text(errors="replace").splitlines() if log_file.exists() else []
+    errors = [line.strip() for line in lines if ":error:" in line or "failure" in line]
+    detail = "\n".join(errors[:10] or lines[-25:])
+    return f"{what} in '{testcase}' on GHDL (full log: {log_file}):\n{detail}"
 
 
 def stream(build_dir: Path, report: dict, codes: np.ndarray, *, gap_probability: float = 0.0,
