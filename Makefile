@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SYSTEM_PACKAGES := ghdl ghdl-llvm yosys tcl
+SYSTEM_PACKAGES := ghdl ghdl-llvm ghdl-mcode yosys tcl
 
 .PHONY: build test system venv clean
 

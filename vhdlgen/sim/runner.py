@@ -54,8 +54,11 @@ def compile_design(build_dir: Path, report: dict) -> Path:
     _ghdl_environment()
     rtl = Path(build_dir).resolve() / "rtl"
     sim_dir = Path(build_dir).resolve() / "sim"
-    runner = get_runner("ghdl")
     log_file = sim_dir / "build.log"
+    if (sim_dir / "top-obj08.cf").is_file():
+        _make(sim_dir, report["top"], log_file)
+        return sim_dir
+    runner = get_runner("ghdl")
     try:
         runner.build(vhdl_sources=[rtl / name for name in report["sources"]],
                      hdl_toplevel=report["top"], build_args=["--std=08"], build_dir=sim_dir,
@@ -63,6 +66,17 @@ def compile_design(build_dir: Path, report: dict) -> Path:
     except (SystemExit, subprocess.CalledProcessError) as error:
         raise UserError(_failure("compile", log_file, f"GHDL could not compile ({error})")) from None
     return sim_dir
+
+
+def _make(sim_dir: Path, top: str, log_file: Path) -> None:
+    """Bring an existing simulation library up to date: `ghdl -m` re-analyses only the sources
+    that changed (cocotb's build would first re-import, and so re-analyse, every file)."""
+    result = subprocess.run(["ghdl", "-m", "--work=top", "--std=08", top], cwd=sim_dir,
+                            capture_output=True, text=True)
+    with open(log_file, "a") as log:
+        log.write(result.stdout + result.stderr)
+    if result.returncode != 0:
+        raise UserError(_failure("compile", log_file, "GHDL could not compile"))
 
 
 def _run(build_dir: Path, report: dict, testcase: str, config: dict, waves: Path | None) -> None:
