@@ -63,8 +63,9 @@ def render(records: list[dict], info: dict, args, command: str, budget: int) -> 
                      fmt(r["adder_bits"]), fmt(r["build_seconds"], 1)])
     best = recommend(records, budget)
     if best is None:
-        rule = ("no measured setting fits the assumed budget" if not args.skip_estimate
-                else "no recommendation without the estimate (--skip-estimate)")
+        estimated = [r for r in records if r.get("max_logic_levels_carry8") is not None]
+        rule = ("no estimated setting fits the assumed budget" if estimated
+                else "none without estimates")
     else:
         rule = (f"**recommended: {best['adder_levels_per_stage']} adder levels per stage** "
                 f"({best['latency_cycles']} cycles = {best['latency_ns']:g} ns; deepest path "
@@ -81,6 +82,11 @@ def render(records: list[dict], info: dict, args, command: str, budget: int) -> 
         "(ASSUMED delays for a -2 UltraScale+, not measured: confirm with Vivado WNS).",
         f"Recommendation: {rule}.",
     ]
+    missing = [str(r["adder_levels_per_stage"]) for r in records if r.get("estimate_missing")]
+    if missing:
+        notes.append("No yosys estimate yet (--cached-estimates-only, nothing cached for this "
+                     f"RTL) for N = {', '.join(missing)}: those rows are not considered by the "
+                     "recommendation; rerun without that option.")
     cached = [str(r["adder_levels_per_stage"]) for r in records if r.get("estimate_cached")]
     if cached:
         notes.append("Estimate reused from an earlier yosys run on byte-identical RTL (same "
@@ -110,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cache", action="store_true",
                         help="rerun yosys even when byte-identical RTL was estimated before "
                              "(cache: build/bench/estimate_cache/)")
+    parser.add_argument("--cached-estimates-only", action="store_true",
+                        help="never run yosys: use cached estimates, leave the others empty")
     args = parser.parse_args(argv)
 
     from vhdlgen.rtl.build import DEFAULT_CLOCK_NS
@@ -130,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             records.append(run_design(args.model, args.build_root / f"{args.model.stem}_l{n}",
                                       clock_ns=args.clock_ns, levels=n, x=x,
                                       estimate=not args.skip_estimate, use_cache=not args.no_cache,
+                                cache_only=args.cached_estimates_only,
                                       label=f"{args.model.stem} N={n}"))
     except BenchFailure as failure:
         bar = "!" * 78

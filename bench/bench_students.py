@@ -108,6 +108,10 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
         f"{est}. Italic rows: published or public anchors (Vivado / GHDL), not measured here.",
         *kinds,
     ]
+    missing = [r["label"] for r in records if r.get("estimate_missing")]
+    if missing:
+        notes.append("No yosys estimate yet (run with --cached-estimates-only and nothing "
+                     f"cached for this RTL) for: {', '.join(missing)}; rerun without that option.")
     cached = [r["label"] for r in records if r.get("estimate_cached")]
     if cached:
         notes.append("Estimate reused from an earlier yosys run on byte-identical RTL (same "
@@ -137,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cache", action="store_true",
                         help="rerun yosys even when byte-identical RTL was estimated before "
                              "(cache: build/bench/estimate_cache/)")
+    parser.add_argument("--cached-estimates-only", action="store_true",
+                        help="never run yosys: use cached estimates, leave the others empty")
     args = parser.parse_args(argv)
 
     from vhdlgen.rtl.build import DEFAULT_CLOCK_NS, DEFAULT_LEVELS_PER_STAGE
@@ -173,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                     continue
             record = run_design(path, args.build_root / path.stem, clock_ns=args.clock_ns,
                                 levels=args.adder_levels_per_stage, x=x,
-                                estimate=not args.skip_estimate, use_cache=not args.no_cache, label=label)
+                                estimate=not args.skip_estimate, use_cache=not args.no_cache,
+                                cache_only=args.cached_estimates_only, label=label)
             record["kind"] = kind
             records.append(record)
     except BenchFailure as failure:

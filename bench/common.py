@@ -140,14 +140,18 @@ def rtl_digest(build_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def cached_estimate(build_dir: Path, progress, use_cache: bool = True) -> tuple[dict, bool]:
+def cached_estimate(build_dir: Path, progress, use_cache: bool = True,
+                    cache_only: bool = False) -> tuple[dict | None, bool]:
     """`vhdlgen.estimate.estimate`, or its earlier result for byte-identical RTL (yosys takes
-    minutes; vhdlgen output is deterministic, so identical VHDL gives an identical netlist)."""
+    minutes; vhdlgen output is deterministic, so identical VHDL gives an identical netlist).
+    With `cache_only`, (None, False) when there is no earlier result instead of running yosys."""
     from vhdlgen.estimate import estimate
 
     key = ESTIMATE_CACHE / f"{rtl_digest(build_dir)}.json"
     if use_cache and key.is_file():
         return json.loads(key.read_text()), True
+    if cache_only:
+        return None, False
     result = estimate(build_dir, progress=progress)
     ESTIMATE_CACHE.mkdir(parents=True, exist_ok=True)
     key.write_text(json.dumps(result, indent=2) + "\n")
@@ -155,7 +159,8 @@ def cached_estimate(build_dir: Path, progress, use_cache: bool = True) -> tuple[
 
 
 def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=None,
-               estimate: bool = True, label: str = "", use_cache: bool = True) -> dict:
+               estimate: bool = True, label: str = "", use_cache: bool = True,
+               cache_only: bool = False) -> dict:
     """Load, build, (simulate and require bit-exactness), (estimate). Returns a flat record.
 
     Raises BenchFailure when the RTL differs from the reference or the measured latency differs
@@ -217,7 +222,12 @@ def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=No
     if estimate:
         say(f"{tag}: estimating with GHDL + yosys (minutes on a busy machine)")
         est, cached = cached_estimate(out_dir, lambda line: say(f"{tag}: estimate {line.strip()}"),
-                                      use_cache)
+                                      use_cache, cache_only)
+        if est is None:
+            say(f"{tag}: no cached estimate for this RTL (--cached-estimates-only): row left "
+                "without LUT/FF/CARRY/levels")
+            record["estimate_missing"] = True
+            return record
         if cached:
             say(f"{tag}: estimate reused from {ESTIMATE_CACHE} (byte-identical RTL measured "
                 "earlier; --no-cache to rerun yosys)")
