@@ -128,15 +128,32 @@ def factor(values: np.ndarray, bits: int) -> Factored:
     return Factored(codes, frac)
 
 
-def quantize_float_weights(values: np.ndarray, bits: int) -> Factored:
-    """vhdlgen's format for an unquantized layer: signed `bits`-bit codes, one power-of-two
-    step per layer, the largest step at which max |w| still fits; round half to even."""
-    values = np.asarray(values, dtype=np.float64)
+def _float_channel_frac(values: np.ndarray, max_code: int) -> int | None:
+    """The finest power-of-two step at which every value rounds into [-max_code, max_code]."""
     largest = float(np.max(np.abs(values), initial=0.0))
-    max_code = (1 << (bits - 1)) - 1
     if largest == 0.0:
-        return Factored(np.zeros(values.shape, dtype=np.int64), 0)
+        return None
     frac = int(np.floor(np.log2(max_code / largest)))
-    while np.max(np.abs(np.rint(values * 2.0 ** frac))) > max_code:
+    while np.max(np.abs(np.rint(values * 2.0**frac))) > max_code:
         frac -= 1
-    return Factored(np.rint(values * 2.0 ** frac).astype(np.int64), frac)
+    return frac
+
+
+def quantize_float_weights(values: np.ndarray, bits: int) -> Factored:
+    """vhdlgen's format for an unquantized layer: per output channel (last axis), signed
+    `bits`-bit codes at the finest power-of-two step that holds the channel's largest weight,
+    round half to even; channels are then brought to the finest step of the layer (exact), so a
+    small-valued output (e.g. eta next to pT in GeV) keeps all its bits."""
+    values = np.asarray(values, dtype=np.float64)
+    channels = values.reshape(-1, values.shape[-1])
+    max_code = (1 << (bits - 1)) - 1
+    fracs = [_float_channel_frac(channels[:, j], max_code) for j in range(channels.shape[1])]
+    if all(f is None for f in fracs):
+        return Factored(np.zeros(values.shape, dtype=np.int64), 0)
+    frac = max(f for f in fracs if f is not None)
+    codes = np.zeros(channels.shape, dtype=np.int64)
+    for j, channel_frac in enumerate(fracs):
+        if channel_frac is not None:
+            codes[:, j] = np.rint(channels[:, j] * 2.0**channel_frac).astype(np.int64) << (
+                frac - channel_frac)
+    return Factored(codes.reshape(values.shape), frac)
