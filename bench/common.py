@@ -88,7 +88,15 @@ def machine() -> dict:
         memory = f"{mem_kb / 1024 ** 2:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         memory = "unknown"
+    import vhdlgen
     from vhdlgen import __version__
+
+    source = Path(vhdlgen.__file__).resolve().parent.parent
+    if source == REPO:
+        code = _first_line(["git", "-C", str(REPO), "describe", "--always", "--dirty"])
+    else:  # e.g. PYTHONPATH=<git archive of a commit>: say which code really ran
+        code = (f"{os.environ.get('VHDLGEN_BENCH_COMMIT', 'unknown commit')} "
+                f"(snapshot in {source})")
 
     return {
         "nproc": os.cpu_count(),
@@ -99,7 +107,7 @@ def machine() -> dict:
         "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "tools": {
             "vhdlgen": __version__,
-            "git": _first_line(["git", "-C", str(REPO), "describe", "--always", "--dirty"]),
+            "git": code,
             "python": platform.python_version(),
             "ghdl": _first_line(["ghdl", "--version"]),
             "yosys": _first_line(["yosys", "-V"]),
