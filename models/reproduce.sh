@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduce every shipped model, the comparison table and the plots (docs/physics.md).
-# Run from the repository root: bash models/reproduce.sh   (about 1 hour on 2 CPU cores)
+# Run from the repository root: bash models/reproduce.sh   (39 min on 2 CPU cores)
 # Training runs go to runs/ (not committed); every `train` is resumable: rerun to continue.
 set -euo pipefail
 VG="${VHDLGEN:-python -m vhdlgen}"

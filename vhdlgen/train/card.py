@@ -70,7 +70,7 @@ def write_card(path: str, name: str, model_path: str, run_dir: str, command: str
         f"{cfg['patience']}",
         f"- epochs run: {state['epoch']} (best {state['best_epoch']}, validation error "
         f"{state['best']:.5f} in scaled units), training time {state['train_seconds'] / 60:.1f} "
-        "min wall on 2 CPU cores (shared with a second training run most of the time)",
+        "min wall on 2 CPU cores (one run at a time, no GPU)",
         f"- run directory of the shipped file: `{run_dir}`", "",
         "Command:", "", "```", command, "```", "",
         "## Measured performance", "",
