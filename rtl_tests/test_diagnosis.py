@@ -32,7 +32,7 @@ pytestmark = pytest.mark.sim
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL, TOP, UNIT = "student2", "diag", "dense1"
-REQUANT = r"^(\s*{signal} <= requantize\(\w+, \d+, -?\d+, )(-?\d+)(\);)$"
+REQUANT = r"^(\s*{signal} <= requantize\(\w+, \d+, \d+, -?\d+, )(-?\d+)(\);)$"
 
 
 def corrupted_outputs(network, unit: dict, codes: np.ndarray, neuron: int, limit: int):

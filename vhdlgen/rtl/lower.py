@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vhdlgen.errors import UserError
+from vhdlgen.fixed import Requantizer, signed_width
 from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Tensor
 from vhdlgen.rtl.adder_tree import Add, Node, Source, Tree, View, build_tree, leaves, tree_depth
 from vhdlgen.rtl.names import unique_identifiers
@@ -39,9 +40,11 @@ class Element:
 
 @dataclass(frozen=True)
 class Requant:
-    """Arguments of vhdlgen_pkg.requantize (from fixed.Requantizer): divisor = 2**shift."""
+    """Arguments of vhdlgen_pkg.requantize for one neuron, from its fixed.Requantizer: the
+    accumulator width (its exact range, and at least shift + 2 bits), shift and bounds."""
 
-    divisor: int
+    acc_width: int
+    shift: int
     out_min: int
     out_max: int
 
@@ -163,7 +166,7 @@ class _Arithmetic:
 
     connections: list[tuple[list[int], list[int], int]]
     acc_frac: int
-    requant: Requant | None
+    requant: Requantizer | None  # with a shift >= 0
 
 
 def _arithmetic(ir_layers: list, in_tensor: Tensor) -> _Arithmetic:
@@ -181,10 +184,8 @@ def _arithmetic(ir_layers: list, in_tensor: Tensor) -> _Arithmetic:
     extra = max(-rq.shift, 0)
     if extra:
         connections = [(idx, [w << extra for w in ws], b << extra) for idx, ws, b in connections]
-    shift = rq.shift + extra
-    if shift > 30:
-        raise UserError(f"layer {activation.name!r}: requantizer shift {shift} exceeds 30 bits")
-    return _Arithmetic(connections, acc_frac + extra, Requant(1 << shift, rq.lo, rq.hi))
+    return _Arithmetic(connections, acc_frac + extra,
+                       Requantizer(rq.in_frac + extra, rq.out, rq.lo, rq.hi))
 
 
 def lower_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor, out_tensor: Tensor,
@@ -233,23 +234,18 @@ def _input_views(views: list[View], elements: dict[str, Element]) -> tuple[Input
     return tuple(result)
 
 
-def _neuron(out: Element, tree: Tree, requant: Requant | None) -> Neuron:
+def _neuron(out: Element, tree: Tree, spec: Requantizer | None) -> Neuron:
     root: Node = tree.root
     value = root.sign * (root.base if root.signal is not None else root.const)
-    if requant is not None:
-        value = _requantize(value, requant)
-    if root.signal is not None:
-        return Neuron(tree, out, requant, None, value)
-    return Neuron(tree, out, None, value, value)
-
-
-def _requantize(value: int, requant: Requant) -> int:
-    """The requantizer's output for one integer (vhdlgen.fixed is the specification)."""
-    from vhdlgen.fixed import FixedType, Requantizer
-
-    shift = requant.divisor.bit_length() - 1
-    spec = Requantizer(shift, FixedType(True, 32, 0), requant.out_min, requant.out_max)
-    return int(spec.apply(np.array([value]))[0])
+    if spec is not None:
+        value = int(spec.apply(np.array([value]))[0])
+    if root.signal is None:
+        return Neuron(tree, out, None, value, value)
+    call = None
+    if spec is not None:
+        width = max(signed_width(root.lo, root.hi), spec.shift + 2)
+        call = Requant(width, spec.shift, spec.lo, spec.hi)
+    return Neuron(tree, out, call, None, value)
 
 
 def _is_identity(layer, x: Tensor) -> bool:

@@ -321,7 +321,7 @@ begin
       x_h3_w4_c0 := x_h3_w4_c0_s2 / 4;
 
       -- y_h0_w0_c0, stage 2
-      y_h0_w0_c0 <= requantize(y_h0_w0_c0_s1_0, 1, 0, 7);
+      y_h0_w0_c0 <= requantize(y_h0_w0_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h0_w0_c0, stage 1
       y_h0_w0_c0_l1_0 := x_h0_w0_c0 - x_h0_w0_c0_s2;
@@ -333,7 +333,7 @@ begin
       y_h0_w0_c0_s1_0 := y_h0_w0_c0_l3_0;
 
       -- y_h0_w0_c1, stage 2
-      y_h0_w0_c1 <= requantize(y_h0_w0_c1_s1_0, 1, 0, 7);
+      y_h0_w0_c1 <= requantize(y_h0_w0_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h0_w0_c1, stage 1
       y_h0_w0_c1_l1_0 := x_h0_w0_c0 - x_h0_w0_c0_s2;
@@ -344,7 +344,7 @@ begin
       y_h0_w0_c1_s1_0 := y_h0_w0_c1_l3_0;
 
       -- y_h0_w1_c0, stage 2
-      y_h0_w1_c0 <= requantize(y_h0_w1_c0_s1_0, 1, 0, 7);
+      y_h0_w1_c0 <= requantize(y_h0_w1_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h0_w1_c0, stage 1
       y_h0_w1_c0_l1_0 := x_h0_w1_c0 - x_h0_w1_c0_s2;
@@ -356,7 +356,7 @@ begin
       y_h0_w1_c0_s1_0 := y_h0_w1_c0_l3_0;
 
       -- y_h0_w1_c1, stage 2
-      y_h0_w1_c1 <= requantize(y_h0_w1_c1_s1_0, 1, 0, 7);
+      y_h0_w1_c1 <= requantize(y_h0_w1_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h0_w1_c1, stage 1
       y_h0_w1_c1_l1_0 := x_h0_w1_c0 - x_h0_w1_c0_s2;
@@ -367,7 +367,7 @@ begin
       y_h0_w1_c1_s1_0 := y_h0_w1_c1_l3_0;
 
       -- y_h0_w2_c0, stage 2
-      y_h0_w2_c0 <= requantize(y_h0_w2_c0_s1_0, 1, 0, 7);
+      y_h0_w2_c0 <= requantize(y_h0_w2_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h0_w2_c0, stage 1
       y_h0_w2_c0_l1_0 := x_h0_w2_c0 - x_h0_w2_c0_s2;
@@ -379,7 +379,7 @@ begin
       y_h0_w2_c0_s1_0 := y_h0_w2_c0_l3_0;
 
       -- y_h0_w2_c1, stage 2
-      y_h0_w2_c1 <= requantize(y_h0_w2_c1_s1_0, 1, 0, 7);
+      y_h0_w2_c1 <= requantize(y_h0_w2_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h0_w2_c1, stage 1
       y_h0_w2_c1_l1_0 := x_h0_w2_c0 - x_h0_w2_c0_s2;
@@ -390,7 +390,7 @@ begin
       y_h0_w2_c1_s1_0 := y_h0_w2_c1_l3_0;
 
       -- y_h0_w3_c0, stage 2
-      y_h0_w3_c0 <= requantize(y_h0_w3_c0_s1_0, 1, 0, 7);
+      y_h0_w3_c0 <= requantize(y_h0_w3_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h0_w3_c0, stage 1
       y_h0_w3_c0_l1_0 := x_h0_w3_c0 - x_h0_w3_c0_s2;
@@ -402,7 +402,7 @@ begin
       y_h0_w3_c0_s1_0 := y_h0_w3_c0_l3_0;
 
       -- y_h0_w3_c1, stage 2
-      y_h0_w3_c1 <= requantize(y_h0_w3_c1_s1_0, 1, 0, 7);
+      y_h0_w3_c1 <= requantize(y_h0_w3_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h0_w3_c1, stage 1
       y_h0_w3_c1_l1_0 := x_h0_w3_c0 - x_h0_w3_c0_s2;
@@ -413,7 +413,7 @@ begin
       y_h0_w3_c1_s1_0 := y_h0_w3_c1_l3_0;
 
       -- y_h1_w0_c0, stage 2
-      y_h1_w0_c0 <= requantize(y_h1_w0_c0_s1_0, 1, 0, 7);
+      y_h1_w0_c0 <= requantize(y_h1_w0_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h1_w0_c0, stage 1
       y_h1_w0_c0_l1_0 := x_h1_w0_c0 - x_h1_w0_c0_s2;
@@ -425,7 +425,7 @@ begin
       y_h1_w0_c0_s1_0 := y_h1_w0_c0_l3_0;
 
       -- y_h1_w0_c1, stage 2
-      y_h1_w0_c1 <= requantize(y_h1_w0_c1_s1_0, 1, 0, 7);
+      y_h1_w0_c1 <= requantize(y_h1_w0_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h1_w0_c1, stage 1
       y_h1_w0_c1_l1_0 := x_h1_w0_c0 - x_h1_w0_c0_s2;
@@ -436,7 +436,7 @@ begin
       y_h1_w0_c1_s1_0 := y_h1_w0_c1_l3_0;
 
       -- y_h1_w1_c0, stage 2
-      y_h1_w1_c0 <= requantize(y_h1_w1_c0_s1_0, 1, 0, 7);
+      y_h1_w1_c0 <= requantize(y_h1_w1_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h1_w1_c0, stage 1
       y_h1_w1_c0_l1_0 := x_h1_w1_c0 - x_h1_w1_c0_s2;
@@ -448,7 +448,7 @@ begin
       y_h1_w1_c0_s1_0 := y_h1_w1_c0_l3_0;
 
       -- y_h1_w1_c1, stage 2
-      y_h1_w1_c1 <= requantize(y_h1_w1_c1_s1_0, 1, 0, 7);
+      y_h1_w1_c1 <= requantize(y_h1_w1_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h1_w1_c1, stage 1
       y_h1_w1_c1_l1_0 := x_h1_w1_c0 - x_h1_w1_c0_s2;
@@ -459,7 +459,7 @@ begin
       y_h1_w1_c1_s1_0 := y_h1_w1_c1_l3_0;
 
       -- y_h1_w2_c0, stage 2
-      y_h1_w2_c0 <= requantize(y_h1_w2_c0_s1_0, 1, 0, 7);
+      y_h1_w2_c0 <= requantize(y_h1_w2_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h1_w2_c0, stage 1
       y_h1_w2_c0_l1_0 := x_h1_w2_c0 - x_h1_w2_c0_s2;
@@ -471,7 +471,7 @@ begin
       y_h1_w2_c0_s1_0 := y_h1_w2_c0_l3_0;
 
       -- y_h1_w2_c1, stage 2
-      y_h1_w2_c1 <= requantize(y_h1_w2_c1_s1_0, 1, 0, 7);
+      y_h1_w2_c1 <= requantize(y_h1_w2_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h1_w2_c1, stage 1
       y_h1_w2_c1_l1_0 := x_h1_w2_c0 - x_h1_w2_c0_s2;
@@ -482,7 +482,7 @@ begin
       y_h1_w2_c1_s1_0 := y_h1_w2_c1_l3_0;
 
       -- y_h1_w3_c0, stage 2
-      y_h1_w3_c0 <= requantize(y_h1_w3_c0_s1_0, 1, 0, 7);
+      y_h1_w3_c0 <= requantize(y_h1_w3_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h1_w3_c0, stage 1
       y_h1_w3_c0_l1_0 := x_h1_w3_c0 - x_h1_w3_c0_s2;
@@ -494,7 +494,7 @@ begin
       y_h1_w3_c0_s1_0 := y_h1_w3_c0_l3_0;
 
       -- y_h1_w3_c1, stage 2
-      y_h1_w3_c1 <= requantize(y_h1_w3_c1_s1_0, 1, 0, 7);
+      y_h1_w3_c1 <= requantize(y_h1_w3_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h1_w3_c1, stage 1
       y_h1_w3_c1_l1_0 := x_h1_w3_c0 - x_h1_w3_c0_s2;
@@ -505,7 +505,7 @@ begin
       y_h1_w3_c1_s1_0 := y_h1_w3_c1_l3_0;
 
       -- y_h2_w0_c0, stage 2
-      y_h2_w0_c0 <= requantize(y_h2_w0_c0_s1_0, 1, 0, 7);
+      y_h2_w0_c0 <= requantize(y_h2_w0_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h2_w0_c0, stage 1
       y_h2_w0_c0_l1_0 := x_h2_w0_c0 - x_h2_w0_c0_s2;
@@ -517,7 +517,7 @@ begin
       y_h2_w0_c0_s1_0 := y_h2_w0_c0_l3_0;
 
       -- y_h2_w0_c1, stage 2
-      y_h2_w0_c1 <= requantize(y_h2_w0_c1_s1_0, 1, 0, 7);
+      y_h2_w0_c1 <= requantize(y_h2_w0_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h2_w0_c1, stage 1
       y_h2_w0_c1_l1_0 := x_h2_w0_c0 - x_h2_w0_c0_s2;
@@ -528,7 +528,7 @@ begin
       y_h2_w0_c1_s1_0 := y_h2_w0_c1_l3_0;
 
       -- y_h2_w1_c0, stage 2
-      y_h2_w1_c0 <= requantize(y_h2_w1_c0_s1_0, 1, 0, 7);
+      y_h2_w1_c0 <= requantize(y_h2_w1_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h2_w1_c0, stage 1
       y_h2_w1_c0_l1_0 := x_h2_w1_c0 - x_h2_w1_c0_s2;
@@ -540,7 +540,7 @@ begin
       y_h2_w1_c0_s1_0 := y_h2_w1_c0_l3_0;
 
       -- y_h2_w1_c1, stage 2
-      y_h2_w1_c1 <= requantize(y_h2_w1_c1_s1_0, 1, 0, 7);
+      y_h2_w1_c1 <= requantize(y_h2_w1_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h2_w1_c1, stage 1
       y_h2_w1_c1_l1_0 := x_h2_w1_c0 - x_h2_w1_c0_s2;
@@ -551,7 +551,7 @@ begin
       y_h2_w1_c1_s1_0 := y_h2_w1_c1_l3_0;
 
       -- y_h2_w2_c0, stage 2
-      y_h2_w2_c0 <= requantize(y_h2_w2_c0_s1_0, 1, 0, 7);
+      y_h2_w2_c0 <= requantize(y_h2_w2_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h2_w2_c0, stage 1
       y_h2_w2_c0_l1_0 := x_h2_w2_c0 - x_h2_w2_c0_s2;
@@ -563,7 +563,7 @@ begin
       y_h2_w2_c0_s1_0 := y_h2_w2_c0_l3_0;
 
       -- y_h2_w2_c1, stage 2
-      y_h2_w2_c1 <= requantize(y_h2_w2_c1_s1_0, 1, 0, 7);
+      y_h2_w2_c1 <= requantize(y_h2_w2_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h2_w2_c1, stage 1
       y_h2_w2_c1_l1_0 := x_h2_w2_c0 - x_h2_w2_c0_s2;
@@ -574,7 +574,7 @@ begin
       y_h2_w2_c1_s1_0 := y_h2_w2_c1_l3_0;
 
       -- y_h2_w3_c0, stage 2
-      y_h2_w3_c0 <= requantize(y_h2_w3_c0_s1_0, 1, 0, 7);
+      y_h2_w3_c0 <= requantize(y_h2_w3_c0_s1_0, 5, 0, 0, 7);
 
       -- y_h2_w3_c0, stage 1
       y_h2_w3_c0_l1_0 := x_h2_w3_c0 - x_h2_w3_c0_s2;
@@ -586,7 +586,7 @@ begin
       y_h2_w3_c0_s1_0 := y_h2_w3_c0_l3_0;
 
       -- y_h2_w3_c1, stage 2
-      y_h2_w3_c1 <= requantize(y_h2_w3_c1_s1_0, 1, 0, 7);
+      y_h2_w3_c1 <= requantize(y_h2_w3_c1_s1_0, 5, 0, 0, 7);
 
       -- y_h2_w3_c1, stage 1
       y_h2_w3_c1_l1_0 := x_h2_w3_c0 - x_h2_w3_c0_s2;

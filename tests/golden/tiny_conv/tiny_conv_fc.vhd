@@ -173,7 +173,7 @@ begin
 
       -- y_0, stage 2
       y_0_l4_0 := y_0_s1_0 + y_0_s1_1;
-      y_0 <= requantize(y_0_l4_0, 4, 0, 7);
+      y_0 <= requantize(y_0_l4_0, 8, 2, 0, 7);
 
       -- y_0, stage 1
       y_0_l1_0 := x_1_s1 - x_3;
@@ -196,7 +196,7 @@ begin
       -- y_1, stage 2
       y_1_l4_0 := y_1_s1_0 + y_1_s1_1;
       y_1_l5_0 := y_1_l4_0 + y_1_s1_2;
-      y_1 <= requantize(y_1_l5_0, 4, 0, 7);
+      y_1 <= requantize(y_1_l5_0, 9, 2, 0, 7);
 
       -- y_1, stage 1
       y_1_l1_0 := x_0_s1 + x_2_s1;
@@ -224,7 +224,7 @@ begin
       -- y_2, stage 2
       y_2_l4_0 := y_2_s1_0 + y_2_s1_1;
       y_2_l5_0 := y_2_l4_0 - 8;
-      y_2 <= requantize(y_2_l5_0, 4, 0, 7);
+      y_2 <= requantize(y_2_l5_0, 8, 2, 0, 7);
 
       -- y_2, stage 1
       y_2_l1_0 := x_0 + x_1_s1;
