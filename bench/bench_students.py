@@ -31,8 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from common import (REPO, BenchFailure, fmt, format_machine, machine, markdown_table,  # noqa: E402
-                    realistic_inputs, run_design, say, write_results)
+from common import (REPO, BenchFailure, add_estimate, fmt, format_machine, machine,  # noqa: E402
+                    markdown_table, realistic_inputs, run_design, say, write_results)
 
 SHIPPED = [REPO / "models" / f"student_{b}bit.h5" for b in (2, 3, 4, 5)]
 DEFAULT_DATA_SEED = 20261121  # toy-dataset seed of the bench events (not a training seed)
@@ -177,12 +177,18 @@ def main(argv: list[str] | None = None) -> int:
                     say(f"{model}: not there yet (being trained); row left empty, re-run to fill")
                     records.append({"model": str(model), "label": model.stem, "missing": True})
                     continue
+            # Build and simulate every model first (a bit-exactness failure stops the run
+            # before any long yosys job), then estimate them one after the other.
             record = run_design(path, args.build_root / path.stem, clock_ns=args.clock_ns,
-                                levels=args.adder_levels_per_stage, x=x,
-                                estimate=not args.skip_estimate, use_cache=not args.no_cache,
-                                cache_only=args.cached_estimates_only, label=label)
+                                levels=args.adder_levels_per_stage, x=x, estimate=False,
+                                label=label)
             record["kind"] = kind
             records.append(record)
+        if not args.skip_estimate:
+            for record in records:
+                if not record.get("missing"):
+                    add_estimate(record, Path(record["build_dir"]), record["label"],
+                                 not args.no_cache, args.cached_estimates_only)
     except BenchFailure as failure:
         bar = "!" * 78
         print(f"\n{bar}\nBENCH ABORTED: {failure}\n{bar}", file=sys.stderr, flush=True)

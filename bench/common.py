@@ -228,28 +228,35 @@ def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=No
             f"({wall:.0f} s wall incl. GHDL compile)")
 
     if estimate:
-        say(f"{tag}: estimating with GHDL + yosys (minutes on a busy machine)")
-        est, cached = cached_estimate(out_dir, lambda line: say(f"{tag}: estimate {line.strip()}"),
-                                      use_cache, cache_only)
-        if est is None:
-            say(f"{tag}: no cached estimate for this RTL (--cached-estimates-only): row left "
-                "without LUT/FF/CARRY/levels")
-            record["estimate_missing"] = True
-            return record
-        if cached:
-            say(f"{tag}: estimate reused from {ESTIMATE_CACHE} (byte-identical RTL measured "
-                "earlier; --no-cache to rerun yosys)")
-        record["estimate_cached"] = cached
-        record["rtl_sha256"] = rtl_digest(out_dir)
-        record.update({k: est[k] for k in ("lut", "ff", "carry", "dsp", "bram",
-                                           "max_logic_levels", "max_logic_levels_carry8")})
-        record["carry8_equivalent"] = est["detail"].get("carry8_equivalent")
-        record["muxf"] = est["detail"].get("muxf")
-        record["logic_path"] = est["logic_path"].get("cells")
-        record["estimate_seconds"] = est["seconds"]
-        say(f"{tag}: estimate {est['lut']} LUT, {est['ff']} FF, {est['carry']} CARRY4, "
-            f"{est['dsp']} DSP, {est['bram']} BRAM, {est['max_logic_levels']} logic levels "
-            f"({est['max_logic_levels_carry8']} as CARRY8) in {est['seconds']['total']:.0f} s")
+        add_estimate(record, out_dir, tag, use_cache, cache_only)
+    return record
+
+
+def add_estimate(record: dict, out_dir: Path, tag: str, use_cache: bool = True,
+                 cache_only: bool = False) -> dict:
+    """Run (or reuse) the GHDL + yosys estimate of a build and add it to `record`."""
+    say(f"{tag}: estimating with GHDL + yosys (minutes on a busy machine)")
+    est, cached = cached_estimate(out_dir, lambda line: say(f"{tag}: estimate {line.strip()}"),
+                                  use_cache, cache_only)
+    if est is None:
+        say(f"{tag}: no cached estimate for this RTL (--cached-estimates-only): row left "
+            "without LUT/FF/CARRY/levels")
+        record["estimate_missing"] = True
+        return record
+    if cached:
+        say(f"{tag}: estimate reused from {ESTIMATE_CACHE} (byte-identical RTL measured "
+            "earlier; --no-cache to rerun yosys)")
+    record["estimate_cached"] = cached
+    record["rtl_sha256"] = rtl_digest(out_dir)
+    record.update({k: est[k] for k in ("lut", "ff", "carry", "dsp", "bram",
+                                       "max_logic_levels", "max_logic_levels_carry8")})
+    record["carry8_equivalent"] = est["detail"].get("carry8_equivalent")
+    record["muxf"] = est["detail"].get("muxf")
+    record["logic_path"] = est["logic_path"].get("cells")
+    record["estimate_seconds"] = est["seconds"]
+    say(f"{tag}: estimate {est['lut']} LUT, {est['ff']} FF, {est['carry']} CARRY4, "
+        f"{est['dsp']} DSP, {est['bram']} BRAM, {est['max_logic_levels']} logic levels "
+        f"({est['max_logic_levels_carry8']} as CARRY8) in {est['seconds']['total']:.0f} s")
     return record
 
 
