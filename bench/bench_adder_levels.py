@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cached-estimates-only", action="store_true",
                         help="never run yosys: use cached estimates, leave the others empty")
     args = parser.parse_args(argv)
+    args.build_root = args.build_root.resolve()  # estimate runs tools in sub-folders
 
     from vhdlgen.rtl.build import DEFAULT_CLOCK_NS
 
