@@ -24,6 +24,7 @@ import fcntl
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -175,3 +176,8 @@ def sampled_edges(sampled: np.ndarray) -> np.ndarray:
     """The clock edge (1-based) at which each input index was sampled, in input order."""
     edges = np.flatnonzero(sampled[:, 0] >= 0) + 1
     return edges[np.argsort(sampled[edges - 1, 0], kind="stable")]
+
+
+def copy_build(build_dir: Path, dest: Path) -> Path:
+    """A private copy of a build (sources, report, IR; not its compiled simulation)."""
+    return Path(shutil.copytree(build_dir, dest, ignore=shutil.ignore_patterns("sim")))

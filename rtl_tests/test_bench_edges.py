@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchlib import sampled_edges
+from benchlib import copy_build, sampled_edges
 
 pytestmark = pytest.mark.sim
 
@@ -40,11 +39,7 @@ def test_dead_out_valid_gives_a_verdict_not_a_crash(designs, tmp_path) -> None:
     from vhdlgen.sim.verify import simulate
 
     design = designs("dense_only")
-    build = tmp_path / "dead"
-    build.mkdir()
-    for name in ("rtl", "report.json", "graph.pkl"):
-        src = design.build_dir / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, build / name)
+    build = copy_build(design.build_dir, tmp_path / "dead")
     top = build / "rtl" / f"{design.report['top']}.vhd"
     text, count = re.subn(r"^(\s*out_valid\s*<=\s*)\w+;", r"\1'0';", top.read_text(), flags=re.M)
     assert count == 1, "expected one `out_valid <= ...;` in the top"

@@ -12,6 +12,8 @@ import shutil
 
 import pytest
 
+from benchlib import copy_build
+
 pytestmark = pytest.mark.sim
 
 
@@ -22,11 +24,7 @@ def test_second_compile_analyses_nothing(designs, tmp_path, monkeypatch) -> None
         pytest.fail("this test needs GHDL's llvm backend: apt-get install ghdl-llvm",
                     pytrace=False)
     design = designs("dense_only")
-    build = tmp_path / "dense_only"
-    build.mkdir()
-    for name in ("rtl", "report.json", "graph.pkl"):
-        src = design.build_dir / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, build / name)
+    build = copy_build(design.build_dir, tmp_path / "dense_only")
     monkeypatch.setenv("GHDL_BACKEND", "llvm")
     sim = compile_design(build, design.report)
     first = (sim / "build.log").read_text()
