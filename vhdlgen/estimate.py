@@ -414,7 +414,7 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
     netlist (tens of MB for a full network) is deleted after use unless `keep_netlist`.
     """
     say: Progress = progress or (lambda line: None)
-    build_dir = Path(build_dir)
+    build_dir = Path(build_dir).resolve()  # tools run in sub-folders of the build
     top, rtl, sources = read_build(build_dir)
     ghdl, yosys = _require("ghdl"), _require("yosys")
     versions = tool_versions()
