@@ -27,7 +27,6 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import qmodels
@@ -198,7 +197,7 @@ def test_golden_snapshot(tiny) -> None:
             (golden / name).write_text(text)
         pytest.fail(f"VHDLGEN_UPDATE_GOLDEN=1: rewrote {golden}; review `git diff` and rerun "
                     "without the variable", pytrace=False)
-    assert golden.is_dir(), f"no golden snapshot; create it with VHDLGEN_UPDATE_GOLDEN=1"
+    assert golden.is_dir(), "no golden snapshot; create it with VHDLGEN_UPDATE_GOLDEN=1"
     expected = {p.name: p.read_text() for p in sorted(golden.iterdir())}
     assert sorted(actual) == sorted(expected), "different set of generated files"
     for name in expected:

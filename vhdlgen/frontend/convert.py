@@ -11,7 +11,7 @@ from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, Requantizer, unsigned_width
 from vhdlgen.frontend import quantizers as q
 from vhdlgen.infer import infer
-from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Input, Layer, Tensor
+from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Input, Layer, Tensor
 
 SUPPORTED_LAYERS = (
     "InputLayer; QConv2D/Conv2D (strides 1, padding 'valid', channels_last, no dilation, "
