@@ -31,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from common import (REPO, BenchFailure, fmt, format_machine, machine, markdown_table,  # noqa: E402
+from common import (REPO, BenchFailure, add_output_options,  # noqa: E402
+                    fmt, format_machine, machine, markdown_table,
                     realistic_inputs, run_design, say, write_results)
 
 PER_LEVEL_NS = 0.5
@@ -110,14 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                              f"{PER_LEVEL_NS})")
     parser.add_argument("--overhead-ns", type=float, default=OVERHEAD_NS,
                         help=f"assumed clock-to-out + setup + uncertainty (default {OVERHEAD_NS})")
-    parser.add_argument("--build-root", type=Path, default=REPO / "build" / "bench" / "adder_levels")
-    parser.add_argument("--results", type=Path, default=REPO / "bench" / "results")
-    parser.add_argument("--name", default="adder_levels", help="results file stem")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="rerun yosys even when byte-identical RTL was estimated before "
-                             "(cache: build/bench/estimate_cache/)")
-    parser.add_argument("--cached-estimates-only", action="store_true",
-                        help="never run yosys: use cached estimates, leave the others empty")
+    add_output_options(parser, REPO / "build" / "bench" / "adder_levels", "adder_levels")
     args = parser.parse_args(argv)
     args.build_root = args.build_root.resolve()  # estimate runs tools in sub-folders
 

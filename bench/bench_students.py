@@ -31,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from common import (REPO, BenchFailure, add_estimate, fmt, format_machine, machine,  # noqa: E402
+from common import (REPO, BenchFailure, add_output_options,  # noqa: E402
+                    add_estimate, fmt, format_machine, machine,
                     markdown_table, realistic_inputs, run_design, say, write_results)
 
 SHIPPED = [REPO / "models" / f"student_{b}bit.h5" for b in (2, 3, 4, 5)]
@@ -134,15 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clock-ns", type=float, default=None, help="default: vhdlgen's 3.125")
     parser.add_argument("--adder-levels-per-stage", type=int, default=None,
                         help="default: vhdlgen's default")
-    parser.add_argument("--build-root", type=Path, default=REPO / "build" / "bench" / "students")
-    parser.add_argument("--results", type=Path, default=REPO / "bench" / "results",
-                        help="where students.md/.json go (default bench/results)")
-    parser.add_argument("--name", default="students", help="results file stem (default students)")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="rerun yosys even when byte-identical RTL was estimated before "
-                             "(cache: build/bench/estimate_cache/)")
-    parser.add_argument("--cached-estimates-only", action="store_true",
-                        help="never run yosys: use cached estimates, leave the others empty")
+    add_output_options(parser, REPO / "build" / "bench" / "students", "students")
     args = parser.parse_args(argv)
     args.build_root = args.build_root.resolve()  # estimate runs tools in sub-folders
 

@@ -285,3 +285,16 @@ def write_results(stem: str, markdown: str, data: dict, results: Path = RESULTS)
     md.write_text(markdown + "\n")
     js.write_text(json.dumps(data, indent=2) + "\n")
     return md, js
+
+
+def add_output_options(parser, build_root: Path, name: str) -> None:
+    """--build-root, --results, --name and the yosys cache switches shared by the benches."""
+    parser.add_argument("--build-root", type=Path, default=build_root)
+    parser.add_argument("--results", type=Path, default=REPO / "bench" / "results",
+                        help="where the .md/.json results go (default bench/results)")
+    parser.add_argument("--name", default=name, help=f"results file stem (default {name})")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="rerun yosys even when byte-identical RTL was estimated before "
+                             "(cache: build/bench/estimate_cache/)")
+    parser.add_argument("--cached-estimates-only", action="store_true",
+                        help="never run yosys: use cached estimates, leave the others empty")
