@@ -15,10 +15,12 @@ import pytest
 from tools import make_build, require_tool
 from vhdlgen import estimate as est
 from vhdlgen.errors import UserError
-from vhdlgen.estimate import (add_estimate_parser, count_resources, estimate, format_estimate,
-                              logic_levels)
+from vhdlgen.estimate import (RtlNames, add_estimate_parser, count_resources, estimate,
+                              format_estimate, logic_levels, rtl_text)
+from vhdlgen.timing import ULTRASCALE_PLUS_2 as M
 
-KEYS = {"lut", "ff", "carry", "dsp", "bram", "max_logic_levels", "tools"}
+KEYS = {"lut", "ff", "carry", "dsp", "bram", "max_logic_levels", "tools", "critical_path_ns",
+        "fmax_mhz"}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +65,17 @@ def test_adder_counts_and_depth(adder_run) -> None:
     assert result["detail"]["carry8_equivalent"] == 1
     assert result["logic_path"]["from"].split("[")[0] in {"a_q", "b_q"}
     assert result["logic_path"]["to"].startswith("FDRE ")
+    # In ns: FF -> route -> LUT2 -> S of the CARRY8 (carry_in) -> its upper half (free) -> FF.
+    timing = result["timing_path"]
+    assert timing["cells"] == ["LUT2", "CARRY4", "CARRY4"]
+    assert timing["cell_ns"][1:] == [pytest.approx(M.carry_in), 0]
+    assert timing["cell_ns"][0] >= M.net + M.lut
+    assert result["critical_path_ns"] == pytest.approx(
+        M.ff_clk_to_q + sum(timing["cell_ns"]) + M.ff_setup + M.clock_uncertainty, abs=2e-3)
+    assert result["fmax_mhz"] == pytest.approx(
+        min(1000 / result["critical_path_ns"], M.fmax_ceiling_mhz), abs=0.1)
+    assert timing["from_rtl"]["unit"] == "tiny_add" and timing["from_rtl"]["neuron"] in {"a_q",
+                                                                                        "b_q"}
 
 
 def test_estimate_json_written(register_run) -> None:
@@ -89,10 +102,18 @@ def test_format_estimate(adder_run) -> None:
     _, result = adder_run
     table = format_estimate(result)
     for label, value in (("LUT", 8), ("FF", 26), ("CARRY", 2), ("DSP", 0), ("BRAM", 0),
-                         ("logic levels", 3)):
+                         ("logic levels", 3),
+                         ("critical path", f"{result['critical_path_ns']:.2f}"),
+                         ("fmax", f"{result['fmax_mhz']:.0f}")):
         assert any(line.split()[: len(label.split()) + 1] == [*label.split(), str(value)]
                    for line in table.splitlines()), (label, table)
     assert "not Vivado" in table
+    assert "critical path: b_q[" in table or "critical path: a_q[" in table
+    assert "RTL: tiny_add: " in table
+    # an estimate written before the timing model existed still formats
+    old = {k: v for k, v in result.items() if k not in ("critical_path_ns", "fmax_mhz",
+                                                        "timing_path")}
+    assert "critical path" not in format_estimate(old)
 
 
 def test_cli(tmp_path: Path, tools_present, capsys) -> None:
@@ -220,6 +241,194 @@ def test_logic_levels_detects_loops() -> None:
         "f": _ff(3, 4)}}
     with pytest.raises(UserError, match="combinational loop"):
         logic_levels(module)
+
+
+# --------------------------------------------------------------------------- critical path in ns
+def _lut(ctype: str, out: int, *ins: int | str) -> dict:
+    return _cell(ctype, **{f"I{i}": ("input", [b]) for i, b in enumerate(ins)},
+                 O=("output", [out]))
+
+
+def _carry4(s: list, o: list[int], co: list[int], ci: int | str = "0",
+            di: list | None = None) -> dict:
+    return _cell("CARRY4", CI=("input", [ci]), CYINIT=("input", ["0"]),
+                 DI=("input", di or ["0"] * 4), S=("input", s),
+                 O=("output", o), CO=("output", co))
+
+
+def test_critical_path_ns_luts_and_muxf() -> None:
+    # FF a(10), FF b(11) -> l1 LUT2 -> l2 LUT2 (also reads a) -> MUXF7 I0 -> FF y(16).
+    # Fanouts: a = 2 (l1, l2), b = 2 (l1, MUXF7 S), l1 = 2 (l2, l3); MUXF7 data inputs are local.
+    module = {
+        "ports": {"clk": {"direction": "input", "bits": [1]}},
+        "netnames": {"u_fc.n7_q": {"hide_name": 0, "bits": [10]},
+                     "u_fc.pipeline_y_1_s1_0": {"hide_name": 0, "bits": [10, 11]},
+                     "u_fc.y_1": {"hide_name": 0, "bits": [16]}},
+        "cells": {
+            "a": _ff(900, 10), "b": _ff(901, 11),
+            "l1": _lut("LUT2", 12, 10, 11),
+            "l2": _lut("LUT2", 13, 12, 10),
+            "l3": _lut("LUT1", 14, 12),
+            "m": _cell("MUXF7", I0=("input", [13]), I1=("input", [14]), S=("input", [11]),
+                       O=("output", [15])),
+            "y": _ff(15, 16),
+        },
+    }
+    rtl = RtlNames(top="tiny", entities={"u_fc": "tiny_fc"}, process_labels=frozenset({"pipeline"}))
+    got = logic_levels(module, rtl=rtl)
+    timing = got["timing"]
+    route2 = M.net + M.net_per_fanout * 1  # log2(2) = 1
+    expected = (M.ff_clk_to_q + (route2 + M.lut) + (route2 + M.lut) + M.muxf + M.ff_setup
+                + M.clock_uncertainty)
+    assert timing["ns"] == pytest.approx(expected, abs=1e-3)
+    assert timing["cells"] == ["LUT2", "LUT2", "MUXF7"]
+    assert timing["cell_ns"] == [pytest.approx(route2 + M.lut, abs=1e-3)] * 2 + \
+        [pytest.approx(M.muxf, abs=1e-3)]
+    assert (timing["clk_to_q_ns"], timing["setup_ns"]) == (M.ff_clk_to_q, M.ff_setup)
+    assert timing["fmax_mhz"] == pytest.approx(min(1000 / expected, M.fmax_ceiling_mhz), abs=0.1)
+    # named in RTL terms: the stage-1 register of neuron y_1 (not GHDL's n7_q) -> register y_1
+    assert timing["from"] == "u_fc.pipeline_y_1_s1_0[0]"
+    assert timing["from_rtl"] == {"net": "u_fc.pipeline_y_1_s1_0[0]", "unit": "u_fc",
+                                  "entity": "tiny_fc", "instance": "u_fc",
+                                  "signal": "y_1_s1_0", "neuron": "y_1", "stage": 1,
+                                  "level": None, "index": 0, "bit": 0}
+    assert timing["to"] == "FDRE u_fc.y_1 (D)"
+    assert (timing["to_rtl"]["neuron"], timing["to_rtl"]["stage"]) == ("y_1", None)
+    assert got["from_rtl"] == timing["from_rtl"]  # the deepest path is the same one here
+
+
+def test_critical_path_ns_carry_chain() -> None:
+    # FF(1) -> LUT1 -> S[0] of c0 -> CO[3] -> c1 (upper half of the same CARRY8: free)
+    # -> CO[3] -> c2 (a new CARRY8: carry8) -> O[3] -> FF. Bit 1 drives only the LUT.
+    cells = {"src": _ff(999, 1), "p": _lut("LUT1", 2, 1)}
+    ci: int | str = "0"
+    for k in range(3):
+        o = [100 + 10 * k + i for i in range(4)]
+        co = [105 + 10 * k + i for i in range(4)]
+        cells[f"c{k}"] = _carry4([2 if k == 0 else "0", "0", "0", "0"], o, co, ci)
+        ci = co[3]
+    cells["dst"] = _ff(123, 3)
+    got = logic_levels({"ports": {}, "netnames": {}, "cells": cells})
+    assert (got["levels"], got["levels_carry8"]) == (4, 3)
+    timing = got["timing"]
+    expected = (M.ff_clk_to_q + (M.net + M.lut) + M.carry_in + 0.0 + M.carry8 + M.ff_setup
+                + M.clock_uncertainty)
+    assert timing["ns"] == pytest.approx(expected, abs=1e-3)
+    assert timing["cells"] == ["LUT1", "CARRY4", "CARRY4", "CARRY4"]
+    assert timing["cell_ns"] == pytest.approx([M.net + M.lut, M.carry_in, 0.0, M.carry8],
+                                              abs=1e-3)
+    # unnamed nets: raw fallback names, no crash
+    assert timing["from"] == "net bit 1" and timing["from_rtl"]["signal"] is None
+    assert rtl_text(timing["from_rtl"]) == "net bit 1"
+
+
+def test_critical_path_ns_routed_carry_input() -> None:
+    # A register straight into S and DI of a carry (no propagate LUT in front): the operand is
+    # routed (fanout 2: S[0] and DI[0]) before carry_in.
+    cells = {"src": _ff(999, 1),
+             "c": _carry4([1, "0", "0", "0"], [10, 11, 12, 13], [14, 15, 16, 17],
+                          di=[1, "0", "0", "0"]),
+             "dst": _ff(10, 2)}
+    timing = logic_levels({"ports": {}, "netnames": {}, "cells": cells})["timing"]
+    expected = (M.ff_clk_to_q + M.net + M.net_per_fanout * 1 + M.carry_in + M.ff_setup
+                + M.clock_uncertainty)
+    assert timing["ns"] == pytest.approx(expected, abs=1e-3)
+
+
+def test_critical_path_ns_port_to_port() -> None:
+    # input port -> LUT1 -> output port: no clock-to-out, no setup, still the uncertainty.
+    module = {"ports": {"in_data": {"direction": "input", "bits": [5]},
+                        "out_data": {"direction": "output", "bits": [6]}},
+              "netnames": {}, "cells": {"io": _lut("LUT1", 6, 5)}}
+    got = logic_levels(module)
+    timing = got["timing"]
+    assert timing["ns"] == pytest.approx(M.net + M.lut + M.clock_uncertainty, abs=1e-3)
+    assert (timing["clk_to_q_ns"], timing["setup_ns"]) == (0.0, 0.0)
+    assert (timing["from"], timing["to"]) == ("in_data", "output out_data")
+    assert timing["from_rtl"]["unit"] is None  # no top given: unit unknown, no crash
+    assert timing["fmax_mhz"] == M.fmax_ceiling_mhz  # a short path: capped at the clock tree
+
+
+def test_critical_path_ns_fanout_matters() -> None:
+    # The same LUT chain, once with the source register also feeding 7 other LUTs (fanout 8).
+    def module(extra: int) -> dict:
+        cells = {"src": _ff(999, 1), "l": _lut("LUT1", 2, 1), "dst": _ff(2, 3)}
+        for i in range(extra):
+            cells[f"x{i}"] = _lut("LUT1", 50 + i, 1)
+            cells[f"d{i}"] = _ff(50 + i, 80 + i)
+        return {"ports": {}, "netnames": {}, "cells": cells}
+    alone = logic_levels(module(0))["timing"]["ns"]
+    shared = logic_levels(module(7))["timing"]["ns"]
+    assert shared - alone == pytest.approx(M.net_per_fanout * 3, abs=1e-3)  # log2(8) = 3
+
+
+def test_no_paths() -> None:
+    got = logic_levels({"ports": {}, "netnames": {}, "cells": {}})
+    assert got["levels"] == 0 and got["timing"]["ns"] == 0.0 and got["timing"]["cells"] == []
+
+
+# --------------------------------------------------------------------------- RTL names
+RTL = RtlNames(top="tiny", entities={"u_fc": "tiny_fc", "u_fc.valid": "vhdlgen_valid_pipe"},
+               process_labels=frozenset({"pipeline"}))
+
+
+@pytest.mark.parametrize("net, expected", [
+    ("u_fc.pipeline_y_1_s2_3[4]", dict(unit="u_fc", entity="tiny_fc", signal="y_1_s2_3",
+                                       neuron="y_1", stage=2, index=3, bit=4)),
+    ("u_fc.pipeline_y_h0_w1_c0_l3_1", dict(unit="u_fc", neuron="y_h0_w1_c0", level=3, index=1,
+                                           stage=None, bit=None)),
+    ("u_fc.n2509_o[0]", dict(unit="u_fc", signal="n2509_o", neuron=None, bit=0)),
+    ("u_fc.valid.n2987_q", dict(unit="u_fc", instance="u_fc.valid", entity="tiny_fc")),
+    ("u_fc.x_0_s1", dict(neuron="x_0_s1", stage=None)),  # x shifted by 1: not a register
+    ("in_data[4]", dict(unit="tiny", entity="tiny", instance=None, signal="in_data", bit=4)),
+    ("u_zz.pipeline_q", dict(unit="u_zz", entity=None, signal="q", neuron="q")),
+    ("net bit 17", dict(net="net bit 17", unit=None, signal=None, neuron=None)),
+    (None, dict(net=None, unit=None)),
+    ("", dict(signal=None)),
+])
+def test_rtl_names_describe(net, expected) -> None:
+    info = RTL.describe(net)
+    assert set(info) == {"net", "unit", "entity", "instance", "signal", "neuron", "stage",
+                         "level", "index", "bit"}
+    assert {k: info[k] for k in expected} == expected
+
+
+def test_rtl_text() -> None:
+    assert rtl_text(RTL.describe("u_fc.pipeline_y_1_s2_3[4]")) == \
+        "tiny_fc (u_fc): y_1 stage 2 register 3 bit 4"
+    assert rtl_text(RTL.describe("u_fc.n25_q")) == "tiny_fc (u_fc): n25_q (generated net)"
+    assert rtl_text(RTL.describe("out_data[1]")) == "tiny: out_data bit 1"
+    assert rtl_text(RTL.describe("net bit 3")) == "net bit 3"
+    assert rtl_text(None) == "?"
+
+
+def test_rtl_names_from_sources() -> None:
+    verilog = """module vhdlgen_valid_pipe_2
+  (input  clk);
+endmodule
+
+module tiny_fc
+  (input  clk);
+  vhdlgen_valid_pipe_2 valid (
+    .clk(clk));
+endmodule
+
+module tiny
+  (input  clk);
+  wire x;
+  tiny_fc u_fc (
+    .clk(clk));
+endmodule
+"""
+    vhdl = ["entity tiny is\nend entity;", "entity tiny_fc is\nend;\n"
+            "architecture rtl of tiny_fc is\nbegin\n  pipeline : process (clk)\n",
+            "ENTITY vhdlgen_valid_pipe IS\n"]
+    rtl = RtlNames.from_sources("TINY", verilog, vhdl)
+    assert rtl.top == "tiny"
+    assert dict(rtl.entities) == {"u_fc": "tiny_fc", "u_fc.valid": "vhdlgen_valid_pipe"}
+    assert rtl.process_labels == {"pipeline"}
+    # nothing recognisable: an empty mapping, never an error
+    assert RtlNames.from_sources("top", "garbage (\n", ["not vhdl"]).entities == {}
 
 
 # --------------------------------------------------------------------------- errors

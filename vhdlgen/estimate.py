@@ -1,4 +1,4 @@
-"""Resource and logic-depth estimate without Vivado: GHDL synthesis, then yosys `synth_xilinx`.
+"""Resources, logic depth and a modelled critical path without Vivado: GHDL, then yosys.
 
 Flow (all work files and logs in `DIR/estimate/`, never in the current directory):
 
@@ -30,8 +30,31 @@ paths. The deepest path is kept in `logic_path` (cell types in order, start and 
 `max_logic_levels_carry8` repeats the count as Vivado's CARRY8 packing would see it (two
 cascaded CARRY4 = one CARRY8 = one level), the closer number to compare with Vivado.
 
-This is a proxy: yosys maps LUTs with ABC, not with Vivado's optimiser, and knows no placement
-or routing. Use it to compare designs and options, not to sign off timing or utilization.
+`critical_path_ns` walks the same netlist with the delays of `vhdlgen.timing.ULTRASCALE_PLUS_2`
+(the delay model the lowering pipelines with; sources in its module doc), per edge into a cell:
+
+- LUT (and INV): route `net_delay(fanout of the driving net)` + `lut`;
+- MUXF7/8/9: `muxf` from its data inputs (fed inside the slice), plus the route on its select;
+- CARRY4/CARRY8: `carry_in` from S (its propagate LUT sits in the same slice; from anything else
+  the route is added), DI and CYINIT (routed); from CI: `carry8` when the cell starts a new
+  CARRY8, nothing for the upper CARRY4 of a pair (one CARRY8 in Vivado, as above);
+- pass-through buffers: nothing; cell types the model does not know: like a LUT.
+
+Fanout counts every input pin (except clocks) and output port bit a net bit drives. Paths start
+at `ff_clk_to_q` (a register output) or 0 (an input port), end at `ff_setup` (a register input)
+or 0 (an output port), and `clock_uncertainty` is added: `critical_path_ns` is the shortest
+clock period the model allows, `fmax_mhz` = 1000 / it, at most the clock-tree limit (775 MHz).
+`timing_path` lists the critical path's cells with each one's delay (its input route included).
+
+Both paths are named in RTL terms (`from_rtl`, `to_rtl`, see `RtlNames`): GHDL keeps the VHDL
+names and yosys prefixes them with the instance path, so `u_fc.pipeline_y_1_s1_2[3]` is bit 3
+of the stage-1 pipeline register 2 of neuron y_1 in unit u_fc (entity from GHDL's Verilog
+netlist). A path ends at the register it writes (its output net's name). Names that are not
+recognised (GHDL's generated n25_q, ...) are reported as they are.
+
+This is a proxy: yosys maps LUTs with ABC, not with Vivado's optimiser, and the delay model knows
+no placement, congestion or clock skew. Use it to compare designs and options and to choose the
+pipelining, not to sign off timing or utilization.
 """
 from __future__ import annotations
 
@@ -44,12 +67,17 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from vhdlgen.errors import UserError
+from vhdlgen.timing import ULTRASCALE_PLUS_2, DelayModel
 
 FAMILY = "xcup"  # yosys synth_xilinx family for Virtex/Kintex/Zynq UltraScale+
+TIMING_MODEL_NOTE = ("vhdlgen.timing.ULTRASCALE_PLUS_2: UltraScale+ -2 delays from published "
+                     "Vivado reports applied to the yosys netlist; a model, not Vivado timing")
 APT_PACKAGES = {"ghdl": "ghdl ghdl-llvm", "yosys": "yosys"}
 LOG_TAIL_LINES = 25
 HEARTBEAT_S = 30.0
@@ -195,27 +223,36 @@ def count_resources(cells_by_type: dict[str, int]) -> dict[str, object]:
     }
 
 
-def _cell_arcs(cell: dict) -> list[tuple[list, list]]:
-    """(input bits, output bits) groups of a combinational cell; outputs depend on the inputs."""
+def _direction(cell: dict, port: str) -> str:
+    """'input' or 'output' of a cell port (yosys port_directions; O, Q, CO are outputs)."""
+    return cell.get("port_directions", {}).get(
+        port, "output" if port in ("O", "Q", "CO") else "input")
+
+
+def _cell_arcs(cell: dict) -> list[tuple[list[tuple[str, object]], list]]:
+    """(input (port, bit) pairs, output bits) groups of a combinational cell: each output bit of a
+    group depends on all inputs of its group."""
     conns: dict[str, list] = cell.get("connections", {})
-    dirs: dict[str, str] = cell.get("port_directions", {})
     ctype = cell["type"]
     if _CARRY.match(ctype):
         width = 8 if ctype == "CARRY8" else 4
-        common = conns.get("CI", []) + conns.get("CYINIT", [])
+        common = [("CI", b) for b in conns.get("CI", [])]
+        common += [("CYINIT", b) for b in conns.get("CYINIT", [])]
         arcs = []
         for i in range(width):
             ins = list(common)
             if ctype == "CARRY8" and i >= 4:
-                ins += conns.get("CI_TOP", [])
-            ins += conns.get("S", [])[: i + 1] + conns.get("DI", [])[: i + 1]
+                ins += [("CI_TOP", b) for b in conns.get("CI_TOP", [])]
+            ins += [(p, b) for p in ("S", "DI") for b in conns.get(p, [])[: i + 1]]
             outs = [conns[p][i] for p in ("O", "CO") if p in conns and len(conns[p]) > i]
             arcs.append((ins, outs))
         return arcs
     ins, outs = [], []
     for port, bits in conns.items():
-        direction = dirs.get(port, "output" if port in ("O", "Q", "CO") else "input")
-        (outs if direction == "output" else ins).extend(bits)
+        if _direction(cell, port) == "output":
+            outs.extend(bits)
+        else:
+            ins.extend((port, b) for b in bits)
     return [(ins, outs)]
 
 
@@ -245,13 +282,21 @@ def _carry4_positions(cells: dict) -> dict[str, int]:
     return position
 
 
-def _longest(driver: dict, carry8: bool) -> tuple[dict[int, int], dict[int, int | None]]:
-    """Longest-path depth of every driven bit (and its worst input), iterative DFS.
+# A driven net bit: (its (port, source bit) inputs, driving cell type, logic-level weight 0/1,
+# cell is the upper CARRY4 of a CARRY8 pair).
+_Drive = tuple[list[tuple[str, int]], str, int, bool]
+# Cost of the edge source -> driven bit: (driven bit, input port, source bit) -> levels or ns.
+_Cost = Callable[[int, str, int], float]
 
-    driver: bit -> (input bits, weight, cell type, free inputs). With `carry8`, an edge from a
-    `free` input (the CI of a CARRY4 sharing a CARRY8 with its predecessor) costs nothing.
+
+def _longest(driver: dict[int, _Drive], cost: _Cost, start: Callable[[int], float],
+             floor: Callable[[int], float]) -> tuple[dict[int, float], dict[int, int | None]]:
+    """Longest path to every driven bit (and its worst input), iterative DFS.
+
+    A bit without a driver (flip-flop output, input port) starts a path at `start(bit)`; an edge
+    adds `cost(bit, port, source)`; a driven bit without variable inputs sits at `floor(bit)`.
     """
-    depth: dict[int, int] = {}
+    depth: dict[int, float] = {}
     best_in: dict[int, int | None] = {}
     for root in driver:
         if root in depth:
@@ -260,11 +305,11 @@ def _longest(driver: dict, carry8: bool) -> tuple[dict[int, int], dict[int, int 
         stack = [(root, iter(driver[root][0]))]
         while stack:
             bit, pending = stack[-1]
-            for src in pending:
+            for _, src in pending:
                 if src in depth:
                     continue
                 if src not in driver:  # flip-flop output, input port: a path starts here
-                    depth[src], best_in[src] = 0, None
+                    depth[src], best_in[src] = start(src), None
                     continue
                 if src in visiting:
                     raise UserError("the synthesized netlist has a combinational loop; the RTL "
@@ -275,106 +320,233 @@ def _longest(driver: dict, carry8: bool) -> tuple[dict[int, int], dict[int, int 
             else:
                 stack.pop()
                 visiting.discard(bit)
-                ins, weight, _, free = driver[bit]
-                best, worst = weight, None
-                for src in ins:
-                    cost = depth[src] + (0 if carry8 and src in free else weight)
-                    if cost > best or worst is None and cost == best:
-                        best, worst = cost, src
+                ins = driver[bit][0]
+                best: float = floor(bit) if not ins else float("-inf")
+                worst = None
+                for port, src in ins:
+                    value = depth[src] + cost(bit, port, src)
+                    if value > best:
+                        best, worst = value, src
                 depth[bit], best_in[bit] = best, worst
     return depth, best_in
 
 
-def logic_levels(module: dict) -> dict[str, object]:
-    """Deepest combinational path of a flattened, mapped yosys JSON module (see module doc).
-
-    Returns {"levels": int, "cells": [cell types from start to end], "from": net, "to": sink,
-    "levels_carry8": int, "unknown_cell_types": [...]}. `levels_carry8` counts the deepest path
-    again as Vivado would after packing each pair of cascaded CARRY4 (yosys 0.23's UltraScale+
-    carry cell) into one CARRY8: a CARRY4 entered through its carry-in from the previous cell
-    of the same CARRY8 adds no level.
-    """
-    cells_json = module.get("cells", {})
-    positions = _carry4_positions(cells_json)
-    driver: dict[int, tuple[list[int], int, str, frozenset[int]]] = {}
-    unknown: set[str] = set()
-    for name, cell in cells_json.items():
-        ctype = cell["type"]
-        if _BOUNDARY.match(ctype):
-            continue
-        if _PASS.match(ctype):
-            weight = 0
-        else:
-            weight = 1
-            if not (_LUT.match(ctype) or _MUXF.match(ctype) or _CARRY.match(ctype)):
-                unknown.add(ctype)
-        free: frozenset[int] = frozenset()
-        if positions.get(name, 0) % 2 == 1:  # second half of a CARRY8
-            free = frozenset(b for b in cell["connections"].get("CI", []) if isinstance(b, int))
-        for ins, outs in _cell_arcs(cell):
-            ins = [b for b in ins if isinstance(b, int)]
-            for bit in outs:
-                if isinstance(bit, int):
-                    driver[bit] = (ins, weight, ctype, free)
-
-    names = _bit_names(module)
-    sinks = _sink_names(module, names)
-    depth, best_in = _longest(driver, carry8=False)
-    for bit in sinks:  # a sink fed straight by a register or port: a 0-level path
-        depth.setdefault(bit, 0)
-    ends = [b for b in sinks if isinstance(b, int)] or list(depth)
-    result: dict[str, object] = {"levels": 0, "cells": [], "from": None, "to": None,
-                                 "levels_carry8": 0, "unknown_cell_types": sorted(unknown)}
-    if not ends:
-        return result
-    end = max(ends, key=lambda b: (depth[b], -b))
-    cells: list[str] = []
+def _trace(end: int, driver: dict[int, _Drive], best_in: dict[int, int | None]
+           ) -> tuple[int, list[int]]:
+    """(start bit, driven bits from the start to `end`) of the worst path into `end`."""
+    chain: list[int] = []
     bit = end
     while bit in driver:
-        _, weight, ctype, _ = driver[bit]
-        if weight:
-            cells.append(ctype)
+        chain.append(bit)
         nxt = best_in[bit]
         if nxt is None:
             break
         bit = nxt
-    cells.reverse()
-    result.update(levels=depth[end], cells=cells, **{"from": names.get(bit, f"net bit {bit}")},
-                  to=sinks.get(end, names.get(end, f"net bit {end}")))
+    chain.reverse()
+    return bit, chain
+
+
+def _is_clock_pin(port: str) -> bool:
+    return port == "C" or "CLK" in port
+
+
+def _fanouts(module: dict) -> Counter:
+    """Number of sinks (cell input pins except clocks, output port bits) of every net bit."""
+    fanout: Counter = Counter()
+    for cell in module.get("cells", {}).values():
+        for port, bits in cell.get("connections", {}).items():
+            if _direction(cell, port) == "input" and not _is_clock_pin(port):
+                fanout.update(b for b in bits if isinstance(b, int))
+    for port in module.get("ports", {}).values():
+        if port.get("direction") == "output":
+            fanout.update(b for b in port.get("bits", []) if isinstance(b, int))
+    return fanout
+
+
+def logic_levels(module: dict, *, model: DelayModel = ULTRASCALE_PLUS_2,
+                 rtl: RtlNames | None = None) -> dict[str, object]:
+    """Deepest combinational path and critical path in ns of a flattened, mapped yosys JSON module.
+
+    Returns {"levels": int, "cells": [cell types from start to end], "from": net, "to": sink,
+    "from_rtl"/"to_rtl": `RtlNames.describe` of the start and end nets, "levels_carry8": int,
+    "unknown_cell_types": [...], "timing": {...}}. `levels_carry8` counts the deepest path again
+    as Vivado would after packing each pair of cascaded CARRY4 (yosys 0.23's UltraScale+ carry
+    cell) into one CARRY8: a CARRY4 entered through its carry-in from the previous cell of the
+    same CARRY8 adds no level.
+
+    `timing` is the path with the largest delay under `model` (see the module doc): {"ns":
+    clock-to-out (0 from an input port) + cell delays + setup (0 into an output port) + clock
+    uncertainty, "fmax_mhz", "cells", "cell_ns" (each cell's delay including its input route),
+    "clk_to_q_ns", "setup_ns", "uncertainty_ns", "from", "to", "from_rtl", "to_rtl"}.
+    """
+    rtl = rtl or RtlNames()
+    cells_json = module.get("cells", {})
+    positions = _carry4_positions(cells_json)
+    driver: dict[int, _Drive] = {}
+    registered: set[int] = set()  # outputs of flip-flops (and other path-starting cells)
+    unknown: set[str] = set()
+    for name, cell in cells_json.items():
+        ctype = cell["type"]
+        if _BOUNDARY.match(ctype):
+            registered.update(b for p, bits in cell.get("connections", {}).items()
+                              if _direction(cell, p) == "output" for b in bits
+                              if isinstance(b, int))
+            continue
+        weight = 0 if _PASS.match(ctype) else 1
+        if weight and not (_LUT.match(ctype) or _MUXF.match(ctype) or _CARRY.match(ctype)):
+            unknown.add(ctype)
+        upper = positions.get(name, 0) % 2 == 1  # second CARRY4 of a CARRY8
+        for ins, outs in _cell_arcs(cell):
+            ins = [(p, b) for p, b in ins if isinstance(b, int)]
+            for bit in outs:
+                if isinstance(bit, int):
+                    driver[bit] = (ins, ctype, weight, upper)
+
+    names = _bit_names(module)
+    sinks = _sinks(module, names)
+    fanout = _fanouts(module)
+
+    def cost_levels(bit: int, port: str, src: int) -> float:
+        return driver[bit][2]
+
+    def cost_carry8(bit: int, port: str, src: int) -> float:
+        _, _, weight, upper = driver[bit]
+        return 0 if upper and port == "CI" else weight
+
+    def cost_ns(bit: int, port: str, src: int) -> float:
+        _, ctype, weight, upper = driver[bit]
+        if not weight:
+            return 0.0
+        src_type = driver[src][1] if src in driver else ""
+        route = model.net_delay(fanout.get(src, 1))
+        if _MUXF.match(ctype):  # data inputs come from the LUTs of the same slice
+            return model.muxf + (route if port == "S" else 0.0)
+        if _CARRY.match(ctype):
+            if port in ("CI", "CI_TOP") and _CARRY.match(src_type):
+                # the next CARRY4 of the same CARRY8 is free; a new CARRY8 costs carry8
+                return 0.0 if upper and port == "CI" else model.carry8
+            # S from its propagate LUT is slice-local (in carry_in); anything else is routed
+            local = port == "S" and bool(_LUT.match(src_type))
+            return model.carry_in + (0.0 if local else route)
+        return route + model.lut  # LUT (and unknown cells, taken as LUTs)
+
+    def start_ns(bit: int) -> float:
+        return model.ff_clk_to_q if bit in registered else 0.0
+
+    def weight(bit: int) -> float:
+        return driver[bit][2]
+
+    depth, best_in = _longest(driver, cost_levels, lambda bit: 0, weight)
+    for bit in sinks:  # a sink fed straight by a register or port: a 0-level path
+        depth.setdefault(bit, 0)
+    ends = [b for b in sinks if isinstance(b, int)] or list(depth)
+    result: dict[str, object] = {"levels": 0, "cells": [], "from": None, "to": None,
+                                 "from_rtl": None, "to_rtl": None, "levels_carry8": 0,
+                                 "unknown_cell_types": sorted(unknown),
+                                 "timing": _no_timing(model)}
+    if not ends:
+        return result
+
+    def end_net(bit: int) -> str:
+        return sinks[bit][1] if bit in sinks else names.get(bit, f"net bit {bit}")
+
+    def end_label(bit: int) -> str:
+        return sinks[bit][0] if bit in sinks else names.get(bit, f"net bit {bit}")
+
+    end = max(ends, key=lambda b: (depth[b], -b))
+    start, chain = _trace(end, driver, best_in)
+    start_name = names.get(start, f"net bit {start}")
+    result.update(levels=int(depth[end]), cells=[driver[b][1] for b in chain if driver[b][2]],
+                  **{"from": start_name}, to=end_label(end),
+                  from_rtl=rtl.describe(start_name), to_rtl=rtl.describe(end_net(end)))
     if positions:
-        depth8, _ = _longest(driver, carry8=True)
-        result["levels_carry8"] = max(depth8.get(b, 0) for b in ends)
+        depth8, _ = _longest(driver, cost_carry8, lambda bit: 0, weight)
+        result["levels_carry8"] = int(max(depth8.get(b, 0) for b in ends))
     else:
-        result["levels_carry8"] = depth[end]
+        result["levels_carry8"] = result["levels"]
+
+    arrival, best_ns = _longest(driver, cost_ns, start_ns, lambda bit: 0.0)
+    for bit in sinks:
+        arrival.setdefault(bit, start_ns(bit))
+    setup = {b: (model.ff_setup if sinks[b][2] else 0.0) if b in sinks else 0.0 for b in ends}
+    # equal delays (to rounding): report the path with more logic levels
+    end = max(ends, key=lambda b: (round(arrival[b] + setup[b], 9), depth.get(b, 0), -b))
+    start, chain = _trace(end, driver, best_ns)
+    launch = start_ns(start) if start not in driver else 0.0
+    steps, previous = [], launch
+    for bit in chain:
+        if driver[bit][2]:
+            steps.append((driver[bit][1], arrival[bit] - previous))
+        previous = arrival[bit]
+    total = arrival[end] + setup[end] + model.clock_uncertainty
+    start_name = names.get(start, f"net bit {start}")
+    result["timing"] = {
+        "ns": round(total, 3),
+        "fmax_mhz": round(model.fmax_mhz(total), 1),
+        "cells": [c for c, _ in steps],
+        "cell_ns": [round(d, 3) for _, d in steps],
+        "clk_to_q_ns": launch,
+        "setup_ns": setup[end],
+        "uncertainty_ns": model.clock_uncertainty,
+        "from": start_name,
+        "to": end_label(end),
+        "from_rtl": rtl.describe(start_name),
+        "to_rtl": rtl.describe(end_net(end)),
+    }
     return result
 
 
-def _sink_names(module: dict, names: dict[int, str]) -> dict[int, str]:
-    """Where a net bit ends: an output port, or the register (its output net's name) it feeds.
+def _no_timing(model: DelayModel) -> dict[str, object]:
+    """The timing entry of a netlist without any path."""
+    return {"ns": 0.0, "fmax_mhz": model.fmax_ceiling_mhz, "cells": [], "cell_ns": [],
+            "clk_to_q_ns": 0.0, "setup_ns": 0.0, "uncertainty_ns": model.clock_uncertainty,
+            "from": None, "to": None, "from_rtl": None, "to_rtl": None}
 
-    Clock pins (C, *CLK*) are not path ends."""
-    sinks: dict[int, str] = {}
+
+def _sinks(module: dict, names: dict[int, str]) -> dict[int, tuple[str, str, bool]]:
+    """Where a net bit ends: {bit: (label, RTL net, ends at a register)}.
+
+    An output port ("output out_data[3]", the port bit, False), or an input pin of a register:
+    ("FDRE acc_q[3] (D)", the register's output net acc_q[3], True). Clock pins (C, *CLK*) are
+    not path ends."""
+    sinks: dict[int, tuple[str, str, bool]] = {}
     for name, port in module.get("ports", {}).items():
         if port.get("direction") == "output":
-            for i, bit in enumerate(port.get("bits", [])):
-                sinks[bit] = f"output {name}" if len(port["bits"]) == 1 else f"output {name}[{i}]"
+            bits = port.get("bits", [])
+            for i, bit in enumerate(bits):
+                net = name if len(bits) == 1 else f"{name}[{i}]"
+                sinks[bit] = (f"output {net}", net, False)
     for cell in module.get("cells", {}).values():
         if not _BOUNDARY.match(cell["type"]):
             continue
-        dirs = cell.get("port_directions", {})
         conns = cell.get("connections", {})
-        outs = [b for p, bits in conns.items() if dirs.get(p) == "output" for b in bits]
+        outs = [b for p, bits in conns.items() if _direction(cell, p) == "output" for b in bits]
         label = names.get(outs[0], "?") if outs else "?"
         for port, bits in conns.items():
-            if dirs.get(port) == "input" and port != "C" and "CLK" not in port:
+            if _direction(cell, port) == "input" and not _is_clock_pin(port):
                 for bit in bits:
                     if isinstance(bit, int):
-                        sinks.setdefault(bit, f"{cell['type']} {label} ({port})")
+                        sinks.setdefault(bit, (f"{cell['type']} {label} ({port})", label, True))
     return sinks
 
 
+def _name_rank(name: str) -> int:
+    """How well a net name tells the RTL story (lower is better): pipeline registers
+    (<neuron>_sS_I), then names inside a unit, then other names; unit ports (in_*, out_*) and
+    GHDL's generated names (n25_q, n8_o) last."""
+    local = name.rsplit(".", 1)[-1]
+    if _GENERATED.match(local):
+        return 4
+    if _STAGE.match(local):
+        return 1
+    if local.startswith(("in_", "out_")):
+        return 3
+    return 2 if "." in name else 3
+
+
 def _bit_names(module: dict) -> dict[int, str]:
-    """Readable name of each net bit: ports first, then public (not hidden) net names."""
+    """Readable name of each net bit: ports first, then public (not hidden) net names ranked by
+    `_name_rank`."""
     names: dict[int, str] = {}
 
     def add(name: str, bits: list, offset: int = 0) -> None:
@@ -384,12 +556,129 @@ def _bit_names(module: dict) -> dict[int, str]:
 
     for name, port in module.get("ports", {}).items():
         add(name, port.get("bits", []))
-    # Prefer the RTL's names over GHDL's generated ones (n25_q, n8_o, ...).
-    generated = re.compile(r"^n\d+_[a-z]$")
     public = [(n, net) for n, net in module.get("netnames", {}).items() if not net.get("hide_name")]
-    for name, net in sorted(public, key=lambda item: (bool(generated.match(item[0])), item[0])):
+    for name, net in sorted(public, key=lambda item: (_name_rank(item[0]), item[0])):
         add(name, net.get("bits", []), int(net.get("offset", 0)))
     return names
+
+
+# --------------------------------------------------------------------------- RTL names
+_GENERATED = re.compile(r"^n\d+_[a-z]$")  # GHDL's names for unnamed nets: n25_q, n8_o
+_STAGE = re.compile(r"^(?P<neuron>\w+?)_s(?P<stage>\d+)_(?P<index>\d+)$")  # pipeline register
+_LEVEL = re.compile(r"^(?P<neuron>\w+?)_l(?P<level>\d+)_(?P<index>\d+)$")  # adder of a tree
+_NET = re.compile(r"^(?P<name>[A-Za-z_][\w.]*?)(\[(?P<bit>\d+)\])?$")
+
+
+@dataclass(frozen=True)
+class RtlNames:
+    """Maps GHDL-synthesised net names back to the RTL.
+
+    `ghdl --synth` keeps VHDL names, and yosys `-flatten` prefixes them with the instance path:
+    `u_fc.pipeline_y_1_s1_2[3]` is bit 3 of variable y_1_s1_2 of process `pipeline` in the unit
+    instantiated as u_fc. `entities` maps instance paths to entity names, `process_labels` lists
+    the process labels GHDL puts in front of variable names.
+    """
+
+    top: str | None = None
+    entities: Mapping[str, str] = field(default_factory=dict)
+    process_labels: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_sources(cls, top: str, verilog: str, vhdl: Iterable[str]) -> RtlNames:
+        """From GHDL's Verilog netlist (module instances) and the VHDL sources (entity names and
+        process labels). Anything not recognised is left out, never an error."""
+        text = "\n".join(vhdl).lower()
+        entities = set(re.findall(r"^\s*entity\s+(\w+)\s+is\b", text, re.M))
+        labels = frozenset(re.findall(r"^\s*(\w+)\s*:\s*(?:postponed\s+)?process\b", text, re.M))
+        modules = re.findall(r"^module\s+(\S+)", verilog, re.M)
+        known = set(modules)
+        children: dict[str, list[tuple[str, str]]] = {}
+        current = None
+        for line in verilog.splitlines():
+            head = re.match(r"^module\s+(\S+)", line)
+            if head:
+                current = head.group(1)
+                continue
+            inst = re.match(r"^\s+(\S+)\s+(\S+)\s*\($", line)
+            if current and inst and inst.group(1) in known:
+                children.setdefault(current, []).append((inst.group(2), inst.group(1)))
+
+        def entity(module: str) -> str:
+            base = re.sub(r"_\d+$", "", module)  # GHDL numbers specialised copies: name_2
+            return module if module in entities or base not in entities else base
+
+        paths: dict[str, str] = {}
+        todo = [("", top.lower())]
+        while todo:
+            prefix, module = todo.pop()
+            for inst, child in children.get(module, []):
+                path = f"{prefix}.{inst}" if prefix else inst
+                if path not in paths and len(paths) < 100_000:
+                    paths[path] = entity(child)
+                    todo.append((path, child))
+        return cls(top=top.lower(), entities=paths, process_labels=labels)
+
+    def describe(self, net: str | None) -> dict[str, object]:
+        """{"net", "unit", "entity", "instance", "signal", "neuron", "stage", "level", "index",
+        "bit"} of a net name; fields that do not apply (or a name not recognised) are None.
+
+        unit: the layer instance (first hierarchy level), or the top entity for top-level nets;
+        signal: the VHDL signal or variable (process label removed); neuron: the neuron/variable
+        the signal belongs to (y_1 for y_1_s1_2 and y_1_l3_0, None for generated names); stage:
+        the pipeline stage S of a register <neuron>_sS_I, index its I; level: adder level L of
+        <neuron>_lL_I."""
+        info: dict[str, object] = dict.fromkeys(
+            ("net", "unit", "entity", "instance", "signal", "neuron", "stage", "level", "index",
+             "bit"))
+        info["net"] = net
+        match = _NET.match(net or "")
+        if not match:
+            return info
+        *hierarchy, local = match.group("name").split(".")
+        if hierarchy:
+            info["instance"] = ".".join(hierarchy)
+            info["unit"] = hierarchy[0]
+            info["entity"] = self.entities.get(hierarchy[0])
+        else:
+            info["unit"] = info["entity"] = self.top
+        for label in sorted(self.process_labels, key=len, reverse=True):
+            if local.startswith(label + "_") and len(local) > len(label) + 1:
+                local = local[len(label) + 1:]
+                break
+        info["signal"] = local
+        if match.group("bit") is not None:
+            info["bit"] = int(match.group("bit"))
+        if _GENERATED.match(local):
+            return info
+        info["neuron"] = local
+        for pattern, key in ((_STAGE, "stage"), (_LEVEL, "level")):
+            found = pattern.match(local)
+            if found:
+                info["neuron"] = found.group("neuron")
+                info[key] = int(found.group(key))
+                info["index"] = int(found.group("index"))
+                break
+        return info
+
+
+def rtl_text(info: dict | None) -> str:
+    """One line for a `RtlNames.describe` result: "tiny_fc (u_fc): y_1 stage 1 register 2 bit 3";
+    the raw net name when nothing was recognised."""
+    if not info:
+        return "?"
+    if info.get("signal") is None:
+        return str(info.get("net") or "?")
+    where = info.get("entity") or info.get("unit")
+    if info.get("instance") and info.get("entity"):
+        where = f"{info['entity']} ({info['instance']})"
+    what = str(info["neuron"]) if info.get("neuron") else f"{info['signal']} (generated net)"
+    if info.get("stage") is not None:
+        what += f" stage {info['stage']} register {info['index']}"
+    elif info.get("level") is not None:
+        what += f" adder level {info['level']} #{info['index']}"
+    if info.get("bit") is not None:
+        what += f" bit {info['bit']}"
+    return f"{where}: {what}" if where else what
 
 
 # --------------------------------------------------------------------------- the flow
@@ -464,7 +753,8 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
     if not keep_netlist:
         (work / "netlist.json").unlink()
     counts = count_resources(design.get("num_cells_by_type", {}))
-    path = logic_levels(mod)
+    path = logic_levels(mod, model=ULTRASCALE_PLUS_2, rtl=_rtl_names(module, verilog, sources))
+    timing = path.pop("timing")
     positions = _carry4_positions(mod.get("cells", {}))
     counts["detail"]["carry8_equivalent"] = (
         sum(1 for p in positions.values() if p % 2 == 0)
@@ -480,7 +770,11 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
         "bram": counts["bram"],
         "max_logic_levels": path["levels"],
         "max_logic_levels_carry8": path["levels_carry8"],
+        "critical_path_ns": timing["ns"],
+        "fmax_mhz": timing["fmax_mhz"],
         "logic_path": path,
+        "timing_path": timing,
+        "timing_model": TIMING_MODEL_NOTE,
         "detail": counts["detail"],
         "tools": versions,
         "seconds": {"ghdl": round(t_ghdl, 2), "yosys": round(t_yosys, 2),
@@ -492,6 +786,17 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
     os.replace(tmp, result_path)
     stage(f"done: {result_path}")
     return result
+
+
+def _rtl_names(top: str, verilog: Path, sources: list[Path]) -> RtlNames:
+    """RtlNames of a build (instances from GHDL's Verilog, labels from the VHDL); a bare one
+    if the files cannot be read: naming is a convenience, never a reason to fail."""
+    try:
+        return RtlNames.from_sources(
+            top, verilog.read_text(encoding="utf-8", errors="replace"),
+            [src.read_text(encoding="utf-8", errors="replace") for src in sources])
+    except OSError:
+        return RtlNames(top=top)
 
 
 def format_estimate(d: dict) -> str:
@@ -507,14 +812,31 @@ def format_estimate(d: dict) -> str:
     if "max_logic_levels_carry8" in d:
         rows.append(("  as CARRY8", d["max_logic_levels_carry8"],
                      "the same, CARRY4 pairs packed into CARRY8 as Vivado does"))
+    if d.get("critical_path_ns") is not None:
+        rows.append(("critical path", f"{d['critical_path_ns']:.2f}",
+                     "ns, FF/port -> FF/port incl. clock-to-out, setup, clock uncertainty"))
+        rows.append(("fmax", f"{d['fmax_mhz']:.0f}",
+                     "MHz = 1000 / critical path, at most the clock-tree limit (a model)"))
     width = max(len(str(v)) for _, v, _ in rows)
     lines = [f"Estimate for {d.get('top', '?')} (yosys synth_xilinx -family "
              f"{d.get('family', FAMILY)}; a proxy, not Vivado)"]
-    lines += [f"  {name:<13}{str(value):>{width}}   {what}" for name, value, what in rows]
+    label = max(len(name) for name, _, _ in rows) + 1
+    lines += [f"  {name:<{label}}{str(value):>{width}}   {what}" for name, value, what in rows]
     path = d.get("logic_path") or {}
     if path.get("cells"):
         lines.append(f"  deepest path: {path.get('from')} -> {path.get('to')}: "
                      + " > ".join(path["cells"]))
+        if path.get("from_rtl") or path.get("to_rtl"):
+            lines.append(f"    RTL: {rtl_text(path.get('from_rtl'))} -> "
+                         f"{rtl_text(path.get('to_rtl'))}")
+    timing = d.get("timing_path") or {}
+    if timing.get("from") is not None:
+        steps = " > ".join(f"{c} {t:.2f}" for c, t in zip(timing.get("cells", []),
+                                                          timing.get("cell_ns", [])))
+        lines.append(f"  critical path: {timing.get('from')} -> {timing.get('to')}: "
+                     + (steps or "no logic"))
+        lines.append(f"    RTL: {rtl_text(timing.get('from_rtl'))} -> "
+                     f"{rtl_text(timing.get('to_rtl'))}")
     detail = d.get("detail") or {}
     if detail.get("other_cells"):
         lines.append(f"  other cells: {detail['other_cells']}")
