@@ -6,7 +6,7 @@
 For each N: build (timed), optionally simulate `--vectors` toy-dataset events (bit-exactness and
 latency are required, as in bench_students.py), estimate with GHDL + yosys, and print one
 markdown table: cycles, latency ns, LUT, FF, CARRY4, max logic levels (yosys CARRY4 count and the
-CARRY8-packed equivalent), adders, adder bits. Then a recommendation:
+CARRY8-packed equivalent), adders, the build's LUT estimate. Then a recommendation:
 
     the highest N whose CARRY8-packed max logic levels L satisfy
         overhead_ns + L x per_level_ns <= clock_ns
@@ -38,7 +38,7 @@ from common import (REPO, BenchFailure, add_output_options,  # noqa: E402
 PER_LEVEL_NS = 0.5
 OVERHEAD_NS = 0.4
 HEADER = ["adder levels / stage", "cycles", "latency ns", "LUT", "FF", "CARRY4",
-          "max logic levels", "as CARRY8", "fits budget", "adders", "adder bits", "build s"]
+          "max logic levels", "as CARRY8", "fits budget", "adders", "LUT est. (build)", "build s"]
 
 
 def level_budget(clock_ns: float, per_level_ns: float, overhead_ns: float) -> int:
@@ -61,7 +61,7 @@ def render(records: list[dict], info: dict, args, command: str, budget: int) -> 
                      fmt(float(r["latency_ns"]), 3 if r["latency_ns"] % 1 else 0),
                      fmt(r.get("lut")), fmt(r.get("ff")), fmt(r.get("carry")),
                      fmt(r.get("max_logic_levels")), fmt(levels8), fits, fmt(r["adders"]),
-                     fmt(r["adder_bits"]), fmt(r["build_seconds"], 1)])
+                     fmt(r["lut_estimate"]), fmt(r["build_seconds"], 1)])
     best = recommend(records, budget)
     if best is None:
         estimated = [r for r in records if r.get("max_logic_levels_carry8") is not None]

@@ -51,7 +51,8 @@ ANCHORS = [
 ]
 
 HEADER = ["model", "cycles", "latency ns", "LUT", "FF", "CARRY4", "DSP", "BRAM",
-          "max logic levels (CARRY8)", "adders", "adder bits", "sim vectors/s", "build s"]
+          "max logic levels (CARRY8)", "critical path ns (netlist)", "period ns (build)",
+          "adders", "sim vectors/s", "build s"]
 
 
 def _random_student(bits: int, out_dir: Path) -> Path:
@@ -77,14 +78,15 @@ def _row(r: dict, clock_ns: float) -> list[str]:
     return [r["label"], fmt(r["latency_cycles"]), fmt(float(r["latency_ns"]), 3 if
                                                       r["latency_ns"] % 1 else 0),
             fmt(r.get("lut")), fmt(r.get("ff")), fmt(r.get("carry")), fmt(r.get("dsp")),
-            fmt(r.get("bram")), levels, fmt(r["adders"]), fmt(r["adder_bits"]),
+            fmt(r.get("bram")), levels, fmt(r.get("critical_path_ns"), 2),
+            fmt((r.get("timing") or {}).get("estimated_period_ns"), 2), fmt(r["adders"]),
             fmt(r.get("sim_vectors_per_second")), fmt(r["build_seconds"], 1)]
 
 
 def _anchor_row(a: dict) -> list[str]:
     return [f"*{a['label']}*", fmt(a.get("latency_cycles")), fmt(a.get("latency_ns")),
             fmt(a.get("lut")), fmt(a.get("ff")), "-", fmt(a.get("dsp")), fmt(a.get("bram")),
-            "-", "-", "-", "-", "-"]
+            "-", "-", "-", "-", "-", "-"]
 
 
 def render(records: list[dict], info: dict, args: argparse.Namespace, command: str) -> str:
@@ -103,8 +105,11 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
            if not args.skip_estimate else "estimate skipped (--skip-estimate)")
     notes = [
         f"vhdlgen rows: measured by `{command}`; latency ns = cycles x {args.clock_ns} ns "
-        f"(target clock {1000 / args.clock_ns:.0f} MHz, {args.adder_levels_per_stage} adder "
-        "levels per stage; valid only if Vivado closes timing at that clock).",
+        f"(target clock {1000 / args.clock_ns:.0f} MHz, "
+        + (f"{args.adder_levels_per_stage} adder levels per stage" if args.adder_levels_per_stage
+           else "stages placed by the delay model of vhdlgen/timing.py")
+        + "; valid only if Vivado closes timing at that clock). Path ns: the same delay model "
+        "over the yosys netlist (estimate) and over the adder graph (build); not Vivado.",
         f"{sim}; sim vectors/s = streaming rate under cocotb + GHDL (excludes compilation).",
         f"{est}. Italic rows: published or public anchors (Vivado / GHDL), not measured here.",
         *kinds,
@@ -139,10 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.build_root = args.build_root.resolve()  # estimate runs tools in sub-folders
 
-    from vhdlgen.rtl.build import DEFAULT_CLOCK_NS, DEFAULT_LEVELS_PER_STAGE
+    from vhdlgen.rtl.build import DEFAULT_CLOCK_NS
 
     args.clock_ns = args.clock_ns or DEFAULT_CLOCK_NS
-    args.adder_levels_per_stage = args.adder_levels_per_stage or DEFAULT_LEVELS_PER_STAGE
     command = "python bench/bench_students.py" + (" " + " ".join(argv if argv is not None
                                                                 else sys.argv[1:])).rstrip()
     explicit = args.models is not None

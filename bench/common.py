@@ -184,7 +184,8 @@ def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=No
     network = vhdlgen.load(model)
     record["load_seconds"] = round(time.perf_counter() - t, 2)
 
-    say(f"{tag}: building ({levels} adder levels per stage, clock {clock_ns} ns) -> {out_dir}")
+    stages = f"{levels} adder levels per stage" if levels else "timing-driven stages"
+    say(f"{tag}: building ({stages}, clock {clock_ns} ns) -> {out_dir}")
     with heartbeat(f"{tag} build"):
         report = build(network.graph, out_dir, BuildOptions(clock_ns=clock_ns,
                                                             adder_levels_per_stage=levels))
@@ -192,14 +193,16 @@ def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=No
         "model_sha256": report["model_sha256"], "clock_ns": report["clock_ns"],
         "adder_levels_per_stage": report["adder_levels_per_stage"],
         "latency_cycles": report["latency_cycles"], "latency_ns": report["latency_ns"],
-        "adders": report["adders"], "adder_bits": report["adder_bits"],
+        "adders": report["adders"], "shared_adders": report["shared_adders"],
+        "lut_estimate": report["lut_estimate"], "timing": report.get("timing"),
         "build_seconds": report["build_seconds"],
-        "layers": [{k: l[k] for k in ("name", "logic_levels", "latency_cycles", "adders",
-                                      "adder_bits", "max_adder_width")}
+        "layers": [{k: l[k] for k in ("name", "latency_cycles", "adders", "shared_adders",
+                                      "lut_estimate", "stage_delays", "max_adder_width")}
                    for l in report["layers"]],
     })
     say(f"{tag}: built in {report['build_seconds']:.1f} s: {report['latency_cycles']} cycles = "
-        f"{report['latency_ns']:g} ns, {report['adders']} adders, {report['adder_bits']} adder bits")
+        f"{report['latency_ns']:g} ns, {report['adders']} adders "
+        f"({report['shared_adders']} shared), about {report['lut_estimate']} LUTs")
 
     if x is not None and len(x):
         from vhdlgen.sim.verify import simulate
@@ -248,8 +251,9 @@ def add_estimate(record: dict, out_dir: Path, tag: str, use_cache: bool = True,
             "earlier; --no-cache to rerun yosys)")
     record["estimate_cached"] = cached
     record["rtl_sha256"] = rtl_digest(out_dir)
-    record.update({k: est[k] for k in ("lut", "ff", "carry", "dsp", "bram",
-                                       "max_logic_levels", "max_logic_levels_carry8")})
+    record.update({k: est.get(k) for k in ("lut", "ff", "carry", "dsp", "bram",
+                                           "max_logic_levels", "max_logic_levels_carry8",
+                                           "critical_path_ns", "fmax_mhz")})
     record["carry8_equivalent"] = est["detail"].get("carry8_equivalent")
     record["muxf"] = est["detail"].get("muxf")
     record["logic_path"] = est["logic_path"].get("cells")

@@ -1,12 +1,12 @@
 -- vhdlgen static primitive package: the requantizer.
 --
 -- requantize(acc, acc_width, shift, out_min, out_max)
---   = clip(round_half_even(acc / 2**shift), out_min, out_max)
--- Every argument but acc is a constant computed by vhdlgen.fixed (the arithmetic specification
--- shared with the NumPy reference); acc_width holds acc and exceeds shift by at least two bits.
--- The shift is done on a signed vector (wiring; integer division and mod by 2**shift synthesize
--- to adders), the rounding decision reads the dropped bits, and the only arithmetic is one
--- increment and the two bound comparisons.
+--   = clip(round_half_even((acc - 2**(shift-1)) / 2**shift), out_min, out_max)
+-- acc already holds the rounding offset 2**(shift-1): the generator folds it into the bias, so
+-- rounding costs no adder. What is left: floor(acc / 2**shift) is a slice of the bits; an exact
+-- tie (the dropped bits all zero) clears the lowest result bit, which picks the even neighbour;
+-- then saturation. Every argument but acc is a constant from vhdlgen.fixed (the arithmetic
+-- specification shared with the NumPy reference: Requantizer.apply_offset).
 library ieee;
 use ieee.std_logic_1164.all;
 use ieee.numeric_std.all;
@@ -20,17 +20,16 @@ package body vhdlgen_pkg is
   function requantize(acc : integer; acc_width : positive; shift : natural;
                       out_min, out_max : integer) return integer is
     constant value : signed(acc_width - 1 downto 0) := to_signed(acc, acc_width);
+    variable floor : signed(acc_width - 1 downto 0);
     variable rounded : integer;
   begin
-    rounded := to_integer(shift_right(value, shift));
-    -- round half to even: up above the half, and at the half only from an odd quotient
-    if shift > 0 and value(shift - 1) = '1' then
-      if value(shift) = '1' then
-        rounded := rounded + 1;
-      elsif shift > 1 and value(shift - 2 downto 0) /= 0 then
-        rounded := rounded + 1;
+    floor := shift_right(value, shift);
+    if shift > 0 then
+      if value(shift - 1 downto 0) = 0 then
+        floor(0) := '0';
       end if;
     end if;
+    rounded := to_integer(floor);
     if rounded < out_min then
       return out_min;
     elsif rounded > out_max then

@@ -156,6 +156,23 @@ def test_requantizer_matches_oracle(shift, signed_out) -> None:
         assert np.any((got > lo) & (got < hi))
 
 
+@pytest.mark.parametrize("shift", [-3, 0, 1, 2, 5, 9])
+@pytest.mark.parametrize("bounds", [(0, 15), (-7, 7), (-8, 7), (0, 1)])
+def test_lowered_requantizer_equals_oracle(shift, bounds) -> None:
+    """The hardware's form (offset folded into the accumulator, slice, clear the low bit on a
+    tie, saturate) against the exact-rational oracle, exhaustively over a window of codes that
+    holds every tie, both saturations and the linear middle."""
+    lo, hi = bounds
+    out = FixedType(lo < 0, 6, 3)
+    rq = Requantizer(out.frac + shift, out, lo, hi)
+    span = (abs(lo) + hi + 4) << max(shift, 0)
+    codes = np.arange(-span, span + 1)
+    got = rq.apply_offset(codes + rq.rounding_offset)
+    expected = [slow_requantize(int(c), rq.in_frac, out.frac, lo, hi) for c in codes]
+    assert got.tolist() == expected
+    assert rq.rounding_offset == (2 ** (shift - 1) if shift > 0 else 0)
+
+
 def test_requantizer_ties_explicit() -> None:
     rq = Requantizer(2, FixedType(True, 8, 0), -128, 127)  # divide by 4
     # 2/4, 6/4, 10/4, -2/4, -6/4 are ties -> even; 3/4 -> 1, 5/4 -> 1, -3/4 -> -1

@@ -268,13 +268,14 @@ INSTALLED = textwrap.dedent("""
     from vhdlgen.templating import templates_dir
     from vhdlgen.rtl.lower import lower
     from vhdlgen.rtl.render import STATIC_PRIMITIVES, HeaderInfo, render_files
+    from vhdlgen.rtl.schedule import Timing
     found = {"vhdlgen": str(Path(vhdlgen.__file__).resolve()),
              "templates": str(templates_dir().resolve()),
              "files": sorted(str(p.relative_to(templates_dir())) for p in templates_dir().rglob("*")
                              if p.is_file() and "__pycache__" not in p.parts)}
     graph = pickle.loads(Path(sys.argv[2]).read_bytes())
     info = HeaderInfo("v", "m.h5", "h", "o")
-    found["rendered"] = render_files(graph, lower(graph, "tiny", 3), "tiny", info)
+    found["rendered"] = render_files(graph, lower(graph, "tiny", Timing.levels(3), 3), "tiny", info)
     print(json.dumps(found))
 """)
 
@@ -283,6 +284,7 @@ def test_installed_wheel_finds_its_templates(tiny, tmp_path) -> None:
     """Build a wheel from a copy of the sources, unzip it, import it from there (cwd elsewhere)."""
     from vhdlgen.rtl.lower import lower
     from vhdlgen.rtl.render import STATIC_PRIMITIVES, HeaderInfo, render_files
+    from vhdlgen.rtl.schedule import Timing
 
     src = tmp_path / "src"
     src.mkdir()
@@ -322,7 +324,8 @@ def test_installed_wheel_finds_its_templates(tiny, tmp_path) -> None:
                             if p.is_file() and "__pycache__" not in p.parts)
     assert found["files"] == repo_templates, "installed templates differ from templates/"
     info = HeaderInfo("v", "m.h5", "h", "o")
-    assert found["rendered"] == render_files(graph, lower(graph, "tiny", 3), "tiny", info)
+    units = lower(graph, "tiny", Timing.levels(3), 3)
+    assert found["rendered"] == render_files(graph, units, "tiny", info)
 
 
 def test_checkers_catch_bad_vhdl() -> None:

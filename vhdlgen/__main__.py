@@ -76,7 +76,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     network = load_network(args)
     out = args.out or Path("build") / args.model.stem
-    options = BuildOptions(args.clock_ns, args.part, args.adder_levels_per_stage, args.top)
+    options = BuildOptions(args.clock_ns, args.part, args.adder_levels_per_stage, args.top,
+                           args.share_depth, args.margin_ns)
     print(f"building {args.model} -> {out} ({options.describe()})", flush=True)
     report = build(network.graph, out, options)
     print(format_report(report))
@@ -129,7 +130,8 @@ def parser() -> argparse.ArgumentParser:
     add_model_options(inspect)
     inspect.set_defaults(func=cmd_inspect)
 
-    from vhdlgen.rtl.build import DEFAULT_CLOCK_NS, DEFAULT_LEVELS_PER_STAGE, DEFAULT_PART
+    from vhdlgen.rtl.build import (DEFAULT_CLOCK_NS, DEFAULT_MARGIN_NS, DEFAULT_PART,
+                                   DEFAULT_SHARE_DEPTH)
 
     build = commands.add_parser("build", help="generate pipelined VHDL, Vivado scripts, report")
     add_model_options(build)
@@ -137,9 +139,15 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--clock-ns", type=float, default=DEFAULT_CLOCK_NS,
                        help=f"target clock period in ns (default {DEFAULT_CLOCK_NS} = 320 MHz)")
     build.add_argument("--part", default=DEFAULT_PART, help=f"FPGA part (default {DEFAULT_PART})")
-    build.add_argument("--adder-levels-per-stage", type=int, default=DEFAULT_LEVELS_PER_STAGE,
-                       help="adder levels between pipeline registers "
-                       f"(default {DEFAULT_LEVELS_PER_STAGE}; see docs)")
+    build.add_argument("--adder-levels-per-stage", type=int, default=None,
+                       help="override the timing-driven pipeline: a register after every N "
+                       "adder levels")
+    build.add_argument("--margin-ns", type=float, default=DEFAULT_MARGIN_NS,
+                       help="slack kept free in every stage of the delay model, for routing "
+                       f"(default {DEFAULT_MARGIN_NS})")
+    build.add_argument("--share-depth", type=int, default=DEFAULT_SHARE_DEPTH,
+                       help="adder depth allowed for shared subexpressions; 0 = no sharing "
+                       f"(default {DEFAULT_SHARE_DEPTH})")
     build.add_argument("--top", default=None, help="top entity name (default: the model name)")
     build.set_defaults(func=cmd_build)
 

@@ -145,6 +145,24 @@ class Requantizer:
             rounded = floor + round_up
         return np.clip(rounded, self.lo, self.hi)
 
+    @property
+    def rounding_offset(self) -> int:
+        """The half step 2**(shift-1) that the hardware adds to the accumulator up front (it
+        joins the bias constant), so that rounding needs no adder of its own; 0 when shift <= 0."""
+        return 1 << (self.shift - 1) if self.shift > 0 else 0
+
+    def apply_offset(self, offset_codes: np.ndarray) -> np.ndarray:
+        """The lowered form the RTL computes, on accumulators that already hold
+        `rounding_offset`: q = floor(v / 2**shift); on an exact tie (the low `shift` bits of v
+        are all zero, i.e. the input was exactly halfway) clear q's lowest bit, which picks the
+        even neighbour; then saturate. Equals `apply(v - rounding_offset)` for every v."""
+        codes = np.asarray(offset_codes, dtype=np.int64)
+        if self.shift <= 0:
+            return self.apply(codes)
+        floor = codes >> self.shift
+        tie = (codes & ((1 << self.shift) - 1)) == 0
+        return np.clip(np.where(tie, floor & ~1, floor), self.lo, self.hi)
+
     def interval(self, lo: int, hi: int) -> tuple[int, int]:
         """Output code range for input codes in [lo, hi] (monotonic, so the ends suffice)."""
         out = self.apply(np.array([lo, hi], dtype=np.int64))

@@ -1,11 +1,11 @@
-"""Lowering: IR graph -> hardware units with scheduled adder trees (no text here).
+"""Lowering: IR graph -> hardware units, each an executable adder graph (no text here).
 
 A unit is one VHDL entity: a Conv2D/Dense with the activation that follows it, or a standalone
-activation. Flatten and identity activations are wiring. Inside a unit every output neuron is a
-shift-and-add tree; all neurons share one schedule of L levels (the deepest tree, plus one level
-for round/saturate/ReLU when the unit requantizes), with a register after every N levels and
-after the last. Data is packed flat: element i of a tensor (row-major over (h, w, c)) sits at
-bits [i*W, (i+1)*W) of the unit's std_logic_vector.
+activation. Flatten and identity activations are wiring. A unit's arithmetic is one adder graph
+for the whole layer (`cmvm`: CSD terms, subexpressions shared across outputs, channels and
+positions, depth-balanced sums), scheduled into pipeline stages (`schedule`), and executable
+(`adder_graph.run_unit`). Data is packed flat: element i of a tensor (row-major over (h, w, c))
+sits at bits [i*W, (i+1)*W) of the unit's std_logic_vector.
 
 The RTL computes on VHDL integers with exact ranges (fast in simulation, sized exactly by
 synthesis), so every value must fit 32-bit VHDL integers; the lowering checks it.
@@ -20,7 +20,9 @@ import numpy as np
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import Requantizer, signed_width
 from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Tensor
-from vhdlgen.rtl.adder_tree import Add, Node, Source, Tree, View, build_tree, leaves, tree_depth
+from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, View, register_name, run_unit
+from vhdlgen.rtl.cmvm import optimise
+from vhdlgen.rtl.schedule import OutputSpec, Timing, schedule
 from vhdlgen.rtl.names import unique_identifiers
 
 INTEGER_LIMIT = (1 << 31) - 1  # VHDL integers are (at least) 32-bit
@@ -39,28 +41,6 @@ class Element:
 
 
 @dataclass(frozen=True)
-class Requant:
-    """Arguments of vhdlgen_pkg.requantize for one neuron, from its fixed.Requantizer: the
-    accumulator width (its exact range, and at least shift + 2 bits), shift and bounds."""
-
-    acc_width: int
-    shift: int
-    out_min: int
-    out_max: int
-
-
-@dataclass(frozen=True)
-class Neuron:
-    """One output element: its tree, and how its output register is loaded."""
-
-    tree: Tree
-    output: Element
-    requant: Requant | None
-    constant: int | None  # the output value when the neuron is constant
-    initial: int  # power-up value of the output register, consistent with the registers'
-
-
-@dataclass(frozen=True)
 class InputView:
     """An input element shifted left by `shift` bits. Per element only the most shifted view is
     converted from the input bits (bits & zeros); the others divide it by `divisor` = 2**k, exact
@@ -76,6 +56,40 @@ class InputView:
 
 
 @dataclass(frozen=True)
+class Statement:
+    """One line of a stage: `dst := a <op> b` (op '+' or '-'; b None: `dst := -a`), a register
+    copy `dst := a` (op None), or an output `dst := requantize(a, ...)`."""
+
+    dst: str
+    a: str
+    op: str | None
+    b: str | None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class OutputStatement:
+    """An output element computed in a stage: requantized (call) or passed through."""
+
+    dst: str
+    source: str | None
+    constant: int | None
+    requant: tuple[int, int, int, int] | None  # acc_width, shift, out_min, out_max
+    is_signal: bool
+
+
+@dataclass(frozen=True)
+class Stage:
+    """The logic of one pipeline stage, then the registers closing it."""
+
+    index: int
+    adds: tuple[Statement, ...]
+    outputs: tuple[OutputStatement, ...]
+    registers: tuple[Statement, ...]
+    delay: float
+
+
+@dataclass(frozen=True)
 class Unit:
     """One pipelined layer entity."""
 
@@ -86,11 +100,14 @@ class Unit:
     inputs: tuple[Element, ...]
     views: tuple[InputView, ...]
     outputs: tuple[Element, ...]
-    neurons: tuple[Neuron, ...]
+    graph: AdderGraph
+    stages: tuple[Stage, ...]  # in rendering order: last stage first
     in_tensor: Tensor
     out_tensor: Tensor
-    levels: int
-    latency: int
+
+    @property
+    def latency(self) -> int:
+        return self.graph.stages
 
     @property
     def in_width(self) -> int:
@@ -101,12 +118,17 @@ class Unit:
         return self.outputs[-1].msb + 1
 
     @property
-    def adders(self) -> list[Add]:
-        return [a for n in self.neurons for level in n.tree.levels for a in level.adds]
+    def adders(self) -> list[Adder]:
+        return self.graph.adders
 
     @property
-    def registers(self) -> list:
-        return [r for n in self.neurons for level in n.tree.levels for r in level.registers]
+    def shared_adders(self) -> int:
+        return sum(a.shared for a in self.graph.adders)
+
+    @property
+    def output_ranges(self) -> list[tuple[str, int, int, int]]:
+        """(signal, lo, hi, initial) of every output register."""
+        return [(o.name, o.lo, o.hi, o.initial) for o in self.graph.outputs]
 
 
 def element_name(prefix: str, shape: tuple[int, ...], index: int) -> str:
@@ -144,18 +166,13 @@ def _connections(layer, shape: tuple[int, ...]) -> list[tuple[list[int], list[in
     return result
 
 
-def _schedule(total: int, per_stage: int) -> set[int]:
-    """Register boundaries: after every `per_stage` levels and after the last."""
-    return set(range(per_stage, total + 1, per_stage)) | {total}
-
-
-def _check_integer_range(label: str, nodes) -> None:
-    for node in nodes:
-        if max(abs(node.lo), abs(node.hi)) > INTEGER_LIMIT:
+def _check_integer_range(label: str, graph: AdderGraph) -> None:
+    for value in [*graph.views, *graph.adders]:
+        if max(abs(value.lo), abs(value.hi)) > INTEGER_LIMIT:
             raise UserError(
-                f"layer {label!r}: an accumulator needs {node.width} bits; the generated RTL "
-                "computes on 32-bit VHDL integers (at most 31 bits plus sign). Use fewer "
-                "weight or activation bits"
+                f"layer {label!r}: an accumulator needs {signed_width(value.lo, value.hi)} bits; "
+                "the generated RTL computes on 32-bit VHDL integers (at most 31 bits plus sign). "
+                "Use fewer weight or activation bits"
             )
 
 
@@ -189,63 +206,83 @@ def _arithmetic(ir_layers: list, in_tensor: Tensor) -> _Arithmetic:
 
 
 def lower_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor, out_tensor: Tensor,
-               per_stage: int) -> Unit:
+               timing: Timing, share_depth: int) -> Unit:
     """One unit: an optional weighted layer, then an optional requantizing activation."""
     inputs = elements("x", in_tensor)
     outputs = elements("y", out_tensor)
-    sources = [Source(e.signal, e.lo, e.hi) for e in inputs]
     arithmetic = _arithmetic(ir_layers, in_tensor)
-    trees_leaves, views = [], {}
-    for idx, weights, bias in arithmetic.connections:
-        nodes, neuron_views = leaves([sources[i] for i in idx], weights, bias)
-        trees_leaves.append(nodes)
-        views.update({v.name: v for v in neuron_views})
-    depth = max((tree_depth(len(n), bool(n) and all(x.sign < 0 and x.signal for x in n))
-                 for n in trees_leaves), default=0)
-    requant = arithmetic.requant
-    levels = max(depth + int(requant is not None), 1)
-    boundaries = _schedule(levels, per_stage)
-    tree_levels = levels - 1 if requant is not None else levels
-    neurons = []
-    for out, nodes in zip(outputs, trees_leaves):
-        tree = build_tree(nodes, out.signal, tree_levels, boundaries - {levels})
-        _check_integer_range(label, [a.result for lv in tree.levels for a in lv.adds])
-        neurons.append(_neuron(out, tree, requant))
-    input_views = _input_views(list(views.values()), {e.signal: e for e in inputs})
+    rq = arithmetic.requant
+    offset = rq.rounding_offset if rq is not None else 0
+    weights = [{i: w for i, w in zip(idx, ws) if w} for idx, ws, _ in arithmetic.connections]
+    constants = [bias + offset for _, _, bias in arithmetic.connections]
+    ranges = [(e.lo, e.hi) for e in inputs]
+    plan = optimise(weights, constants, ranges, share_depth)
+    view_names = [inputs[e].signal + (f"_s{k}" if k else "") for e, k in plan.views]
+    view_ranges = [(inputs[e].lo << k, inputs[e].hi << k) for e, k in plan.views]
+    specs = [OutputSpec(o.signal, rq, o.lo, o.hi) for o in outputs]
+    graph = schedule(plan, view_names, view_ranges, specs, timing)
+    _check_integer_range(label, graph)
     return Unit(entity, label, tuple(layer.name for layer in ir_layers),
-                "+".join(type(layer).__name__ for layer in ir_layers), inputs, input_views,
-                outputs, tuple(neurons), in_tensor, out_tensor, levels, len(boundaries))
+                "+".join(type(layer).__name__ for layer in ir_layers), inputs,
+                _input_views(graph.views, inputs), outputs, graph, _stages(graph), in_tensor,
+                out_tensor)
 
 
-def _input_views(views: list[View], elements: dict[str, Element]) -> tuple[InputView, ...]:
-    """Every used (element, shift) view, most shifted first per element, in input order."""
-    top_shift: dict[str, int] = {}
+def _input_views(views: list[View], inputs: tuple[Element, ...]) -> tuple[InputView, ...]:
+    """Every used view, most shifted first per element, in input order."""
+    top_shift: dict[int, int] = {}
     for view in views:
-        name = view.source.signal
-        top_shift[name] = max(top_shift.get(name, 0), view.shift)
+        top_shift[view.element] = max(top_shift.get(view.element, 0), view.shift)
+    names = {(v.element, v.shift): v.name for v in views}
     result = []
-    order = {name: i for i, name in enumerate(elements)}
-    for view in sorted(views, key=lambda v: (order[v.source.signal], -v.shift)):
-        element = elements[view.source.signal]
-        top = top_shift[element.signal]
-        base = None if view.shift == top else View(view.source, top).name
-        result.append(InputView(view.name, element, view.shift, element.lo << view.shift,
-                                element.hi << view.shift, base, 1 << (top - view.shift)))
+    for view in sorted(views, key=lambda v: (v.element, -v.shift)):
+        top = top_shift[view.element]
+        base = None if view.shift == top else names[(view.element, top)]
+        result.append(InputView(view.name, inputs[view.element], view.shift, view.lo, view.hi,
+                                base, 1 << (top - view.shift)))
     return tuple(result)
 
 
-def _neuron(out: Element, tree: Tree, spec: Requantizer | None) -> Neuron:
-    root: Node = tree.root
-    value = root.sign * (root.base if root.signal is not None else root.const)
-    if spec is not None:
-        value = int(spec.apply(np.array([value]))[0])
-    if root.signal is None:
-        return Neuron(tree, out, None, value, value)
-    call = None
-    if spec is not None:
-        width = max(signed_width(root.lo, root.hi), spec.shift + 2)
-        call = Requant(width, spec.shift, spec.lo, spec.hi)
-    return Neuron(tree, out, call, None, value)
+def _operand(graph: AdderGraph, operand: Adder | View | Const, stage: int) -> str:
+    if isinstance(operand, Const):
+        return str(operand.value)
+    return graph.reference(operand, stage)
+
+
+def _stages(graph: AdderGraph) -> tuple[Stage, ...]:
+    """Statements per stage, last stage first (the order the process is written in)."""
+    last = graph.stages - 1
+    blocks = []
+    for index in range(last, -1, -1):
+        adds = []
+        for adder in graph.adders:
+            if adder.stage != index:
+                continue
+            a = _operand(graph, adder.a, index)
+            b = None if adder.b is None else _operand(graph, adder.b, index)
+            op = None if adder.b is None else ("+" if adder.sign > 0 else "-")
+            comment = ""
+            if adder.shared:
+                shown = ", ".join(adder.users[:4]) + (", ..." if len(adder.users) > 4 else "")
+                comment = f"shared by {len(adder.users)} outputs: {shown}"
+            adds.append(Statement(adder.name, a, op if b is not None else "neg", b, comment))
+        outs = []
+        for output, stage in zip(graph.outputs, graph.output_stages):
+            is_signal = index == last
+            if stage == index:
+                source = None if output.source is None else graph.reference(output.source, index)
+                rq = output.requantizer
+                call = None if rq is None else (output.acc_width, rq.shift, rq.lo, rq.hi)
+                dst = output.name if is_signal else f"{output.name}_q"
+                outs.append(OutputStatement(dst, source, output.constant, call, is_signal))
+            elif is_signal and stage < index:
+                outs.append(OutputStatement(output.name, register_name(output.name, index - 1),
+                                            None, None, True))
+        registers = tuple(Statement(r.name, r.source, None, None) for r in graph.registers
+                          if r.stage == index)
+        delay = graph.stage_delay[index] if index < len(graph.stage_delay) else 0.0
+        blocks.append(Stage(index, tuple(adds), tuple(outs), registers, delay))
+    return tuple(blocks)
 
 
 def _is_identity(layer, x: Tensor) -> bool:
@@ -277,7 +314,7 @@ def _groups(graph: Graph) -> list[tuple[list, int]]:
     return groups
 
 
-def lower(graph: Graph, top: str, per_stage: int) -> list[Unit]:
+def lower(graph: Graph, top: str, timing: Timing, share_depth: int) -> list[Unit]:
     """Every unit of the graph, in order, with entity names '<top>_<first layer>'."""
     groups = _groups(graph)
     if not groups:
@@ -288,5 +325,17 @@ def lower(graph: Graph, top: str, per_stage: int) -> list[Unit]:
     for (group, end), label, entity in zip(groups, labels, entities):
         # wiring (Flatten, identities) before a unit keeps the packed bits: only the shape changes
         in_tensor = graph.layer_input(end - len(group) + 1)
-        units.append(lower_unit(entity, label, group, in_tensor, graph.tensors[end], per_stage))
+        units.append(lower_unit(entity, label, group, in_tensor, graph.tensors[end], timing,
+                                share_depth))
     return units
+
+
+def run_units(units: list[Unit], codes: np.ndarray) -> list[np.ndarray]:
+    """Execute the lowered design on input codes (N, ...): every unit's output codes (N, n),
+    in unit order. The same integers the RTL computes, without a simulator."""
+    x = np.asarray(codes, dtype=np.int64).reshape(len(codes), -1)
+    outputs = []
+    for unit in units:
+        x = run_unit(unit.graph, x)
+        outputs.append(x)
+    return outputs

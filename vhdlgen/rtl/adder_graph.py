@@ -1,0 +1,170 @@
+"""The lowered form of one unit: an adder graph with a pipeline schedule, and its interpreter.
+
+A unit computes every output element from its input elements through
+
+- *views*: input element i shifted left by k bits (wiring: the input bits with k zeros);
+- *adders*: `dst = a + b`, `a - b` or `-a`, where a and b are views, adders or integer
+  constants; an adder may feed many others (a shared subexpression);
+- *outputs*: an adder or view (the accumulator, rounding offset included), then the
+  requantizer's lowered form (`fixed.Requantizer.apply_offset`) or nothing.
+
+Every value carries its exact code range (from the input ranges and the integer coefficients it
+sums), and a pipeline stage: the stage whose logic computes it. A value read in a later stage
+passes through one register per stage boundary. The templates render exactly this structure, and
+`run_unit` executes it on integer codes: the lowering is checked against the NumPy reference
+without a simulator.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vhdlgen.fixed import Requantizer, signed_width
+
+
+@dataclass(frozen=True)
+class View:
+    """Input element `element` shifted left by `shift` bits, a wire. Computed in stage 0."""
+
+    name: str
+    element: int
+    shift: int
+    lo: int
+    hi: int
+    stage: int = 0
+
+
+@dataclass(frozen=True)
+class Const:
+    """An integer constant operand (the bias, with the rounding offset folded in)."""
+
+    value: int
+
+
+@dataclass(frozen=True)
+class Adder:
+    """`name = a + b` (sign +1), `a - b` (sign -1), or `-a` (b is None). `users` names the
+    outputs whose result depends on it (for the comment in the VHDL); `shared` marks a common
+    subexpression found by the optimiser."""
+
+    name: str
+    a: "Operand"
+    b: "Operand | None"
+    sign: int
+    lo: int
+    hi: int
+    stage: int
+    arrival: float  # when the result is ready within its stage (ns, or adder levels)
+    depth: int  # adder levels from the inputs
+    luts: int  # estimated LUTs: bit positions where both operands vary
+    shared: bool = False
+    users: tuple[str, ...] = ()
+
+    @property
+    def width(self) -> int:
+        return signed_width(self.lo, self.hi)
+
+    @property
+    def operands(self) -> list["Operand"]:
+        return [self.a] + ([self.b] if self.b is not None else [])
+
+
+Value = View | Adder
+Operand = View | Adder | Const
+
+
+@dataclass(frozen=True)
+class Register:
+    """`name <= source` at the end of stage `stage` (source: the value or its previous
+    register). `initial` is its power-up value, consistent with an all-lowest input."""
+
+    name: str
+    value: str
+    source: str
+    stage: int
+    lo: int
+    hi: int
+    initial: int
+
+
+@dataclass(frozen=True)
+class Output:
+    """One output element: `source` (a value, or None for a constant output) read in the last
+    stage through its register chain, then requantized (or passed as is)."""
+
+    name: str
+    source: Value | None
+    constant: int | None
+    requantizer: Requantizer | None
+    acc_width: int
+    lo: int
+    hi: int
+    initial: int
+
+
+@dataclass
+class AdderGraph:
+    """A unit's arithmetic: views, adders (topological order), outputs and the schedule."""
+
+    views: list[View]
+    adders: list[Adder]
+    outputs: list[Output]
+    stages: int  # pipeline stages (= the unit's latency in cycles)
+    output_stages: list[int] = field(default_factory=list)  # the stage requantizing each output
+    stage_delay: list[float] = field(default_factory=list)  # per stage: its longest path
+    registers: list[Register] = field(default_factory=list)
+
+    def reference(self, value: Value, stage: int) -> str:
+        """The VHDL name that holds `value` when read by logic of `stage`."""
+        if value.stage >= stage:
+            return value.name
+        return register_name(value.name, stage - 1)
+
+
+def register_name(value: str, stage: int) -> str:
+    """The register holding `value` at the end of stage `stage`."""
+    return f"{value}_r{stage}"
+
+
+def operand_range(operand: Operand) -> tuple[int, int]:
+    if isinstance(operand, Const):
+        return operand.value, operand.value
+    return operand.lo, operand.hi
+
+
+# --------------------------------------------------------------------------- interpreter
+def _evaluate(operand: Operand, values: dict[str, np.ndarray], batch: int) -> np.ndarray:
+    if isinstance(operand, Const):
+        return np.full(batch, operand.value, dtype=np.int64)
+    return values[operand.name]
+
+
+def run_unit(graph: AdderGraph, codes: np.ndarray) -> np.ndarray:
+    """Execute the lowered unit on input codes (N, elements): (N, outputs) int64.
+
+    Every value is checked against its declared range, as GHDL checks the VHDL ranges: a value
+    outside its range raises AssertionError naming it (an interval-analysis bug)."""
+    codes = np.asarray(codes, dtype=np.int64).reshape(len(codes), -1)
+    batch = len(codes)
+    values: dict[str, np.ndarray] = {}
+
+    def store(name: str, result: np.ndarray, lo: int, hi: int) -> None:
+        if batch and (result.min() < lo or result.max() > hi):
+            raise AssertionError(f"{name}: value outside its range [{lo}, {hi}]")
+        values[name] = result
+
+    for view in graph.views:
+        store(view.name, codes[:, view.element] << view.shift, view.lo, view.hi)
+    for adder in graph.adders:
+        a = _evaluate(adder.a, values, batch)
+        result = -a if adder.b is None else a + adder.sign * _evaluate(adder.b, values, batch)
+        store(adder.name, result, adder.lo, adder.hi)
+    out = np.empty((batch, len(graph.outputs)), dtype=np.int64)
+    for j, output in enumerate(graph.outputs):
+        if output.source is None:
+            out[:, j] = output.constant
+            continue
+        acc = values[output.source.name]
+        out[:, j] = acc if output.requantizer is None else output.requantizer.apply_offset(acc)
+    return out

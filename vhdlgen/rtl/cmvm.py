@@ -1,0 +1,288 @@
+"""Constant matrix-vector multiplication: one adder graph for a whole layer.
+
+A weighted layer computes y_j = b_j + sum_i W[i, j] * x_i for every output j (a conv: every
+output position and channel, over the absolute input elements it reads). Each weight is written
+in canonical signed digits, so every output starts as a signed sum of *terms*: input views
+x_i << k. The optimiser then shares work across ALL outputs of the layer (neurons, output
+channels and output positions) by greedy common-subexpression elimination on pairs of terms
+(Hartley, "Subexpression sharing in filters using canonic signed digit multipliers", IEEE TCAS-II
+43(10), 1996; applied to constant matrices as in Aksoy et al., "Design of digit-serial FIR
+filters..." and da4ml's CMVM, Sun et al. 2025, arXiv:2507.04535):
+
+1. count, for every pair of same-sign terms {p, q}, the outputs that contain both;
+2. take the pair with the largest saving (count - 1) * LUTs(p + q), ties by lower adder depth,
+   then by a deterministic order; make it one adder t = p + q; replace p and q by t in every
+   output that holds both (pair counts are updated incrementally);
+3. repeat while a pair occurs in two or more outputs.
+
+Terms are values at their absolute scale (a view already includes its shift), so the hardware
+never shifts a computed value: a shared subexpression is used exactly as computed. `max_depth`
+bounds the adder depth of a subexpression, which bounds what sharing adds to the pipeline.
+
+Cost model (measured with yosys `synth_xilinx`, see docs/rtl.md): an adder on a carry chain
+needs a LUT only at bit positions where BOTH operands have variable bits; bits above an
+unsigned operand's top, constant bits and known-zero low bits are wires. So unsigned values are
+kept unsigned: sharing pairs only same-sign terms, and each output sums its positive terms and
+its negative terms in two trees (ReLU activations and their views are unsigned, so both sums
+stay narrow) and subtracts once. Each tree always joins the two shallowest, then narrowest,
+nodes (Huffman's construction on depth), so it is as shallow as its terms allow.
+"""
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass
+
+from vhdlgen.fixed import csd_digits, product_interval, signed_width
+
+VIEW, ADD, CONST = "view", "add", "const"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a view (index into Plan.views), an adder (index into Plan.adders), or an
+    integer constant."""
+
+    kind: str
+    index: int  # the constant's value for CONST
+
+
+@dataclass(frozen=True)
+class PlannedAdder:
+    """a + sign * b, or -a when b is None."""
+
+    a: Ref
+    b: Ref | None
+    sign: int
+    shared: bool
+    depth: int
+
+
+@dataclass
+class Plan:
+    """The unscheduled adder graph of a layer."""
+
+    views: list[tuple[int, int]]  # (input element, shift)
+    adders: list[PlannedAdder]
+    roots: list[Ref]  # per output: the value holding the accumulator (or a CONST)
+    coefficients: list[dict[int, int]]  # per adder: input element -> coefficient
+    offsets: list[int]  # per adder: its constant part
+    luts: list[int]  # per adder: estimated LUTs (bits where both operands vary)
+    intervals: list[tuple[int, int]]  # per adder: exact range of its value
+    bases: list[int]  # per adder: its value when every input is at its lowest code
+
+
+class _Builder:
+    """Values (views and adders) with their exact linear form over the input elements."""
+
+    def __init__(self, ranges: list[tuple[int, int]]) -> None:
+        self.ranges = ranges
+        self.view_index: dict[tuple[int, int], int] = {}
+        self.plan = Plan([], [], [], [], [], [], [], [])
+        self.linear: list[tuple[dict[int, int], int]] = []  # per value id
+        self.depth: list[int] = []
+        self.refs: list[Ref] = []
+        self._intervals: dict[int, tuple[int, int]] = {}
+
+    def view(self, element: int, shift: int) -> int:
+        key = (element, shift)
+        if key not in self.view_index:
+            self.view_index[key] = len(self.refs)
+            self.refs.append(Ref(VIEW, len(self.plan.views)))
+            self.plan.views.append(key)
+            self.linear.append(({element: 1 << shift}, 0))
+            self.depth.append(0)
+        return self.view_index[key]
+
+    def const(self, value: int) -> int:
+        self.refs.append(Ref(CONST, value))
+        self.linear.append(({}, value))
+        self.depth.append(0)
+        return len(self.refs) - 1
+
+    def add(self, a: int, b: int | None, sign: int, shared: bool) -> int:
+        coefs_a, off_a = self.linear[a]
+        if b is None:
+            coefs = {e: -c for e, c in coefs_a.items()}
+            offset, depth = -off_a, self.depth[a] + 1
+        else:
+            coefs_b, off_b = self.linear[b]
+            coefs = dict(coefs_a)
+            for element, coef in coefs_b.items():
+                coefs[element] = coefs.get(element, 0) + sign * coef
+            coefs = {e: c for e, c in coefs.items() if c}
+            offset, depth = off_a + sign * off_b, max(self.depth[a], self.depth[b]) + 1
+        self.plan.luts.append(self.width(a) if b is None else self.overlap(a, b, sign))
+        planned = PlannedAdder(self.refs[a], None if b is None else self.refs[b], sign, shared,
+                               depth)
+        self.refs.append(Ref(ADD, len(self.plan.adders)))
+        self.plan.adders.append(planned)
+        self.plan.coefficients.append(coefs)
+        self.plan.offsets.append(offset)
+        self.linear.append((coefs, offset))
+        self.depth.append(depth)
+        value = len(self.refs) - 1
+        self.plan.intervals.append(self.interval(value))
+        self.plan.bases.append(offset + sum(c * self.ranges[e][0] for e, c in coefs.items()))
+        return value
+
+    def width(self, value: int) -> int:
+        return signed_width(*self.interval(value))
+
+    def interval(self, value: int) -> tuple[int, int]:
+        if value not in self._intervals:
+            self._intervals[value] = self._exact_interval(value)
+        return self._intervals[value]
+
+    def _exact_interval(self, value: int) -> tuple[int, int]:
+        coefs, offset = self.linear[value]
+        lo = hi = offset
+        for element, coef in coefs.items():
+            p_lo, p_hi = product_interval(*self.ranges[element], coef)
+            lo, hi = lo + p_lo, hi + p_hi
+        return lo, hi
+
+    def zero_lsbs(self, value: int) -> int:
+        coefs, offset = self.linear[value]
+        parts = [abs(c) for c in coefs.values()] + ([abs(offset)] if offset else [])
+        return min(((v & -v).bit_length() - 1 for v in parts), default=0)
+
+    def overlap(self, a: int, b: int, sign: int = 1) -> int:
+        """LUTs of a +- b on a carry chain: the bit positions where both operands have
+        variable bits (a constant bit or a bit above an unsigned operand's top is a wire, and
+        a constant operand costs no LUT); a signed operand's sign extension is variable."""
+        lo_a, hi_a = self.interval(a)
+        lo_b, hi_b = self.interval(b)
+        if not self.linear[a][0] or not self.linear[b][0]:
+            return 0
+        lo_r, hi_r = (lo_a + lo_b, hi_a + hi_b) if sign > 0 else (lo_a - hi_b, hi_a - lo_b)
+        top = signed_width(lo_r, hi_r) - 1
+        top_a = top if lo_a < 0 else max(hi_a, 1).bit_length() - 1
+        top_b = top if lo_b < 0 or sign < 0 else max(hi_b, 1).bit_length() - 1
+        return max(0, min(top_a, top_b) - max(self.zero_lsbs(a), self.zero_lsbs(b)) + 1)
+
+    def pair_width(self, p: int, q: int, sign: int) -> int:
+        """Width of p + sign*q by interval arithmetic (an estimate for scoring)."""
+        lo_p, hi_p = self.interval(p)
+        lo_q, hi_q = self.interval(q)
+        lo_q, hi_q = (lo_q, hi_q) if sign > 0 else (-hi_q, -lo_q)
+        return signed_width(lo_p + lo_q, hi_p + hi_q)
+
+
+def _key(a: int, sign_a: int, b: int, sign_b: int) -> tuple[int, int, int]:
+    return (a, b, sign_a * sign_b) if a < b else (b, a, sign_a * sign_b)
+
+
+def _share(builder: _Builder, terms: list[dict[int, int]], max_depth: int) -> None:
+    """Greedy pairwise common-subexpression elimination over every output's terms (in place)."""
+    counts: dict[tuple[int, int, int], int] = defaultdict(int)
+    for output in terms:
+        items = sorted(output.items())
+        for i, (a, sa) in enumerate(items):
+            for b, sb in items[i + 1:]:
+                counts[(a, b, sa * sb)] += 1
+    holders: dict[int, set[int]] = defaultdict(set)
+    for j, output in enumerate(terms):
+        for value in output:
+            holders[value].add(j)
+
+    def score(key: tuple[int, int, int], count: int) -> tuple:
+        p, q, sign = key
+        return (-(count - 1) * max(builder.overlap(p, q, sign), 1),
+                max(builder.depth[p], builder.depth[q]), key)
+
+    def eligible(key: tuple[int, int, int]) -> bool:
+        if key[2] < 0:
+            return False  # p - q would put a signed value into the unsigned sums
+        return max(builder.depth[key[0]], builder.depth[key[1]]) + 1 <= max_depth
+
+    heap = [score(k, c) for k, c in counts.items() if c >= 2 and eligible(k)]
+    heapq.heapify(heap)
+
+    def bump(key: tuple[int, int, int], delta: int) -> None:
+        counts[key] += delta
+        if delta > 0 and counts[key] >= 2 and eligible(key):
+            heapq.heappush(heap, score(key, counts[key]))
+
+    while heap:
+        entry = heapq.heappop(heap)
+        key = entry[2]
+        p, q, sign = key
+        if entry != score(key, counts[key]) or counts[key] < 2:
+            continue  # stale: its count changed since it was pushed
+        users = sorted(j for j in holders[p] & holders[q] if terms[j][q] == sign * terms[j][p])
+        if len(users) < 2:
+            continue
+        new = builder.add(p, q, sign, shared=True)
+        for j in users:
+            output = terms[j]
+            sign_p = output.pop(p)
+            sign_q = output.pop(q)
+            holders[p].discard(j)
+            holders[q].discard(j)
+            counts[key] -= 1
+            for other, sign_o in output.items():
+                counts[_key(p, sign_p, other, sign_o)] -= 1
+                counts[_key(q, sign_q, other, sign_o)] -= 1
+                bump(_key(new, sign_p, other, sign_o), +1)
+            output[new] = sign_p
+            holders[new].add(j)
+
+
+def _balanced_sum(builder: _Builder, values: list[int]) -> int | None:
+    """The sum of `values` (all added): a tree that always joins the two shallowest, then
+    narrowest, nodes."""
+    nodes = [(builder.depth[v], builder.width(v), i, v) for i, v in enumerate(values)]
+    if not nodes:
+        return None
+    heapq.heapify(nodes)
+    order = len(nodes)
+    while len(nodes) > 1:
+        a = heapq.heappop(nodes)[3]
+        b = heapq.heappop(nodes)[3]
+        if builder.refs[a].kind == CONST:
+            a, b = b, a
+        value = builder.add(a, b, +1, shared=False)
+        order += 1
+        heapq.heappush(nodes, (builder.depth[value], builder.width(value), order, value))
+    return nodes[0][3]
+
+
+def _sum_tree(builder: _Builder, terms: dict[int, int], constant: int) -> int:
+    """The value holding constant + sum(sign * term): the positive and the negative terms
+    each summed by a balanced tree (unsigned sums of unsigned terms stay narrow), then one
+    subtraction."""
+    positive = [v for v, s in sorted(terms.items()) if s > 0]
+    negative = [v for v, s in sorted(terms.items()) if s < 0]
+    if constant > 0:
+        positive.append(builder.const(constant))
+    elif constant < 0:
+        negative.append(builder.const(-constant))
+    plus, minus = _balanced_sum(builder, positive), _balanced_sum(builder, negative)
+    if minus is None:
+        return plus if plus is not None else builder.const(0)
+    if plus is None:
+        if builder.refs[minus].kind == CONST:
+            return builder.const(-builder.refs[minus].index)
+        return builder.add(minus, None, 1, shared=False)
+    return builder.add(plus, minus, -1, shared=False)
+
+
+def optimise(weights: list[dict[int, int]], constants: list[int],
+             ranges: list[tuple[int, int]], max_depth: int) -> Plan:
+    """The adder graph of y_j = constants[j] + sum_i weights[j][i] * x_i, x_i in ranges[i].
+
+    `max_depth` bounds the adder depth of shared subexpressions (0: no sharing)."""
+    builder = _Builder(ranges)
+    terms: list[dict[int, int]] = []
+    for row in weights:
+        output: dict[int, int] = {}
+        for element, weight in sorted(row.items()):
+            for shift, sign in csd_digits(int(weight)):
+                output[builder.view(element, shift)] = sign
+        terms.append(output)
+    if max_depth > 0:
+        _share(builder, terms, max_depth)
+    builder.plan.roots = [builder.refs[_sum_tree(builder, output, int(constant))]
+                          for output, constant in zip(terms, constants)]
+    return builder.plan

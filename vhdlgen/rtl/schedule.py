@@ -1,0 +1,197 @@
+"""Pipeline schedule: which stage computes each adder and output, and the registers between.
+
+Values are placed as soon as possible (in topological order). A value joins the latest stage
+of its operands while its estimated arrival time still fits the stage budget; otherwise it starts
+the next stage, reading its operands from registers. Two ways to measure time:
+
+- timing-driven (the default): the UltraScale+ delay model of `vhdlgen.timing`; the budget is the
+  clock period less clock-to-out, setup, uncertainty and a margin, and an adder costs route
+  (with its operands' fan-out) + LUT + its carry chain;
+- `--adder-levels-per-stage N`: every adder and every requantizer counts one level, N a stage.
+
+An output is requantized in the stage of its accumulator when it fits (so the narrow result is
+what the registers carry onward), and every output is registered in the unit's last stage.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from typing import Callable
+
+from vhdlgen.fixed import Requantizer, signed_width
+from vhdlgen.rtl.adder_graph import (Adder, AdderGraph, Const, Output, Register, View,
+                                     register_name)
+from vhdlgen.rtl.cmvm import ADD, CONST, VIEW, Plan, Ref
+
+REQUANTIZER_LUT_LEVELS = 2  # tie detection + saturation: two LUT levels, no carry chain
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long things take and how much fits in a stage (ns, or adder levels)."""
+
+    adder: Callable[[int, int], float]  # (width, operand fan-out) -> delay
+    requantizer: float
+    budget: float
+
+    @classmethod
+    def levels(cls, per_stage: int) -> "Timing":
+        return cls(lambda width, fanout: 1.0, 1.0, float(per_stage))
+
+    @classmethod
+    def model(cls, clock_ns: float, margin_ns: float) -> "Timing":
+        from vhdlgen.timing import ULTRASCALE_PLUS_2 as model
+
+        return cls(model.adder, model.lut_levels(REQUANTIZER_LUT_LEVELS),
+                   model.budget(clock_ns, margin_ns))
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What the lowering asks of one output: its name, requantizer, and code range."""
+
+    name: str
+    requantizer: Requantizer | None
+    lo: int
+    hi: int
+
+
+def _fanouts(plan: Plan) -> dict[Ref, int]:
+    count: dict[Ref, int] = {}
+    for adder in plan.adders:
+        for ref in (adder.a, adder.b):
+            if ref is not None and ref.kind != CONST:
+                count[ref] = count.get(ref, 0) + 1
+    for root in plan.roots:
+        if root.kind != CONST:
+            count[root] = count.get(root, 0) + 1
+    return count
+
+
+def _users(plan: Plan, names: list[str]) -> list[set[str]]:
+    """Per adder: the outputs whose accumulator depends on it."""
+    users: list[set[str]] = [set() for _ in plan.adders]
+    for name, root in zip(names, plan.roots):
+        stack = [root]
+        while stack:
+            ref = stack.pop()
+            if ref.kind != ADD or name in users[ref.index]:
+                continue
+            users[ref.index].add(name)
+            planned = plan.adders[ref.index]
+            stack += [r for r in (planned.a, planned.b) if r is not None]
+    return users
+
+
+def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int]],
+             outputs: list[OutputSpec], timing: Timing) -> AdderGraph:
+    """Place every adder and output in a stage and add the registers between stages."""
+    fanout = _fanouts(plan)
+    views = [View(name, element, shift, lo, hi) for name, (element, shift), (lo, hi)
+             in zip(view_names, plan.views, view_ranges)]
+    arrival: dict[Ref, tuple[int, float]] = {Ref(VIEW, i): (0, 0.0) for i in range(len(views))}
+    values: dict[Ref, View | Adder] = {Ref(VIEW, i): v for i, v in enumerate(views)}
+    users = _users(plan, [o.name for o in outputs])
+    owned: dict[str, int] = {}
+    adders = []
+    for index, planned in enumerate(plan.adders):
+        lo, hi = plan.intervals[index]
+        refs = [r for r in (planned.a, planned.b) if r is not None and r.kind != CONST]
+        stage, start = _start(refs, arrival)
+        delay = timing.adder(signed_width(lo, hi), max((fanout.get(r, 1) for r in refs),
+                                                        default=1))
+        if start > 0 and start + delay > timing.budget:
+            stage, start = stage + 1, 0.0
+        arrival[Ref(ADD, index)] = (stage, start + delay)
+        who = tuple(sorted(users[index]))
+        if planned.shared:
+            name = f"t{index}"
+        else:
+            owner = who[0] if who else "unused"
+            owned[owner] = owned.get(owner, 0) + 1
+            name = f"{owner}_a{owned[owner]}"
+        adder = Adder(name, _operand(planned.a, values), _operand(planned.b, values),
+                      planned.sign, lo, hi, stage, start + delay, planned.depth,
+                      plan.luts[index], planned.shared, who)
+        values[Ref(ADD, index)] = adder
+        adders.append(adder)
+    placed = [_place_output(spec, root, arrival, values, plan, timing)
+              for spec, root in zip(outputs, plan.roots)]
+    stages = max([stage + 1 for _, stage, _ in placed] + [1])
+    graph = AdderGraph(views, adders, [o for o, _, _ in placed], stages)
+    graph.output_stages = [stages - 1 if o.source is None else stage for o, stage, _ in placed]
+    graph.stage_delay = _stage_delays(adders, placed, stages)
+    graph.registers = _registers(graph, views, adders, plan)
+    return graph
+
+
+def _start(refs: list[Ref], arrival: dict[Ref, tuple[int, float]]) -> tuple[int, float]:
+    """The stage and time at which all operands are available (latest stage wins; values of
+    earlier stages come from registers at time 0)."""
+    stage = max((arrival[r][0] for r in refs), default=0)
+    return stage, max((arrival[r][1] for r in refs if arrival[r][0] == stage), default=0.0)
+
+
+def _place_output(spec: OutputSpec, root: Ref, arrival, values, plan: Plan,
+                  timing: Timing) -> tuple[Output, int, float]:
+    """The output, the stage that requantizes it, and its arrival time there."""
+    if root.kind == CONST:
+        value = root.index if spec.requantizer is None else int(
+            spec.requantizer.apply_offset(np.array([root.index]))[0])
+        return Output(spec.name, None, value, None, 1, value, value, value), 0, 0.0
+    stage, start = _start([root], arrival)
+    source = values[root]
+    delay = timing.requantizer if spec.requantizer is not None else 0.0
+    if start > 0 and start + delay > timing.budget:
+        stage, start = stage + 1, 0.0
+    base = source.lo if root.kind == VIEW else plan.bases[root.index]
+    rq = spec.requantizer
+    if rq is not None:
+        base = int(rq.apply_offset(np.array([base]))[0])
+        width = max(signed_width(source.lo, source.hi), rq.shift + 2)
+    else:
+        width = signed_width(source.lo, source.hi)
+    return Output(spec.name, source, None, rq, width, spec.lo, spec.hi, base), stage, start + delay
+
+
+def _stage_delays(adders: list[Adder], placed, stages: int) -> list[float]:
+    delays = [0.0] * stages
+    for adder in adders:
+        delays[adder.stage] = max(delays[adder.stage], adder.arrival)
+    for _, stage, time in placed:
+        delays[stage] = max(delays[stage], time)
+    return delays
+
+
+def _registers(graph: AdderGraph, views: list[View], adders: list[Adder],
+               plan: Plan) -> list[Register]:
+    """One register per stage boundary that a value crosses to reach its last reader."""
+    last_read: dict[str, int] = {}
+    for adder in adders:
+        for operand in adder.operands:
+            if not isinstance(operand, Const):
+                last_read[operand.name] = max(last_read.get(operand.name, 0), adder.stage)
+    for output, stage in zip(graph.outputs, graph.output_stages):
+        if output.source is not None:
+            last_read[output.source.name] = max(last_read.get(output.source.name, 0), stage)
+    bases = {v.name: v.lo for v in views}
+    bases.update({a.name: plan.bases[i] for i, a in enumerate(adders)})
+    registers = []
+    for value in [*views, *adders]:
+        for stage in range(value.stage, last_read.get(value.name, 0)):
+            source = value.name if stage == value.stage else register_name(value.name, stage - 1)
+            registers.append(Register(register_name(value.name, stage), value.name, source, stage,
+                                      value.lo, value.hi, bases[value.name]))
+    for output, stage in zip(graph.outputs, graph.output_stages):
+        for k in range(stage, graph.stages - 1):
+            source = output.name + "_q" if k == stage else register_name(output.name, k - 1)
+            registers.append(Register(register_name(output.name, k), output.name, source, k,
+                                      output.lo, output.hi, output.initial))
+    return registers
+
+
+def _operand(ref: Ref | None, values: dict) -> View | Adder | Const | None:
+    if ref is None:
+        return None
+    return Const(ref.index) if ref.kind == CONST else values[ref]
