@@ -72,14 +72,16 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from vhdlgen.rtl.build import BuildOptions, build, format_report
+    from vhdlgen.rtl.build import BuildOptions, build, check_out_dir, format_report
 
-    network = load_network(args)
     out = args.out or Path("build") / args.model.stem
     options = BuildOptions(args.clock_ns, args.part, args.adder_levels_per_stage, args.top,
                            args.share_depth, args.margin_ns)
+    options.validate()
+    check_out_dir(out, args.force)  # refuse a folder of the user's before loading the model
+    network = load_network(args)
     print(f"building {args.model} -> {out} ({options.describe()})", flush=True)
-    report = build(network.graph, out, options)
+    report = build(network.graph, out, options, force=args.force)
     print(format_report(report))
     print(f"wrote {out}/rtl ({len(report['sources'])} VHDL files, ghdl --synth clean), "
           f"{out}/vivado, {out}/report.json in {report['build_seconds']:.1f} s")
@@ -149,6 +151,9 @@ def parser() -> argparse.ArgumentParser:
                        help="adder depth allowed for shared subexpressions; 0 = no sharing "
                        f"(default {DEFAULT_SHARE_DEPTH})")
     build.add_argument("--top", default=None, help="top entity name (default: the model name)")
+    build.add_argument("--force", action="store_true",
+                       help="write into a non-empty folder that is not a vhdlgen build (nothing "
+                       "in it is deleted; a file vhdlgen would overwrite is still refused)")
     build.set_defaults(func=cmd_build)
 
     simulate = commands.add_parser("simulate", help="run the RTL on GHDL (cocotb) vs the reference")

@@ -1,13 +1,15 @@
-"""`build`: IR graph -> DIR/rtl/*.vhd, sources.f, report.json, report.txt (atomically)."""
+"""`build`: IR graph -> DIR/rtl/*.vhd, sources.f, report.json, report.txt, vivado/, and the
+manifest DIR/vhdlgen-build.json (what the build wrote; a rebuild replaces only that)."""
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from vhdlgen import __version__
 from vhdlgen.errors import UserError
@@ -181,41 +183,328 @@ def _write_tree(staging: Path, graph: Graph, units: list[Unit], top: str,
     return report
 
 
-def build(graph: Graph, out_dir: Path, options: BuildOptions = BuildOptions()) -> dict:
-    """Generate the design into `out_dir`, replacing it only once everything succeeded."""
+# ------------------------------------------------------------------------ the output folder
+# A build never deletes what it did not write. DIR/vhdlgen-build.json (the manifest) lists every
+# file and folder the build wrote, relative to DIR; a rebuild replaces exactly those and leaves
+# everything else in DIR alone (the user's notes, vivado_out/ with Vivado runs, ...).
+MANIFEST = "vhdlgen-build.json"
+MANIFEST_FORMAT = 1
+STAGING_PREFIX = ".vhdlgen-partial-"  # DIR/.vhdlgen-partial-*: the build being written
+# Written later by `simulate` / `estimate` from the RTL of this build: a rebuild removes them (a
+# GHDL library or a resource estimate of the old RTL must not pass for the new one's).
+DERIVED = ("sim", "estimate", "estimate.json", "waves.ghw")
+# What a vhdlgen from before the manifest wrote, besides rtl/<report.json "sources">.
+_LEGACY_FILES = ("report.json", "report.txt", GRAPH_FILE, "rtl/sources.f",
+                 "vivado/constraints.xdc", "vivado/build.tcl", "vivado/package_ip.tcl",
+                 "vivado/sources.f")
+_ACCEPTED = ("accepted: a new or empty folder, or a previous vhdlgen build (replaced file by "
+             "file); or add --force to write vhdlgen's files into it without deleting anything "
+             "else")
+
+
+@dataclass(frozen=True)
+class OutDir:
+    """What `build --out DIR` found at DIR (see `check_out_dir`)."""
+
+    path: Path
+    kind: str  # "new" (absent), "empty", "build" (manifest), "legacy" (build without one), "forced"
+    old_files: frozenset[str] = frozenset()  # files a previous build wrote: replaced or removed
+    old_folders: frozenset[str] = frozenset()  # folders it created: removed once empty
+
+    @property
+    def is_build(self) -> bool:
+        return self.kind in ("build", "legacy")
+
+
+def _relative(entry: object) -> str | None:
+    """`entry` as a clean relative path inside DIR, or None if it is not one."""
+    if not isinstance(entry, str) or not entry or "\\" in entry:
+        return None
+    path = PurePosixPath(entry)
+    if path.is_absolute() or any(part in ("", ".", "..") for part in path.parts):
+        return None
+    return path.as_posix() if path.as_posix() == entry else None
+
+
+def read_manifest(build_dir: Path) -> dict | None:
+    """DIR/vhdlgen-build.json, checked; None when there is none; UserError when damaged."""
+    path = Path(build_dir) / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+            raise ValueError(f"not a format-{MANIFEST_FORMAT} vhdlgen manifest")
+        entries = list(data.get("files", [])) + list(data.get("folders", []))
+        bad = [e for e in entries if _relative(e) is None]
+        if bad or not isinstance(data.get("files"), list):
+            raise ValueError(f"file list missing or naming paths outside the folder: {bad[:3]}")
+    except (OSError, ValueError, TypeError) as error:
+        raise UserError(
+            f"{path} is damaged ({error}), so vhdlgen cannot tell which files in {path.parent} "
+            "it wrote and will replace none of them; delete that file (a build with report.json "
+            "and graph.pkl is then recognised by its fixed file names) or choose another "
+            "--out folder") from None
+    return data
+
+
+def _legacy_files(out_dir: Path) -> frozenset[str] | None:
+    """Files of a build written before the manifest existed, or None if DIR is not one."""
+    try:
+        report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(report, dict) or "vhdlgen_version" not in report
+            or not isinstance(report.get("sources"), list)
+            or not (out_dir / GRAPH_FILE).is_file()
+            or not (out_dir / "rtl" / "sources.f").is_file()):
+        return None
+    names = [f"rtl/{s}" for s in report["sources"] if isinstance(s, str) and "/" not in s]
+    return frozenset(n for n in (*_LEGACY_FILES, *names)
+                     if _relative(n) and (out_dir / n).is_file())
+
+
+def _entries(out_dir: Path) -> list[str]:
+    """DIR's entries, without staging folders a killed build may have left."""
+    return sorted(p.name + ("/" if p.is_dir() else "") for p in out_dir.iterdir()
+                  if not (p.name.startswith(STAGING_PREFIX) and p.is_dir()))
+
+
+def check_out_dir(out_dir: Path, force: bool = False) -> OutDir:
+    """Decide whether `build` may write into `out_dir`, without touching anything.
+
+    Accepted: a missing folder (created), an empty one, a previous vhdlgen build (its manifest
+    says what it wrote), or with `force` any folder (nothing in it is deleted). UserError else."""
+    out_dir = Path(out_dir).resolve()
+    if not out_dir.exists():
+        return OutDir(out_dir, "new")
+    if not out_dir.is_dir():
+        raise UserError(f"--out {out_dir} is a file, not a folder; give a new or empty folder "
+                        "or a previous vhdlgen build")
+    manifest = read_manifest(out_dir)
+    if manifest is not None:
+        return OutDir(out_dir, "build", frozenset(manifest["files"]) | {MANIFEST},
+                      frozenset(manifest.get("folders", [])))
+    legacy = _legacy_files(out_dir)
+    if legacy is not None:
+        return OutDir(out_dir, "legacy", legacy, frozenset({"rtl", "vivado"}))
+    entries = _entries(out_dir)
+    if not entries:
+        return OutDir(out_dir, "empty")
+    if force:
+        return OutDir(out_dir, "forced")
+    shown = ", ".join(entries[:4]) + (", ..." if len(entries) > 4 else "")
+    raise UserError(
+        f"--out {out_dir} is not a vhdlgen build folder (no {MANIFEST}) and holds "
+        f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} ({shown}); vhdlgen replaces "
+        f"only what it wrote itself; {_ACCEPTED}")
+
+
+def _tree_files(root: Path) -> tuple[list[str], list[str]]:
+    """(files, folders) under root, relative POSIX paths, sorted."""
+    files, folders = [], []
+    for path in sorted(root.rglob("*")):
+        (folders if path.is_dir() and not path.is_symlink() else files).append(
+            path.relative_to(root).as_posix())
+    return files, folders
+
+
+def _conflicts(target: OutDir, files: list[str]) -> list[str]:
+    """Paths of DIR the new build would have to overwrite although no vhdlgen build wrote them."""
+    problems = []
+    for rel in files:
+        for parent in reversed(PurePosixPath(rel).parents[:-1]):
+            path = target.path / parent
+            if path.exists() and not path.is_dir():
+                problems.append(f"{path} (a file where vhdlgen writes a folder)")
+        path = target.path / rel
+        if path.is_dir() and not path.is_symlink():
+            problems.append(f"{path} (a folder where vhdlgen writes a file)")
+        elif os.path.lexists(path) and rel not in target.old_files:
+            problems.append(f"{path} (not written by vhdlgen)")
+    return sorted(set(problems))
+
+
+def _move(source: Path, destination: Path) -> None:
+    """The one way a build moves things inside DIR: an atomic rename, per file or folder."""
+    os.replace(source, destination)
+
+
+class _Swap:
+    """Moves finished files into DIR one at a time. Every step is journaled before it is done,
+    so that any exception, KeyboardInterrupt included, can put DIR back exactly as it was: what
+    a step replaces or removes is kept in `attic` until the whole build is in place."""
+
+    def __init__(self, out_dir: Path, attic: Path) -> None:
+        self.out_dir, self.attic = out_dir, attic
+        self.journal: list[tuple[str, str, Path]] = []
+        attic.mkdir()
+
+    def stash(self, rel: str) -> None:
+        """Move DIR/rel (file or folder) into the attic; deleted with it after success."""
+        if os.path.lexists(self.out_dir / rel):
+            keep = self.attic / str(len(self.journal))
+            self.journal.append(("stash", rel, keep))
+            _move(self.out_dir / rel, keep)
+
+    def place(self, rel: str, source: Path) -> None:
+        for parent in reversed(PurePosixPath(rel).parents[:-1]):
+            if not (self.out_dir / parent).is_dir():
+                self.journal.append(("mkdir", parent.as_posix(), self.out_dir / parent))
+                (self.out_dir / parent).mkdir()  # umask applies: normal permissions
+        self.stash(rel)
+        self.journal.append(("place", rel, source))
+        _move(source, self.out_dir / rel)
+
+    def rollback(self) -> None:
+        for action, rel, other in reversed(self.journal):
+            path = self.out_dir / rel
+            try:
+                if action == "place" and os.path.lexists(path) and not os.path.lexists(other):
+                    _move(path, other)
+                elif action == "stash" and os.path.lexists(other):
+                    _move(other, path)
+                elif action == "mkdir":
+                    path.rmdir()
+            except OSError:
+                pass  # best effort; the attic is removed with the staging folder
+
+
+def _manifest(top: str, files: list[str], folders: list[str], complete: bool) -> str:
+    data = {
+        "format": MANIFEST_FORMAT, "tool": "vhdlgen", "vhdlgen_version": __version__, "top": top,
+        "complete": complete,
+        "note": "written by `vhdlgen build`: a rebuild into this folder replaces exactly the "
+                "files and (once empty) folders listed here, removes " + ", ".join(DERIVED)
+                + " (made by simulate/estimate from the old RTL) and leaves everything else",
+        "files": sorted(files), "folders": sorted(folders),
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _commit(target: OutDir, staging: Path, tree: Path, top: str) -> None:
+    """Move the finished tree into DIR file by file; old files that the new build no longer
+    writes are removed last. DIR never looks like a complete build while it is mixed: the old
+    report.json leaves first, the new one and the final manifest arrive last."""
+    files, folders = _tree_files(tree)
+    files.append(MANIFEST)
+    problems = _conflicts(target, files)
+    if problems:
+        raise UserError(f"--out {target.path}: the build would overwrite "
+                        f"{len(problems)} path{'s' if len(problems) != 1 else ''} that no "
+                        f"vhdlgen build wrote: {'; '.join(problems[:5])}; move "
+                        f"{'it' if len(problems) == 1 else 'them'} away or choose another "
+                        "folder (nothing was changed)")
+    kept_folders = [f for f in folders
+                    if f in target.old_folders or not (target.path / f).exists()]
+    (staging / "partial.json").write_text(_manifest(
+        top, sorted(set(files) | target.old_files),
+        sorted(set(kept_folders) | target.old_folders), complete=False))
+    (tree / MANIFEST).write_text(_manifest(top, files, kept_folders, complete=True))
+    last = ("report.json", MANIFEST)
+    swap = _Swap(target.path, staging / "attic")
+    try:
+        if target.is_build:
+            for name in DERIVED:
+                swap.stash(name)
+        if "report.json" in target.old_files:
+            swap.stash("report.json")
+        swap.place(MANIFEST, staging / "partial.json")  # a killed swap is still a known build
+        for rel in files:
+            if rel not in last:
+                swap.place(rel, tree / rel)
+        for rel in sorted(target.old_files - set(files)):
+            swap.stash(rel)
+        for rel in last:
+            swap.place(rel, tree / rel)
+    except BaseException:
+        swap.rollback()
+        raise
+    for folder in sorted(target.old_folders - set(folders), key=len, reverse=True):
+        try:
+            (target.path / folder).rmdir()  # only once empty: a user's file inside keeps it
+        except OSError:
+            pass
+
+
+def build(graph: Graph, out_dir: Path, options: BuildOptions = BuildOptions(),
+          force: bool = False) -> dict:
+    """Generate the design into `out_dir`, never deleting what vhdlgen did not write.
+
+    `out_dir` may be missing (created), empty, or a previous build (only the files its manifest
+    lists are replaced); any other folder only with `force` (nothing in it is deleted, and a
+    file vhdlgen would overwrite is refused). Everything is written to DIR/.vhdlgen-partial-*
+    first and moved in once complete; a failure or an interrupt restores the old state."""
     options.validate()
+    target = check_out_dir(out_dir, force)
     started = time.perf_counter()
     top = top_name(graph, options)
     units = lower(graph, top, options.timing, options.share_depth)
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    created = []
+    if target.kind == "new":
+        missing = target.path
+        while not missing.exists():
+            created.append(missing)
+            missing = missing.parent
+        target.path.mkdir(parents=True)  # normal permissions (umask), unlike mkdtemp's 0700
+    else:
+        for leftover in target.path.glob(f"{STAGING_PREFIX}*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)  # from a killed build
+    staging = None
     try:
-        report = _write_tree(staging, graph, units, top, options)
-        _replace(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=target.path))
+        report = _write_tree(staging / "tree", graph, units, top, options)
+        _commit(target, staging, staging / "tree", top)
+    except BaseException:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        for folder in created:  # innermost first; only the ones this build made, only if empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
     report["build_seconds"] = round(time.perf_counter() - started, 3)
     return report
 
 
-def _replace(staging: Path, out_dir: Path) -> None:
-    """Swap the finished staging folder in; an old build is removed only after that works."""
-    old = out_dir.with_name(f".{out_dir.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if out_dir.exists():
-        out_dir.rename(old)
-    staging.rename(out_dir)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def load_build(build_dir: Path) -> tuple[dict, Graph]:
     """report.json and the IR of a finished build; UserError when it is not one."""
-    report_path = Path(build_dir) / "report.json"
-    if not report_path.is_file() or not (Path(build_dir) / GRAPH_FILE).is_file():
-        raise UserError(f"{build_dir} is not a vhdlgen build (no report.json); "
-                        "run `python -m vhdlgen build --out DIR` first")
-    report = json.loads(report_path.read_text())
-    with open(Path(build_dir) / GRAPH_FILE, "rb") as handle:
-        graph = pickle.load(handle)
+    build_dir = Path(build_dir)
+    hint = "run `python -m vhdlgen build --out DIR` first"
+    if not build_dir.is_dir():
+        raise UserError(f"build folder {build_dir} does not exist (or is not a folder); {hint}")
+    try:  # report.json decides below; a manifest only tells of a build cut off while moving in
+        manifest = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
+        interrupted = manifest["complete"] is False
+    except (OSError, ValueError, TypeError, KeyError):
+        interrupted = False
+    if interrupted:
+        raise UserError(f"{build_dir} holds a vhdlgen build that was interrupted while being "
+                        f"written; {hint} again")
+    report_path = build_dir / "report.json"
+    if not report_path.is_file() or not (build_dir / GRAPH_FILE).is_file():
+        raise UserError(f"{build_dir} is not a vhdlgen build (no report.json and {GRAPH_FILE}); "
+                        f"{hint}")
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        if not isinstance(report, dict):
+            raise ValueError("not a JSON object")
+        missing = [k for k in ("top", "sources", "latency_cycles") if k not in report]
+        if missing:
+            raise ValueError(f"no {', '.join(missing)}")
+    except (OSError, ValueError) as error:
+        raise UserError(f"{report_path} is not a readable vhdlgen report ({error}); rebuild: "
+                        f"{hint}") from None
+    try:
+        with open(build_dir / GRAPH_FILE, "rb") as handle:
+            graph = pickle.load(handle)
+        if not isinstance(graph, Graph):
+            raise TypeError(f"holds a {type(graph).__name__}, not a vhdlgen graph")
+    except Exception as error:  # unpickling damaged or foreign data can raise almost anything
+        raise UserError(f"{build_dir / GRAPH_FILE} cannot be read ({type(error).__name__}: "
+                        f"{error}); it is damaged or from another vhdlgen version; rebuild: "
+                        f"{hint}") from None
     return report, graph
