@@ -149,18 +149,20 @@ def rtl_digest(build_dir: Path) -> str:
 
 
 def cached_estimate(build_dir: Path, progress, use_cache: bool = True,
-                    cache_only: bool = False) -> tuple[dict | None, bool]:
-    """`vhdlgen.estimate.estimate`, or its earlier result for byte-identical RTL (yosys takes
-    minutes; vhdlgen output is deterministic, so identical VHDL gives an identical netlist).
-    With `cache_only`, (None, False) when there is no earlier result instead of running yosys."""
-    from vhdlgen.estimate import estimate
+                    cache_only: bool = False, flow: str | None = None) -> tuple[dict | None, bool]:
+    """`vhdlgen.estimate.estimate` with yosys flow `flow` (default: the estimate's default), or
+    its earlier result for byte-identical RTL and the same flow (yosys takes minutes; vhdlgen
+    output is deterministic, so identical VHDL gives an identical netlist). With `cache_only`,
+    (None, False) when there is no earlier result instead of running yosys."""
+    from vhdlgen.estimate import DEFAULT_FLOW, estimate
 
-    key = ESTIMATE_CACHE / f"{rtl_digest(build_dir)}.json"
+    flow = flow or DEFAULT_FLOW
+    key = ESTIMATE_CACHE / f"{rtl_digest(build_dir)}-{flow}.json"
     if use_cache and key.is_file():
         return json.loads(key.read_text()), True
     if cache_only:
         return None, False
-    result = estimate(build_dir, progress=progress)
+    result = estimate(build_dir, progress=progress, flow=flow)
     ESTIMATE_CACHE.mkdir(parents=True, exist_ok=True)
     key.write_text(json.dumps(result, indent=2) + "\n")
     return result, False
@@ -236,16 +238,37 @@ def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=No
 
 
 def add_estimate(record: dict, out_dir: Path, tag: str, use_cache: bool = True,
-                 cache_only: bool = False) -> dict:
-    """Run (or reuse) the GHDL + yosys estimate of a build and add it to `record`."""
-    say(f"{tag}: estimating with GHDL + yosys (minutes on a busy machine)")
+                 cache_only: bool = False, flow: str | None = None) -> dict:
+    """Run (or reuse) the GHDL + yosys estimate of a build with yosys `flow` and add it to
+    `record["estimates"][flow]`; the default flow's figures also go to the record itself."""
+    from vhdlgen.estimate import DEFAULT_FLOW
+
+    flow = flow or DEFAULT_FLOW
+    say(f"{tag}: estimating with GHDL + yosys, flow {flow} (minutes on a busy machine)")
     est, cached = cached_estimate(out_dir, lambda line: say(f"{tag}: estimate {line.strip()}"),
-                                  use_cache, cache_only)
+                                  use_cache, cache_only, flow)
     if est is None:
-        say(f"{tag}: no cached estimate for this RTL (--cached-estimates-only): row left "
-            "without LUT/FF/CARRY/levels")
+        say(f"{tag}: no cached {flow} estimate for this RTL (--cached-estimates-only): row "
+            "left without LUT/FF/CARRY/levels")
         record["estimate_missing"] = True
         return record
+    if cached:
+        say(f"{tag}: estimate reused from {ESTIMATE_CACHE} (byte-identical RTL measured "
+            "earlier; --no-cache to rerun yosys)")
+    values = {k: est.get(k) for k in ("lut", "ff", "carry", "dsp", "bram", "max_logic_levels",
+                                      "max_logic_levels_carry8", "critical_path_ns",
+                                      "fmax_mhz")}
+    values.update(estimate_cached=cached, estimate_seconds=est["seconds"],
+                  carry8_equivalent=est["detail"].get("carry8_equivalent"),
+                  muxf=est["detail"].get("muxf"), logic_path=est["logic_path"].get("cells"))
+    record.setdefault("estimates", {})[flow] = values
+    record["rtl_sha256"] = rtl_digest(out_dir)
+    if flow == DEFAULT_FLOW:
+        record.update(values)
+    say(f"{tag}: estimate ({flow}) {est['lut']} LUT, {est['ff']} FF, {est['carry']} CARRY4, "
+        f"{est['dsp']} DSP, {est['bram']} BRAM, {est['max_logic_levels']} logic levels "
+        f"({est['max_logic_levels_carry8']} as CARRY8) in {est['seconds']['total']:.0f} s")
+    return record
     if cached:
         say(f"{tag}: estimate reused from {ESTIMATE_CACHE} (byte-identical RTL measured "
             "earlier; --no-cache to rerun yosys)")

@@ -78,6 +78,23 @@ def test_adder_counts_and_depth(adder_run) -> None:
                                                                                         "b_q"}
 
 
+def test_carry_flow_keeps_one_carry_chain_per_adder(tmp_path: Path, tools_present) -> None:
+    """The default flow maps each RTL adder to its own carry chain: LUTs only where both
+    operands vary (4 + 4 + 5 for tiny_tree) and no wide-function muxes; the stock
+    synth_xilinx merges the single-use adders into a $macc, mapped as a LUT carry-save tree
+    (more LUTs). Both flows are recorded in the result."""
+    build = make_build(tmp_path, "tree")
+    carry = estimate(build)
+    assert carry["flow"] == "carry"
+    assert carry["lut"] == 13, carry["detail"]["cells_by_type"]
+    assert carry["detail"].get("muxf", 0) == 0
+    stock = estimate(build, flow="synth_xilinx")
+    assert stock["flow"] == "synth_xilinx"
+    assert stock["lut"] > carry["lut"], (stock["detail"]["cells_by_type"], carry["lut"])
+    with pytest.raises(UserError, match="accepted carry, synth_xilinx"):
+        estimate(build, flow="vivado")
+
+
 def test_estimate_json_written(register_run) -> None:
     build, result, _ = register_run
     on_disk = json.loads((build / "estimate.json").read_text())

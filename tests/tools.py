@@ -116,9 +116,54 @@ begin
 end architecture rtl;
 """
 
+# Two 4-bit halves of in_data registered twice each (a, b, c, d: unsigned 0..15 as integers),
+# then t1 = a + b, t2 = c + d (single use, 5 bits each) and y = t1 + t2 (6 bits) registered.
+# One carry chain per adder needs a LUT per bit where both operands vary: 4 + 4 + 5 = 13.
+TREE_TOP = """\
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use work.tiny_pkg.all;
+
+entity tiny_tree is
+  port (
+    clk       : in  std_logic;
+    rst       : in  std_logic;
+    in_valid  : in  std_logic;
+    in_data   : in  std_logic_vector(DATA_W - 1 downto 0);
+    out_valid : out std_logic;
+    out_data  : out std_logic_vector(5 downto 0)
+  );
+end entity tiny_tree;
+
+architecture rtl of tiny_tree is
+  signal a, b, c, d : integer range 0 to 15;
+  signal y : integer range 0 to 60;
+  signal valid_q : std_logic_vector(1 downto 0);
+begin
+  process (clk)
+    variable t1, t2 : integer range 0 to 30;
+  begin
+    if rising_edge(clk) then
+      a <= to_integer(unsigned(in_data(3 downto 0)));
+      b <= to_integer(unsigned(in_data(7 downto 4)));
+      c <= to_integer(unsigned(in_data(11 downto 8)));
+      d <= to_integer(unsigned(in_data(15 downto 12)));
+      t1 := a + b;
+      t2 := c + d;
+      y <= t1 + t2;
+      valid_q <= valid_q(0) & in_valid;
+    end if;
+  end process;
+  out_data  <= std_logic_vector(to_unsigned(y, 6));
+  out_valid <= valid_q(1);
+end architecture rtl;
+"""
+
 DESIGNS = {
     "register": ("tiny_top", REGISTER_TOP, 1),
     "adder": ("tiny_add", ADDER_TOP, 2),
+    "tree": ("tiny_tree", TREE_TOP, 2),
 }
 
 

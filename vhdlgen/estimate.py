@@ -7,7 +7,15 @@ Flow (all work files and logs in `DIR/estimate/`, never in the current directory
    would also compile them to machine code, minutes for a large generated file);
 2. yosys: `synth_xilinx -family xcup -flatten -noiopad -noclkbuf` (UltraScale+ primitives, no
    I/O or clock buffers: an out-of-context block, like the Vivado flow), `stat -json`, and the
-   mapped netlist as JSON.
+   mapped netlist as JSON. Two flows (`--flow`):
+   - `carry` (default): before the script's `alumacc` step, a techmap turns every `$add`/`$sub`
+     of the RTL into its own `$alu`, i.e. one carry chain per adder as written (the UltraScale+
+     carry logic adds two operands per chain, UG574).
+   - `synth_xilinx`: the stock script. Its `alumacc` merges every chain of single-use adders
+     into one multi-operand `$macc`, which `maccmap` builds as a carry-save tree of LUT full
+     adders. On a tree of three 4-bit adders that costs more LUTs and LUT/MUXF levels than three
+     carry chains (tests/test_estimate.py); on the generated networks 30-55% more LUTs
+     (docs/benchmarks.md). The numbers of both flows are reported by the benches.
 
 Counts come from `stat -json` (cell type -> number), never from scraped text:
 
@@ -682,10 +690,42 @@ def rtl_text(info: dict | None) -> str:
 
 
 # --------------------------------------------------------------------------- the flow
-def _yosys_script(verilog: Path, top: str) -> str:
+FLOWS = ("carry", "synth_xilinx")
+DEFAULT_FLOW = "carry"
+# yosys techmap: every $add/$sub of the RTL becomes its own $alu (one carry chain), so that
+# `alumacc` has no adder chain to merge into a multi-operand $macc.
+ADD_TO_ALU = """(* techmap_celltype = "$add $sub" *)
+module _vhdlgen_add_to_alu (A, B, Y);
+  parameter _TECHMAP_CELLTYPE_ = "";
+  parameter A_SIGNED = 0;
+  parameter B_SIGNED = 0;
+  parameter A_WIDTH = 1;
+  parameter B_WIDTH = 1;
+  parameter Y_WIDTH = 1;
+  input [A_WIDTH-1:0] A;
+  input [B_WIDTH-1:0] B;
+  output [Y_WIDTH-1:0] Y;
+  localparam SUB = _TECHMAP_CELLTYPE_ == "$sub";
+  wire [Y_WIDTH-1:0] X, CO;
+  \\$alu #(.A_SIGNED(A_SIGNED), .B_SIGNED(B_SIGNED), .A_WIDTH(A_WIDTH), .B_WIDTH(B_WIDTH),
+          .Y_WIDTH(Y_WIDTH)) _TECHMAP_REPLACE_ (
+    .A(A), .B(B), .CI(SUB ? 1'b1 : 1'b0), .BI(SUB ? 1'b1 : 1'b0), .X(X), .Y(Y), .CO(CO));
+endmodule
+"""
+
+
+def _yosys_script(verilog: Path, top: str, flow: str = DEFAULT_FLOW) -> str:
+    """The yosys script of a flow. `synth_xilinx`: the stock script. `carry`: the same script,
+    with every RTL adder mapped to its own carry chain before `alumacc` (see the module doc)."""
+    synth = f"synth_xilinx -family {FAMILY} -flatten -noiopad -noclkbuf -top {top}"
+    if flow == "synth_xilinx":
+        steps = [synth]
+    else:
+        steps = [f"{synth} -run begin:coarse", "techmap -map add_to_alu.v t:$add t:$sub",
+                 f"{synth} -run coarse:"]
     return "\n".join([
         f"read_verilog {verilog.name}",
-        f"synth_xilinx -family {FAMILY} -flatten -noiopad -noclkbuf -top {top}",
+        *steps,
         "tee -q -o stat.json stat -json",
         # keep only the library cells in use (their port directions), drop source attributes
         f"hierarchy -top {top} -purge_lib",
@@ -696,7 +736,7 @@ def _yosys_script(verilog: Path, top: str) -> str:
 
 
 def estimate(build_dir: Path, progress: Progress | None = None, *,
-             keep_netlist: bool = False) -> dict:
+             keep_netlist: bool = False, flow: str = DEFAULT_FLOW) -> dict:
     """Run GHDL + yosys on a build; write and return `DIR/estimate.json` (see module doc).
 
     `progress(line)` receives stage lines with elapsed seconds (None: silent). The yosys JSON
@@ -733,7 +773,10 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
     t_ghdl = time.monotonic() - start
 
     script = work / "synth.ys"
-    script.write_text(_yosys_script(verilog, module), encoding="utf-8")
+    if flow not in FLOWS:
+        raise UserError(f"yosys flow {flow!r}: accepted {', '.join(FLOWS)}")
+    (work / "add_to_alu.v").write_text(ADD_TO_ALU, encoding="utf-8")
+    script.write_text(_yosys_script(verilog, module, flow), encoding="utf-8")
     stage(f"yosys synth_xilinx -family {FAMILY}... (this can take minutes)")
     _run([yosys, "-s", script.name], log=work / "yosys.log", cwd=work,
          what="yosys synth_xilinx", progress=say, start=start)
@@ -763,6 +806,7 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
     result = {
         "top": top,
         "family": FAMILY,
+        "flow": flow,
         "lut": counts["lut"],
         "ff": counts["ff"],
         "carry": counts["carry"],
@@ -849,8 +893,8 @@ def format_estimate(d: dict) -> str:
 # --------------------------------------------------------------------------- CLI
 def run_estimate(args: argparse.Namespace) -> int:
     """`vhdlgen estimate --build DIR`: run the estimate, print the table; 0 on success."""
-    result = estimate(Path(args.build), progress=lambda line: print(line, file=sys.stderr,
-                                                                     flush=True))
+    result = estimate(Path(args.build), flow=args.flow,
+                      progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(format_estimate(result))
     return 0
 
@@ -864,5 +908,9 @@ def add_estimate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
                     "writes DIR/estimate.json and keeps logs in DIR/estimate/.")
     parser.add_argument("--build", required=True, metavar="DIR",
                         help="build directory (contains report.json and rtl/sources.f)")
+    parser.add_argument("--flow", choices=FLOWS, default=DEFAULT_FLOW,
+                        help="'carry' (default): every RTL adder on its own carry chain, as "
+                        "written; 'synth_xilinx': the stock script, whose alumacc merges chains "
+                        "of single-use adders into LUT carry-save trees")
     parser.set_defaults(func=run_estimate)
     return parser

@@ -147,19 +147,40 @@ class _Builder:
         parts = [abs(c) for c in coefs.values()] + ([abs(offset)] if offset else [])
         return min(((v & -v).bit_length() - 1 for v in parts), default=0)
 
+    def _variable_bits(self, value: int, top: int) -> tuple[int, int]:
+        """The bit positions [low, high] where `value` can vary, in a result of top bit `top`:
+        from its known-zero low bits up to its own top (unsigned) or to `top` (a signed value's
+        sign extension varies)."""
+        lo, hi = self.interval(value)
+        high = top if lo < 0 else max(hi, 1).bit_length() - 1
+        return self.zero_lsbs(value), high
+
     def overlap(self, a: int, b: int, sign: int = 1) -> int:
-        """LUTs of a +- b on a carry chain: the bit positions where both operands have
-        variable bits (a constant bit or a bit above an unsigned operand's top is a wire, and
-        a constant operand costs no LUT); a signed operand's sign extension is variable."""
+        """LUTs of a +- b on one carry chain, as yosys maps it (measured, docs/rtl.md).
+
+        a + b: one LUT per bit position where both operands vary; a constant bit, or a bit
+        above an unsigned operand's top, is a wire. a - b inverts b: every position where b
+        varies needs a LUT, and so does every position where a varies above b (b's inverted
+        zero extension is a constant 1 there). A constant operand c costs the positions where
+        the other varies and c has a 1 bit (an inverter each)."""
         lo_a, hi_a = self.interval(a)
         lo_b, hi_b = self.interval(b)
-        if not self.linear[a][0] or not self.linear[b][0]:
-            return 0
         lo_r, hi_r = (lo_a + lo_b, hi_a + hi_b) if sign > 0 else (lo_a - hi_b, hi_a - lo_b)
         top = signed_width(lo_r, hi_r) - 1
-        top_a = top if lo_a < 0 else max(hi_a, 1).bit_length() - 1
-        top_b = top if lo_b < 0 or sign < 0 else max(hi_b, 1).bit_length() - 1
-        return max(0, min(top_a, top_b) - max(self.zero_lsbs(a), self.zero_lsbs(b)) + 1)
+        constant_a, constant_b = not self.linear[a][0], not self.linear[b][0]
+        if constant_a and constant_b:
+            return 0
+        if constant_a or constant_b:
+            var, const = (b, a) if constant_a else (a, b)
+            value = self.linear[const][1] * (sign if const == b else 1)
+            low, high = self._variable_bits(var, top)
+            bits = value & ((1 << (top + 1)) - 1)  # two's complement over the result width
+            return bin((bits >> low) & ((1 << (high - low + 1)) - 1)).count("1")
+        low_a, high_a = self._variable_bits(a, top)
+        low_b, high_b = self._variable_bits(b, top)
+        if sign < 0:
+            return max(high_a, high_b) - min(low_a, low_b) + 1
+        return max(0, min(high_a, high_b) - max(low_a, low_b) + 1)
 
     def pair_width(self, p: int, q: int, sign: int) -> int:
         """Width of p + sign*q by interval arithmetic (an estimate for scoring)."""
