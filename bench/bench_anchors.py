@@ -44,8 +44,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from common import (ESTIMATE_CACHE, REPO, BenchFailure, add_estimate,  # noqa: E402
-                    add_output_options, fmt, format_machine, heartbeat, machine, markdown_table,
+from common import (REPO, BenchFailure, add_estimate, add_output_options,  # noqa: E402
+                    cached_estimate, fmt, format_machine, heartbeat, machine, markdown_table,
                     realistic_inputs, run_design, say, write_results)
 
 SHIPPED = [REPO / "models" / f"student_{b}bit.h5" for b in (2, 3, 4, 5)]
@@ -200,21 +200,20 @@ def run_anchor(tool: str, model: Path, cutoff: int, spec: Path, vectors: Path, o
 
 
 # ----------------------------------------------------------------------------- estimates
-def _critical_path(record: dict) -> None:
-    """`critical_path_ns` from the estimate when vhdlgen.estimate provides it (newer versions)."""
-    sha = record.get("rtl_sha256")
-    if not sha:
+def _estimate_details(record: dict) -> None:
+    """Flow and `critical_path_ns` of the estimate just added to `record`, read back through
+    common.cached_estimate (whatever its cache layout); the critical path only when this
+    version of vhdlgen.estimate provides it."""
+    est, _ = cached_estimate(Path(record["build_dir"]), lambda line: None, True, True)
+    if est is None:
         return
-    try:
-        est = json.loads((ESTIMATE_CACHE / f"{sha}.json").read_text())
-    except (OSError, ValueError):
-        return
-    value = est.get("critical_path_ns")
+    record["estimate_flow"] = est.get("flow") or "synth_xilinx"  # older estimates: stock script
+    value = record.get("critical_path_ns", est.get("critical_path_ns"))
     if value is None:
         import vhdlgen.estimate as estimate_module
 
         func = getattr(estimate_module, "critical_path_ns", None)
-        if func is not None:
+        if callable(func):
             for arg in (est, est.get("logic_path")):
                 try:
                     value = func(arg)
@@ -225,12 +224,17 @@ def _critical_path(record: dict) -> None:
         value = value.get("ns", value.get("critical_path_ns"))
     if isinstance(value, (int, float)):
         record["critical_path_ns"] = float(value)
+        if est.get("fmax_mhz") is not None:
+            record["fmax_mhz"] = est["fmax_mhz"]
+    else:
+        record.pop("critical_path_ns", None)
 
 
 def estimate_record(record: dict, args: argparse.Namespace) -> None:
     add_estimate(record, Path(record["build_dir"]), record["label"], not args.no_cache,
                  args.cached_estimates_only)
-    _critical_path(record)
+    if not record.get("estimate_missing"):
+        _estimate_details(record)
 
 
 # ----------------------------------------------------------------------------- output
@@ -250,6 +254,10 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
                                           order.get(r["generator"].split()[0], 9), -r["cutoff"]))
     table = markdown_table(HEADER, [_row(r) for r in rows], align="lllrrrrrrr")
     pins = ", ".join(f"{d} {v}" for d, v in versions.items())
+    used = sorted({r["estimate_flow"] for r in records if r.get("estimate_flow")})
+    flows = " / ".join(
+        "`synth_xilinx -family xcup -flatten -noiopad -noclkbuf`" if f == "synth_xilinx"
+        else f"'{f}'" for f in used) or "-"
     notes = [
         f"Measured by `{command}`. Anchors run in their own venv ({pins}; Python "
         f"{next((r['worker']['python'] for r in records if 'worker' in r), '?')}), never "
@@ -272,10 +280,10 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
         "adder-delay units (one two-input adder = 1), so C = N is the like-for-like setting; "
         "alkaid's RTLModel then fuses single-use adder pairs into ternary adders, keeping the "
         "schedule.",
-        "LUT/FF/CARRY4/logic levels: the same vhdlgen.estimate flow for every row (ghdl --synth "
-        "of the VHDL, yosys synth_xilinx -family xcup -flatten -noiopad -noclkbuf; a proxy, not "
-        "Vivado); bracketed levels count CARRY4 pairs as one CARRY8. vhdlgen's top also has "
-        "in_valid/out_valid and a reset (a 1-bit valid pipeline); the anchors' have neither.",
+        "LUT/FF/CARRY4/logic levels: vhdlgen.estimate for every row (ghdl --synth of the VHDL, "
+        f"then yosys, flow {flows}; a proxy, not Vivado); bracketed levels count CARRY4 pairs "
+        "as one CARRY8. vhdlgen's top also has in_valid/out_valid and a reset (a 1-bit valid "
+        "pipeline); the anchors' have neither.",
         "build s: vhdlgen `build` (lowering, rendering, ghdl --synth gate); anchors: trace + "
         "CMVM optimisation + pipelining + RTL writing in the worker (not the gate, not the venv "
         "start-up). Machine-dependent, and the machine was shared.",
@@ -286,9 +294,14 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
                "RTL == reference bit for bit, latency == report" if "sim_vectors" in vrows[0]
                else "not simulated here (--vectors 0)")
         notes.append(f"vhdlgen rows: bench/common.py run_design, as bench_students.py; {sim}.")
-    if not any("critical_path_ns" in r for r in records):
-        notes.append("critical path ns: not provided by this version of vhdlgen.estimate "
-                     "(column filled when it offers critical_path_ns).")
+    if any("critical_path_ns" in r for r in records):
+        notes.append("critical path ns: vhdlgen.estimate's modelled UltraScale+ -2 critical "
+                     "path (vhdlgen.timing; a model, not Vivado).")
+    no_cp = [r["label"] for r in records if r.get("lut") is not None
+             and "critical_path_ns" not in r]
+    if no_cp:
+        notes.append("critical path ns: not in the estimate (made by a vhdlgen.estimate "
+                     f"without critical_path_ns; rerun with --no-cache) for: {', '.join(no_cp)}.")
     for tool, why in not_run.items():
         notes.append(f"{tool}: not run. {why}")
     missing = [r["label"] for r in records if r.get("estimate_missing")]
