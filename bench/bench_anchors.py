@@ -33,6 +33,7 @@ Writes bench/results/anchors.md and anchors.json; build folders in build/bench/a
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import shutil
@@ -204,7 +205,8 @@ def _estimate_details(record: dict) -> None:
     """Flow and `critical_path_ns` of the estimate just added to `record`, read back through
     common.cached_estimate (whatever its cache layout); the critical path only when this
     version of vhdlgen.estimate provides it."""
-    est, _ = cached_estimate(Path(record["build_dir"]), lambda line: None, True, True)
+    est, _ = cached_estimate(Path(record["build_dir"]), lambda line: None, True, True,
+                             **_flow_kwargs(cached_estimate, record.get("requested_flow")))
     if est is None:
         return
     record["estimate_flow"] = est.get("flow") or "synth_xilinx"  # older estimates: stock script
@@ -230,9 +232,15 @@ def _estimate_details(record: dict) -> None:
         record.pop("critical_path_ns", None)
 
 
+def _flow_kwargs(func, flow: str | None) -> dict:
+    """{"flow": flow} when `func` (bench/common.py) takes a yosys flow, else {}."""
+    return {"flow": flow} if flow and "flow" in inspect.signature(func).parameters else {}
+
+
 def estimate_record(record: dict, args: argparse.Namespace) -> None:
+    record["requested_flow"] = args.flow
     add_estimate(record, Path(record["build_dir"]), record["label"], not args.no_cache,
-                 args.cached_estimates_only)
+                 args.cached_estimates_only, **_flow_kwargs(add_estimate, args.flow))
     if not record.get("estimate_missing"):
         _estimate_details(record)
 
@@ -333,6 +341,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--venv", type=Path, default=REPO / "build" / "bench" / "anchors-venv",
                         help="the anchors' virtual environment (created when missing)")
     parser.add_argument("--clock-ns", type=float, default=None, help="default: vhdlgen's 3.125")
+    import vhdlgen.estimate as estimate_module
+
+    flows = getattr(estimate_module, "FLOWS", None)
+    parser.add_argument("--flow", choices=flows, default=None,
+                        help="yosys flow of vhdlgen.estimate for every row (default: its default"
+                             + (f", {estimate_module.DEFAULT_FLOW})" if flows else ")"))
     add_output_options(parser, REPO / "build" / "bench" / "anchors", "anchors")
     args = parser.parse_args(argv)
     args.build_root = args.build_root.resolve()
