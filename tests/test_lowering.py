@@ -142,6 +142,15 @@ def test_timed_stages_fit_the_budget() -> None:
     assert fast > slow
 
 
+def test_max_logic_levels_caps_every_stage() -> None:
+    network = load(ROOT / "models" / "student_4bit.h5")
+    free = lower(network.graph, "top", Timing.model(3.125, 0.3), 3)
+    capped = lower(network.graph, "top", Timing.model(3.125, 0.3, 6), 3)
+    assert max(a.levels for u in free for a in u.adders) > 6
+    assert max(a.levels for u in capped for a in u.adders) <= 6
+    assert sum(u.latency for u in capped) > sum(u.latency for u in free)
+
+
 def test_levels_override_counts_adder_levels() -> None:
     network = load(ROOT / "models" / "student_4bit.h5")
     for per_stage in (1, 2, 3):

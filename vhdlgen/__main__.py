@@ -76,7 +76,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     out = args.out or Path("build") / args.model.stem
     options = BuildOptions(args.clock_ns, args.part, args.adder_levels_per_stage, args.top,
-                           args.share_depth, args.margin_ns)
+                           args.share_depth, args.margin_ns, args.max_logic_levels)
     options.validate()
     check_out_dir(out, args.force)  # refuse a folder of the user's before loading the model
     network = load_network(args)
@@ -147,6 +147,9 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--margin-ns", type=float, default=DEFAULT_MARGIN_NS,
                        help="slack kept free in every stage of the delay model, for routing "
                        f"(default {DEFAULT_MARGIN_NS})")
+    build.add_argument("--max-logic-levels", type=int, default=None,
+                       help="also cap the logic levels (LUT and CARRY8 cells, modelled) on any "
+                       "path of a stage; default: the delay model alone decides")
     build.add_argument("--share-depth", type=int, default=DEFAULT_SHARE_DEPTH,
                        help="adder depth allowed for shared subexpressions; 0 = no sharing "
                        f"(default {DEFAULT_SHARE_DEPTH})")

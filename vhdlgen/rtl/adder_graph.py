@@ -56,6 +56,7 @@ class Adder:
     hi: int
     stage: int
     arrival: float  # when the result is ready within its stage (ns, or adder levels)
+    levels: int  # modelled logic levels (LUT, CARRY8) from the stage's registers to its top bit
     depth: int  # adder levels from the inputs
     luts: int  # estimated LUTs: bit positions where both operands vary
     shared: bool = False

@@ -41,6 +41,7 @@ class BuildOptions:
     top: str | None = None  # entity name; default derived from the model file name
     share_depth: int = DEFAULT_SHARE_DEPTH
     margin_ns: float = DEFAULT_MARGIN_NS
+    max_logic_levels: int | None = None  # also cap LUT + CARRY8 levels per stage (model)
 
     def validate(self) -> None:
         if not self.clock_ns > 0:
@@ -51,6 +52,9 @@ class BuildOptions:
             )
         if not 0 <= self.share_depth <= 8:
             raise UserError(f"--share-depth {self.share_depth}: accepted 0 (no sharing) to 8")
+        if self.max_logic_levels is not None and not 3 <= self.max_logic_levels <= 64:
+            raise UserError(f"--max-logic-levels {self.max_logic_levels}: accepted 3 to 64 "
+                            "(an adder alone is a LUT and a CARRY8, the requantizer two LUTs)")
         if not 0 <= self.margin_ns < self.clock_ns:
             raise UserError(f"--margin-ns {self.margin_ns}: accepted 0 to less than the clock "
                             f"period ({self.clock_ns} ns)")
@@ -59,12 +63,14 @@ class BuildOptions:
     def timing(self) -> Timing:
         if self.adder_levels_per_stage is not None:
             return Timing.levels(self.adder_levels_per_stage)
-        return Timing.model(self.clock_ns, self.margin_ns)
+        return Timing.model(self.clock_ns, self.margin_ns, self.max_logic_levels)
 
     def describe(self) -> str:
         stages = (f"{self.adder_levels_per_stage} adder levels per stage"
                   if self.adder_levels_per_stage is not None
-                  else f"stages timed by the UltraScale+ delay model, margin {self.margin_ns} ns")
+                  else f"stages timed by the UltraScale+ delay model, margin {self.margin_ns} ns"
+                  + (f", at most {self.max_logic_levels} logic levels"
+                     if self.max_logic_levels is not None else ""))
         return (f"clock {self.clock_ns} ns, part {self.part}, {stages}, "
                 f"subexpression depth {self.share_depth}")
 

@@ -14,6 +14,7 @@ what the registers carry onward), and every output is registered in the unit's l
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,17 +35,46 @@ class Timing:
     adder: Callable[[int, int], float]  # (width, operand fan-out) -> delay
     requantizer: float
     budget: float
+    max_levels: int | None = None  # logic levels (LUT, CARRY8) allowed on a stage's paths
 
     @classmethod
     def levels(cls, per_stage: int) -> "Timing":
         return cls(lambda width, fanout: 1.0, 1.0, float(per_stage))
 
     @classmethod
-    def model(cls, clock_ns: float, margin_ns: float) -> "Timing":
+    def model(cls, clock_ns: float, margin_ns: float, max_levels: int | None = None) -> "Timing":
         from vhdlgen.timing import ULTRASCALE_PLUS_2 as model
 
         return cls(model.adder, model.lut_levels(REQUANTIZER_LUT_LEVELS),
-                   model.budget(clock_ns, margin_ns))
+                   model.budget(clock_ns, margin_ns), max_levels)
+
+    def fits(self, time: float, levels: int) -> bool:
+        return time <= self.budget and (self.max_levels is None or levels <= self.max_levels)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """When a value is ready: its stage, the time within it, and the logic levels (LUT and
+    CARRY8 cells) on the paths to its lowest and to its highest bit."""
+
+    stage: int
+    time: float = 0.0
+    low_levels: int = 0
+    high_levels: int = 0
+
+    def fresh(self, stage: int) -> "Arrival":
+        """Read by logic of `stage`: from a register (all zero) when computed earlier."""
+        return self if self.stage == stage else Arrival(stage)
+
+
+def adder_arrival(operands: list[Arrival], stage: int, delay: float, width: int) -> Arrival:
+    """A ripple-carry adder reading `operands` in `stage`: one LUT and one CARRY8 over the
+    latest low bit, and either the carry rippling ceil(width/8) CARRY8 cells up or the latest
+    high bit entering the top cell."""
+    ready = [a.fresh(stage) for a in operands] or [Arrival(stage)]
+    low = max(a.low_levels for a in ready) + 2
+    high = max(max(a.high_levels for a in ready) + 2, low + math.ceil(width / 8) - 1)
+    return Arrival(stage, max(a.time for a in ready) + delay, low, high)
 
 
 @dataclass(frozen=True)
@@ -90,7 +120,7 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
     fanout = _fanouts(plan)
     views = [View(name, element, shift, lo, hi) for name, (element, shift), (lo, hi)
              in zip(view_names, plan.views, view_ranges)]
-    arrival: dict[Ref, tuple[int, float]] = {Ref(VIEW, i): (0, 0.0) for i in range(len(views))}
+    arrival: dict[Ref, Arrival] = {Ref(VIEW, i): Arrival(0) for i in range(len(views))}
     values: dict[Ref, View | Adder] = {Ref(VIEW, i): v for i, v in enumerate(views)}
     users = _users(plan, [o.name for o in outputs])
     owned: dict[str, int] = {}
@@ -98,12 +128,15 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
     for index, planned in enumerate(plan.adders):
         lo, hi = plan.intervals[index]
         refs = [r for r in (planned.a, planned.b) if r is not None and r.kind != CONST]
-        stage, start = _start(refs, arrival)
-        delay = timing.adder(signed_width(lo, hi), max((fanout.get(r, 1) for r in refs),
-                                                        default=1))
-        if start > 0 and start + delay > timing.budget:
-            stage, start = stage + 1, 0.0
-        arrival[Ref(ADD, index)] = (stage, start + delay)
+        stage = max((arrival[r].stage for r in refs), default=0)
+        width = signed_width(lo, hi)
+        delay = timing.adder(width, max((fanout.get(r, 1) for r in refs), default=1))
+        ready = adder_arrival([arrival[r] for r in refs], stage, delay, width)
+        if not timing.fits(ready.time, ready.high_levels) and any(
+                arrival[r].fresh(stage).time > 0 for r in refs):
+            stage += 1
+            ready = adder_arrival([], stage, delay, width)
+        arrival[Ref(ADD, index)] = ready
         who = tuple(sorted(users[index]))
         if planned.shared:
             name = f"t{index}"
@@ -112,7 +145,7 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
             owned[owner] = owned.get(owner, 0) + 1
             name = f"{owner}_a{owned[owner]}"
         adder = Adder(name, _operand(planned.a, values), _operand(planned.b, values),
-                      planned.sign, lo, hi, stage, start + delay, planned.depth,
+                      planned.sign, lo, hi, stage, ready.time, ready.high_levels, planned.depth,
                       plan.luts[index], planned.shared, who)
         values[Ref(ADD, index)] = adder
         adders.append(adder)
@@ -126,33 +159,27 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
     return graph
 
 
-def _start(refs: list[Ref], arrival: dict[Ref, tuple[int, float]]) -> tuple[int, float]:
-    """The stage and time at which all operands are available (latest stage wins; values of
-    earlier stages come from registers at time 0)."""
-    stage = max((arrival[r][0] for r in refs), default=0)
-    return stage, max((arrival[r][1] for r in refs if arrival[r][0] == stage), default=0.0)
-
-
-def _place_output(spec: OutputSpec, root: Ref, arrival, values, plan: Plan,
-                  timing: Timing) -> tuple[Output, int, float]:
+def _place_output(spec: OutputSpec, root: Ref, arrival: dict[Ref, Arrival], values,
+                  plan: Plan, timing: Timing) -> tuple[Output, int, float]:
     """The output, the stage that requantizes it, and its arrival time there."""
     if root.kind == CONST:
         value = root.index if spec.requantizer is None else int(
             spec.requantizer.apply_offset(np.array([root.index]))[0])
         return Output(spec.name, None, value, None, 1, value, value, value), 0, 0.0
-    stage, start = _start([root], arrival)
-    source = values[root]
-    delay = timing.requantizer if spec.requantizer is not None else 0.0
-    if start > 0 and start + delay > timing.budget:
-        stage, start = stage + 1, 0.0
+    ready, source, rq = arrival[root], values[root], spec.requantizer
+    stage, time = ready.stage, ready.time
+    if rq is not None:
+        levels = ready.high_levels + REQUANTIZER_LUT_LEVELS
+        time += timing.requantizer
+        if ready.time > 0 and not timing.fits(time, levels):
+            stage, time = stage + 1, timing.requantizer
     base = source.lo if root.kind == VIEW else plan.bases[root.index]
-    rq = spec.requantizer
     if rq is not None:
         base = int(rq.apply_offset(np.array([base]))[0])
         width = max(signed_width(source.lo, source.hi), rq.shift + 2)
     else:
         width = signed_width(source.lo, source.hi)
-    return Output(spec.name, source, None, rq, width, spec.lo, spec.hi, base), stage, start + delay
+    return Output(spec.name, source, None, rq, width, spec.lo, spec.hi, base), stage, time
 
 
 def _stage_delays(adders: list[Adder], placed, stages: int) -> list[float]:
