@@ -52,7 +52,7 @@ ANCHORS = [
 
 HEADER = ["model", "cycles", "latency ns", "LUT", "FF", "CARRY4", "DSP", "BRAM",
           "max logic levels (CARRY8)", "critical path ns (netlist)", "period ns (build)",
-          "adders", "sim vectors/s", "build s"]
+          "LUT, stock synth_xilinx", "adders", "sim vectors/s", "build s"]
 
 
 def _random_student(bits: int, out_dir: Path) -> Path:
@@ -79,14 +79,15 @@ def _row(r: dict, clock_ns: float) -> list[str]:
                                                       r["latency_ns"] % 1 else 0),
             fmt(r.get("lut")), fmt(r.get("ff")), fmt(r.get("carry")), fmt(r.get("dsp")),
             fmt(r.get("bram")), levels, fmt(r.get("critical_path_ns"), 2),
-            fmt((r.get("timing") or {}).get("estimated_period_ns"), 2), fmt(r["adders"]),
+            fmt((r.get("timing") or {}).get("estimated_period_ns"), 2),
+            fmt(r.get("estimates", {}).get("synth_xilinx", {}).get("lut")), fmt(r["adders"]),
             fmt(r.get("sim_vectors_per_second")), fmt(r["build_seconds"], 1)]
 
 
 def _anchor_row(a: dict) -> list[str]:
     return [f"*{a['label']}*", fmt(a.get("latency_cycles")), fmt(a.get("latency_ns")),
             fmt(a.get("lut")), fmt(a.get("ff")), "-", fmt(a.get("dsp")), fmt(a.get("bram")),
-            "-", "-", "-", "-", "-", "-"]
+            "-", "-", "-", "-", "-", "-", "-"]
 
 
 def render(records: list[dict], info: dict, args: argparse.Namespace, command: str) -> str:
@@ -99,9 +100,12 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
     sim = (f"simulation: {args.vectors} toy-dataset events (seed {args.data_seed}), RTL == "
            "reference bit for bit and measured latency == report for every model"
            if args.vectors else "simulation skipped (--vectors 0)")
-    est = ("LUT/FF/CARRY4/DSP/BRAM/logic levels: yosys synth_xilinx -family xcup estimate, a "
-           "proxy (not Vivado); logic levels as counted by yosys (CARRY4) and, in brackets, with "
-           "CARRY4 pairs packed into CARRY8 as Vivado does"
+    est = ("LUT/FF/CARRY4/DSP/BRAM/logic levels/critical path: `vhdlgen estimate` (GHDL + yosys "
+           "synth_xilinx -family xcup, 'carry' flow: one carry chain per RTL adder), a proxy, not "
+           "Vivado; logic levels as counted by yosys (CARRY4) and, in brackets, with CARRY4 pairs "
+           "packed into CARRY8 as Vivado does. 'LUT, stock synth_xilinx': the same RTL through the "
+           "unmodified script (`estimate --flow synth_xilinx`), whose alumacc turns adder chains "
+           "into LUT carry-save trees"
            if not args.skip_estimate else "estimate skipped (--skip-estimate)")
     notes = [
         f"vhdlgen rows: measured by `{command}`; latency ns = cycles x {args.clock_ns} ns "
@@ -134,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-seed", type=int, default=DEFAULT_DATA_SEED,
                         help=f"toy-dataset seed of the simulated events (default {DEFAULT_DATA_SEED})")
     parser.add_argument("--skip-estimate", action="store_true", help="do not run GHDL + yosys")
+    parser.add_argument("--flows", nargs="+", default=["carry", "synth_xilinx"],
+                        choices=["carry", "synth_xilinx"],
+                        help="yosys flows to estimate with (default both; the first fills the "
+                             "main columns when it is 'carry')")
     parser.add_argument("--random-missing", action="store_true",
                         help="replace a missing shipped model by a random-weight student "
                              "(tests/qmodels.py), labelled 'random-weight' (development only)")
@@ -183,10 +191,11 @@ def main(argv: list[str] | None = None) -> int:
             record["kind"] = kind
             records.append(record)
         if not args.skip_estimate:
-            for record in records:
-                if not record.get("missing"):
-                    add_estimate(record, Path(record["build_dir"]), record["label"],
-                                 not args.no_cache, args.cached_estimates_only)
+            for flow in args.flows:
+                for record in records:
+                    if not record.get("missing"):
+                        add_estimate(record, Path(record["build_dir"]), record["label"],
+                                     not args.no_cache, args.cached_estimates_only, flow)
     except BenchFailure as failure:
         bar = "!" * 78
         print(f"\n{bar}\nBENCH ABORTED: {failure}\n{bar}", file=sys.stderr, flush=True)

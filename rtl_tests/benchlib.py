@@ -35,10 +35,12 @@ VECTORS_PER_SET = 1000  # per input set; every configuration streams >= 2,000 ve
 
 @dataclass(frozen=True)
 class Config:
-    """One hardware configuration: a qmodels model and the adder levels per pipeline stage."""
+    """One hardware configuration: a qmodels model and the adder levels per pipeline stage
+    (None: the default timing-driven pipeline)."""
 
     model: str
-    levels: int = 3
+    levels: int | None = None
+    register_inputs: bool = False
 
 
 CONFIGS = {
@@ -53,6 +55,7 @@ CONFIGS = {
     "sequential": Config("sequential"),
     "student4_l1": Config("student4", levels=1),
     "student4_l4": Config("student4", levels=4),
+    "student2_regin": Config("student2", register_inputs=True),
 }
 
 
@@ -140,7 +143,8 @@ def prepare(key: str, root: Path) -> None:
     if not vectors.exists():
         model = qmodels.MODELS[config.model]()
         graph = graph_from_keras(model, source=f"{config.model}.h5", source_hash="0" * 64)
-        build(graph, build_dir, BuildOptions(adder_levels_per_stage=config.levels, top=key))
+        build(graph, build_dir, BuildOptions(adder_levels_per_stage=config.levels, top=key,
+                                             register_inputs=config.register_inputs))
         network = Network(graph)
         x, bounds = main_vectors(config, network)
         keras = (model.predict(x, verbose=0, batch_size=4096).astype(np.float64)

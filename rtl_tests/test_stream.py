@@ -87,14 +87,16 @@ def test_float_output_configs_have_no_qkeras_claim(designs) -> None:
 
 
 def test_adder_levels_change_latency_not_results(designs) -> None:
-    """1 and 4 adder levels per stage: different pipelines, the same integers."""
-    l1, l3, l4 = designs("student4_l1"), designs("student4"), designs("student4_l4")
-    assert (l1.report["adder_levels_per_stage"], l3.report["adder_levels_per_stage"],
-            l4.report["adder_levels_per_stage"]) == (1, 3, 4)
-    assert l1.latency > l3.latency >= l4.latency, (l1.latency, l3.latency, l4.latency)
+    """1 and 4 adder levels per stage and the timing-driven default: different pipelines, the
+    same integers."""
+    l1, timed, l4 = designs("student4_l1"), designs("student4"), designs("student4_l4")
+    assert (l1.report["adder_levels_per_stage"], timed.report["adder_levels_per_stage"],
+            l4.report["adder_levels_per_stage"]) == (1, None, 4)
+    assert "timing" in timed.report and "timing" not in l1.report
+    assert l1.latency > l4.latency and l1.latency > timed.latency, (l1.latency, l4.latency)
     for d in (l1, l4):
         assert d.result.latency == d.latency
-        assert np.array_equal(d.result.outputs, l3.result.outputs)
+        assert np.array_equal(d.result.outputs, timed.result.outputs)
 
 
 @pytest.mark.parametrize("key", ["student4", "wide_conv"])

@@ -76,7 +76,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     out = args.out or Path("build") / args.model.stem
     options = BuildOptions(args.clock_ns, args.part, args.adder_levels_per_stage, args.top,
-                           args.share_depth, args.margin_ns, args.max_logic_levels)
+                           args.share_depth, args.margin_ns, args.max_logic_levels,
+                           args.register_inputs)
     options.validate()
     check_out_dir(out, args.force)  # refuse a folder of the user's before loading the model
     network = load_network(args)
@@ -150,6 +151,9 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--max-logic-levels", type=int, default=None,
                        help="also cap the logic levels (LUT and CARRY8 cells, modelled) on any "
                        "path of a stage; default: the delay model alone decides")
+    build.add_argument("--register-inputs", action="store_true",
+                       help="register in_data and in_valid in the top (one more cycle), so the "
+                       "first stage starts at a flip-flop whatever drives the ports")
     build.add_argument("--share-depth", type=int, default=DEFAULT_SHARE_DEPTH,
                        help="adder depth allowed for shared subexpressions; 0 = no sharing "
                        f"(default {DEFAULT_SHARE_DEPTH})")

@@ -42,6 +42,7 @@ class BuildOptions:
     share_depth: int = DEFAULT_SHARE_DEPTH
     margin_ns: float = DEFAULT_MARGIN_NS
     max_logic_levels: int | None = None  # also cap LUT + CARRY8 levels per stage (model)
+    register_inputs: bool = False  # a register on in_data/in_valid in the top (+1 cycle)
 
     def validate(self) -> None:
         if not self.clock_ns > 0:
@@ -71,8 +72,9 @@ class BuildOptions:
                   else f"stages timed by the UltraScale+ delay model, margin {self.margin_ns} ns"
                   + (f", at most {self.max_logic_levels} logic levels"
                      if self.max_logic_levels is not None else ""))
+        inputs = ", registered inputs" if self.register_inputs else ""
         return (f"clock {self.clock_ns} ns, part {self.part}, {stages}, "
-                f"subexpression depth {self.share_depth}")
+                f"subexpression depth {self.share_depth}{inputs}")
 
 
 def top_name(graph: Graph, options: BuildOptions) -> str:
@@ -102,7 +104,7 @@ def _unit_report(unit: Unit, start_cycle: int) -> dict:
 def make_report(graph: Graph, units: list[Unit], top: str, options: BuildOptions,
                 files: list[str]) -> dict:
     """Everything a bench or a firmware engineer needs, as JSON-ready data."""
-    layers, cycle = [], 0
+    layers, cycle = [], int(options.register_inputs)
     for unit in units:
         layers.append(_unit_report(unit, cycle))
         cycle += unit.latency
@@ -116,6 +118,7 @@ def make_report(graph: Graph, units: list[Unit], top: str, options: BuildOptions
         "latency_ns": round(cycle * options.clock_ns, 6), "part": options.part,
         "adder_levels_per_stage": options.adder_levels_per_stage,
         "share_depth": options.share_depth,
+        "register_inputs": options.register_inputs,
         "in_data": Port.of(graph.input_tensor).as_json(), "out_data": Port.of(graph.output).as_json(),
         "layers": layers, "adders": sum(l["adders"] for l in layers),
         "shared_adders": sum(l["shared_adders"] for l in layers),
@@ -174,7 +177,7 @@ def _write_tree(staging: Path, graph: Graph, units: list[Unit], top: str,
     rtl.mkdir(parents=True)
     info = HeaderInfo(__version__, Path(graph.source).name if graph.source else "(in memory)",
                       graph.source_hash or "-", options.describe())
-    files = render_files(graph, units, top, info)
+    files = render_files(graph, units, top, info, options.register_inputs)
     for name, text in files.items():
         (rtl / name).write_text(text)
     (rtl / "sources.f").write_text("".join(f"{name}\n" for name in files))

@@ -53,15 +53,18 @@ class Port:
         }
 
 
-def render_files(graph: Graph, units: list[Unit], top: str, info: HeaderInfo) -> dict[str, str]:
-    """File name -> text, in compile order (static primitives, package, layers, top)."""
+def render_files(graph: Graph, units: list[Unit], top: str, info: HeaderInfo,
+                 register_inputs: bool = False) -> dict[str, str]:
+    """File name -> text, in compile order (static primitives, package, layers, top).
+    `register_inputs` puts a register on in_data/in_valid in the top (one more cycle)."""
     files = {name: (templates_dir() / name).read_text() for name in STATIC_PRIMITIVES}
     inp, out = Port.of(graph.input_tensor), Port.of(graph.output)
-    latency = sum(unit.latency for unit in units)
+    latency = sum(unit.latency for unit in units) + int(register_inputs)
     files[f"{top}_pkg.vhd"] = render("package.vhd.j2", info=info, top=top, inp=inp, out=out,
                                      latency=latency)
     for unit in units:
         files[f"{unit.entity}.vhd"] = render("layer.vhd.j2", info=info, unit=unit)
     files[f"{top}.vhd"] = render("top.vhd.j2", info=info, top=top, units=units, latency=latency,
+                                 register_inputs=register_inputs,
                                  inp=inp, out=out)
     return files
