@@ -24,8 +24,9 @@ needs a LUT only at bit positions where BOTH operands have variable bits; bits a
 unsigned operand's top, constant bits and known-zero low bits are wires. So unsigned values are
 kept unsigned: sharing pairs only same-sign terms, and each output sums its positive terms and
 its negative terms in two trees (ReLU activations and their views are unsigned, so both sums
-stay narrow) and subtracts once. Each tree always joins the two shallowest, then narrowest,
-nodes (Huffman's construction on depth), so it is as shallow as its terms allow.
+stay narrow) and subtracts once. Each tree always joins a shallowest node with the node of
+its depth whose variable bits overlap it least (the cheapest adder), so it is as shallow as
+Huffman's construction on depth and no wider than it needs to be.
 """
 from __future__ import annotations
 
@@ -251,22 +252,24 @@ def _share(builder: _Builder, terms: list[dict[int, int]], max_depth: int) -> No
 
 
 def _balanced_sum(builder: _Builder, values: list[int]) -> int | None:
-    """The sum of `values` (all added): a tree that always joins the two shallowest, then
-    narrowest, nodes."""
-    nodes = [(builder.depth[v], builder.width(v), i, v) for i, v in enumerate(values)]
+    """The sum of `values` (all added): a tree that always takes the shallowest (then
+    narrowest) node and joins it with the node of the same depth that shares the fewest
+    variable bit positions with it (the cheapest adder), or with the next shallowest node when
+    it is the only one of its depth. Merging two of the shallowest nodes each time keeps the
+    tree as shallow as Huffman's construction."""
+    nodes = list(values)
     if not nodes:
         return None
-    heapq.heapify(nodes)
-    order = len(nodes)
     while len(nodes) > 1:
-        a = heapq.heappop(nodes)[3]
-        b = heapq.heappop(nodes)[3]
+        nodes.sort(key=lambda v: (builder.depth[v], builder.width(v)))
+        a = nodes.pop(0)
+        peers = [i for i, v in enumerate(nodes) if builder.depth[v] <= builder.depth[a]] or [0]
+        b = nodes.pop(min(peers, key=lambda i: (builder.overlap(a, nodes[i]),
+                                                 builder.width(nodes[i]), i)))
         if builder.refs[a].kind == CONST:
             a, b = b, a
-        value = builder.add(a, b, +1, shared=False)
-        order += 1
-        heapq.heappush(nodes, (builder.depth[value], builder.width(value), order, value))
-    return nodes[0][3]
+        nodes.append(builder.add(a, b, +1, shared=False))
+    return nodes[0]
 
 
 def _sum_tree(builder: _Builder, terms: dict[int, int], constant: int) -> int:

@@ -53,8 +53,8 @@ begin
     variable x_2 : integer range 0 to 7;
     variable y_0_a1 : integer range 0 to 63;
     variable y_0_a2 : integer range 64 to 127;
-    variable y_0_a3 : integer range 0 to 14;
-    variable y_0_a4 : integer range 0 to 84;
+    variable y_0_a3 : integer range 0 to 63;
+    variable y_0_a4 : integer range 0 to 35;
     variable y_0_a5 : integer range 0 to 98;
     variable y_0_a6 : integer range -20 to 113;
     variable y_1_a1 : integer range -98 to 0;
@@ -74,8 +74,8 @@ begin
       x_2 := x_2_s3 / 8;
       y_0_a1 := x_2 + x_0_s3;
       y_0_a2 := y_0_a1 + 64;
-      y_0_a3 := x_0 + x_1;
-      y_0_a4 := x_1_s2 + x_2_s3;
+      y_0_a3 := x_0 + x_2_s3;
+      y_0_a4 := x_1 + x_1_s2;
       y_0_a5 := y_0_a3 + y_0_a4;
       y_0_a6 := y_0_a2 - y_0_a5;
       y_1_a1 := x_0_s1 - x_0_s4;
