@@ -47,7 +47,10 @@ def test_latency_matches_report(design) -> None:
     assert design.result.latency == design.latency, (
         f"{design.key}: first out_valid {design.result.latency} cycles after the first in_valid; "
         f"report.json says {design.latency}")
-    assert design.latency == sum(layer["latency_cycles"] for layer in design.report["layers"])
+    registered_inputs = int(design.report["register_inputs"])
+    assert design.latency == registered_inputs + sum(
+        layer["latency_cycles"] for layer in design.report["layers"])
+    assert design.report["layers"][-1]["output_cycle"] == design.latency
 
 
 def test_back_to_back_ii_1(design) -> None:
