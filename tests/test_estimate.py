@@ -279,7 +279,7 @@ def test_critical_path_ns_luts_and_muxf() -> None:
     module = {
         "ports": {"clk": {"direction": "input", "bits": [1]}},
         "netnames": {"u_fc.n7_q": {"hide_name": 0, "bits": [10]},
-                     "u_fc.pipeline_y_1_s1_0": {"hide_name": 0, "bits": [10, 11]},
+                     "u_fc.pipeline_y_1_a4_r1": {"hide_name": 0, "bits": [10, 11]},
                      "u_fc.y_1": {"hide_name": 0, "bits": [16]}},
         "cells": {
             "a": _ff(900, 10), "b": _ff(901, 11),
@@ -304,11 +304,11 @@ def test_critical_path_ns_luts_and_muxf() -> None:
     assert (timing["clk_to_q_ns"], timing["setup_ns"]) == (M.ff_clk_to_q, M.ff_setup)
     assert timing["fmax_mhz"] == pytest.approx(min(1000 / expected, M.fmax_ceiling_mhz), abs=0.1)
     # named in RTL terms: the stage-1 register of neuron y_1 (not GHDL's n7_q) -> register y_1
-    assert timing["from"] == "u_fc.pipeline_y_1_s1_0[0]"
-    assert timing["from_rtl"] == {"net": "u_fc.pipeline_y_1_s1_0[0]", "unit": "u_fc",
+    assert timing["from"] == "u_fc.pipeline_y_1_a4_r1[0]"
+    assert timing["from_rtl"] == {"net": "u_fc.pipeline_y_1_a4_r1[0]", "unit": "u_fc",
                                   "entity": "tiny_fc", "instance": "u_fc",
-                                  "signal": "y_1_s1_0", "neuron": "y_1", "stage": 1,
-                                  "level": None, "index": 0, "bit": 0}
+                                  "signal": "y_1_a4_r1", "neuron": "y_1", "stage": 1,
+                                  "adder": 4, "shared": None, "bit": 0}
     assert timing["to"] == "FDRE u_fc.y_1 (D)"
     assert (timing["to_rtl"]["neuron"], timing["to_rtl"]["stage"]) == ("y_1", None)
     assert got["from_rtl"] == timing["from_rtl"]  # the deepest path is the same one here
@@ -390,10 +390,12 @@ RTL = RtlNames(top="tiny", entities={"u_fc": "tiny_fc", "u_fc.valid": "vhdlgen_v
 
 
 @pytest.mark.parametrize("net, expected", [
-    ("u_fc.pipeline_y_1_s2_3[4]", dict(unit="u_fc", entity="tiny_fc", signal="y_1_s2_3",
-                                       neuron="y_1", stage=2, index=3, bit=4)),
-    ("u_fc.pipeline_y_h0_w1_c0_l3_1", dict(unit="u_fc", neuron="y_h0_w1_c0", level=3, index=1,
-                                           stage=None, bit=None)),
+    ("u_fc.pipeline_y_1_a3_r2[4]", dict(unit="u_fc", entity="tiny_fc", signal="y_1_a3_r2",
+                                        neuron="y_1", adder=3, stage=2, shared=None, bit=4)),
+    ("u_fc.pipeline_y_h0_w1_c0_a12", dict(unit="u_fc", neuron="y_h0_w1_c0", adder=12,
+                                          stage=None, bit=None)),
+    ("u_fc.pipeline_t417_r0[1]", dict(neuron=None, shared=417, stage=0, adder=None, bit=1)),
+    ("u_fc.pipeline_y_2_r1", dict(neuron="y_2", stage=1, adder=None)),  # output register
     ("u_fc.n2509_o[0]", dict(unit="u_fc", signal="n2509_o", neuron=None, bit=0)),
     ("u_fc.valid.n2987_q", dict(unit="u_fc", instance="u_fc.valid", entity="tiny_fc")),
     ("u_fc.x_0_s1", dict(neuron="x_0_s1", stage=None)),  # x shifted by 1: not a register
@@ -405,14 +407,16 @@ RTL = RtlNames(top="tiny", entities={"u_fc": "tiny_fc", "u_fc.valid": "vhdlgen_v
 ])
 def test_rtl_names_describe(net, expected) -> None:
     info = RTL.describe(net)
-    assert set(info) == {"net", "unit", "entity", "instance", "signal", "neuron", "stage",
-                         "level", "index", "bit"}
+    assert set(info) == {"net", "unit", "entity", "instance", "signal", "neuron", "adder",
+                         "shared", "stage", "bit"}
     assert {k: info[k] for k in expected} == expected
 
 
 def test_rtl_text() -> None:
-    assert rtl_text(RTL.describe("u_fc.pipeline_y_1_s2_3[4]")) == \
-        "tiny_fc (u_fc): y_1 stage 2 register 3 bit 4"
+    assert rtl_text(RTL.describe("u_fc.pipeline_y_1_a3_r2[4]")) == \
+        "tiny_fc (u_fc): y_1 adder 3, register after stage 2 bit 4"
+    assert rtl_text(RTL.describe("u_fc.pipeline_t9[0]")) == \
+        "tiny_fc (u_fc): shared subexpression t9 bit 0"
     assert rtl_text(RTL.describe("u_fc.n25_q")) == "tiny_fc (u_fc): n25_q (generated net)"
     assert rtl_text(RTL.describe("out_data[1]")) == "tiny: out_data bit 1"
     assert rtl_text(RTL.describe("net bit 3")) == "net bit 3"

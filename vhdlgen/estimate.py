@@ -540,12 +540,12 @@ def _sinks(module: dict, names: dict[int, str]) -> dict[int, tuple[str, str, boo
 
 def _name_rank(name: str) -> int:
     """How well a net name tells the RTL story (lower is better): pipeline registers
-    (<neuron>_sS_I), then names inside a unit, then other names; unit ports (in_*, out_*) and
+    (<value>_rS), then names inside a unit, then other names; unit ports (in_*, out_*) and
     GHDL's generated names (n25_q, n8_o) last."""
     local = name.rsplit(".", 1)[-1]
     if _GENERATED.match(local):
         return 4
-    if _STAGE.match(local):
+    if _REGISTER.match(local):
         return 1
     if local.startswith(("in_", "out_")):
         return 3
@@ -572,8 +572,9 @@ def _bit_names(module: dict) -> dict[int, str]:
 
 # --------------------------------------------------------------------------- RTL names
 _GENERATED = re.compile(r"^n\d+_[a-z]$")  # GHDL's names for unnamed nets: n25_q, n8_o
-_STAGE = re.compile(r"^(?P<neuron>\w+?)_s(?P<stage>\d+)_(?P<index>\d+)$")  # pipeline register
-_LEVEL = re.compile(r"^(?P<neuron>\w+?)_l(?P<level>\d+)_(?P<index>\d+)$")  # adder of a tree
+_REGISTER = re.compile(r"^(?P<value>\w+?)_r(?P<stage>\d+)$")  # <value> registered after stage S
+_ADDER = re.compile(r"^(?P<neuron>\w+?)_a(?P<adder>\d+)$")  # adder N of output <neuron>'s sum
+_SHARED = re.compile(r"^t(?P<shared>\d+)$")  # shared subexpression tN
 _NET = re.compile(r"^(?P<name>[A-Za-z_][\w.]*?)(\[(?P<bit>\d+)\])?$")
 
 
@@ -627,16 +628,16 @@ class RtlNames:
         return cls(top=top.lower(), entities=paths, process_labels=labels)
 
     def describe(self, net: str | None) -> dict[str, object]:
-        """{"net", "unit", "entity", "instance", "signal", "neuron", "stage", "level", "index",
+        """{"net", "unit", "entity", "instance", "signal", "neuron", "adder", "shared", "stage",
         "bit"} of a net name; fields that do not apply (or a name not recognised) are None.
 
         unit: the layer instance (first hierarchy level), or the top entity for top-level nets;
-        signal: the VHDL signal or variable (process label removed); neuron: the neuron/variable
-        the signal belongs to (y_1 for y_1_s1_2 and y_1_l3_0, None for generated names); stage:
-        the pipeline stage S of a register <neuron>_sS_I, index its I; level: adder level L of
-        <neuron>_lL_I."""
+        signal: the VHDL signal or variable (process label removed); neuron: the output element
+        the signal belongs to (y_1 for y_1_a3 and y_1_a3_r2, None for generated names and shared
+        subexpressions); adder: N of <neuron>_aN; shared: N of a shared subexpression tN; stage:
+        S of a register <value>_rS (the value registered at the end of pipeline stage S)."""
         info: dict[str, object] = dict.fromkeys(
-            ("net", "unit", "entity", "instance", "signal", "neuron", "stage", "level", "index",
+            ("net", "unit", "entity", "instance", "signal", "neuron", "adder", "shared", "stage",
              "bit"))
         info["net"] = net
         match = _NET.match(net or "")
@@ -658,19 +659,23 @@ class RtlNames:
             info["bit"] = int(match.group("bit"))
         if _GENERATED.match(local):
             return info
-        info["neuron"] = local
-        for pattern, key in ((_STAGE, "stage"), (_LEVEL, "level")):
-            found = pattern.match(local)
+        value = local
+        register = _REGISTER.match(local)
+        if register:
+            value, info["stage"] = register.group("value"), int(register.group("stage"))
+        info["neuron"] = value
+        for pattern, key in ((_SHARED, "shared"), (_ADDER, "adder")):
+            found = pattern.match(value)
             if found:
-                info["neuron"] = found.group("neuron")
+                info["neuron"] = found.groupdict().get("neuron")
                 info[key] = int(found.group(key))
-                info["index"] = int(found.group("index"))
                 break
         return info
 
 
 def rtl_text(info: dict | None) -> str:
-    """One line for a `RtlNames.describe` result: "tiny_fc (u_fc): y_1 stage 1 register 2 bit 3";
+    """One line for a `RtlNames.describe` result: "tiny_fc (u_fc): y_1 adder 2, register after
+    stage 1 bit 3";
     the raw net name when nothing was recognised."""
     if not info:
         return "?"
@@ -679,11 +684,16 @@ def rtl_text(info: dict | None) -> str:
     where = info.get("entity") or info.get("unit")
     if info.get("instance") and info.get("entity"):
         where = f"{info['entity']} ({info['instance']})"
-    what = str(info["neuron"]) if info.get("neuron") else f"{info['signal']} (generated net)"
+    if info.get("shared") is not None:
+        what = f"shared subexpression t{info['shared']}"
+    elif info.get("neuron"):
+        what = str(info["neuron"])
+        if info.get("adder") is not None:
+            what += f" adder {info['adder']}"
+    else:
+        what = f"{info['signal']} (generated net)"
     if info.get("stage") is not None:
-        what += f" stage {info['stage']} register {info['index']}"
-    elif info.get("level") is not None:
-        what += f" adder level {info['level']} #{info['index']}"
+        what += f", register after stage {info['stage']}"
     if info.get("bit") is not None:
         what += f" bit {info['bit']}"
     return f"{where}: {what}" if where else what
