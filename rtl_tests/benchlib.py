@@ -56,6 +56,7 @@ CONFIGS = {
     "student4_l1": Config("student4", levels=1),
     "student4_l4": Config("student4", levels=4),
     "student2_regin": Config("student2", register_inputs=True),
+    "wide_acc": Config("wide_acc"),  # values beyond 32-bit integers: the signed-vector form
 }
 
 

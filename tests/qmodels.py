@@ -15,6 +15,11 @@ Models (`MODELS` maps a name to a zero-argument factory with a fixed seed):
 - `sequential`: a Sequential model with a signed input quantizer (keep_negative=True).
 - `dense_only`: input shape (20,), quantized_bits activations, unsigned (keep_negative=False)
   biases, float output.
+- `wide_acc`: values beyond 32-bit VHDL integers (the RTL's signed-vector form): 14-bit signed
+  inputs times 16-bit weights over 48 inputs (33-bit accumulators), a 20-bit ReLU, and a float
+  output layer whose unquantized 34-bit outputs leave the chip as they are.
+`wide_edges_graph()` is an IR graph, not a Keras model: integer weights chosen to take every path
+of that signed form.
 
 Inputs: `sparse_hits` (realistic RPC-like {0, 0.5, 1} images), `uniform_inputs` (every code of a
 format equally likely), `real_inputs` (off-grid floats incl. exact rounding ties and out-of-range
@@ -170,6 +175,23 @@ def dense_only(seed: int = 14, n_in: int = 20):
     return model
 
 
+def wide_acc(seed: int = 15):
+    """Input (48,) quantized_bits(14, 6); QDense(6) with quantized_bits(16, 0, alpha=1) kernels
+    and quantized_bits(14, 4) biases (accumulators of 33 bits); quantized_relu(20, 6); a float
+    Dense(3) output (vhdlgen quantizes its weights; its outputs need 34 bits). Every value of
+    both units but the ReLU's output exceeds 32-bit integers."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input((48,), name="wide_in")
+    x = QActivation(quantized_bits(14, 6), name="in_q")(inp)
+    x = QDense(6, kernel_quantizer=quantized_bits(16, 0, alpha=1),
+               bias_quantizer=quantized_bits(14, 4), name="fc1")(x)
+    x = QActivation(quantized_relu(20, 6), name="fc1_q")(x)
+    x = keras.layers.Dense(3, name="score")(x)
+    model = keras.Model(inp, x, name="wide_acc")
+    randomize(model, seed)
+    return model
+
+
 MODELS = {
     # seeds chosen so that every quantized ReLU both clips at 0 and saturates (>= 1% of codes
     # at each end on sparse + uniform inputs; checked by test_reference_qkeras)
@@ -182,7 +204,37 @@ MODELS = {
     "no_input_quant": no_input_quant,
     "sequential": sequential,
     "dense_only": dense_only,
+    "wide_acc": wide_acc,
 }
+
+
+def wide_edges_graph():
+    """An IR graph (not a Keras model) whose integer weights are chosen so that its two wide
+    units take every path of the RTL's signed-vector form: an output with negative terms only
+    (`-a`), an operand wider than its adder (x<<23 - x<<20 = 7x<<20: a slice), a requantized
+    accumulator narrower than its shift + 2 (resized), input views whose range is narrower than
+    their 16-bit format (resized), a constant output beyond 32 bits (a literal), and an output
+    narrower than the output tensor (resized). Input (4,) codes in [-1100, 1100]."""
+    from vhdlgen.fixed import Requantizer
+    from vhdlgen.infer import infer_all
+    from vhdlgen.ir import Activation, Dense, Graph, Input
+
+    graph_input = Input("edge_in", (4,), FixedType(True, 12, 0), -1100, 1100)
+    k1 = np.array([[-(2**22 + 1), 7 * 2**20, 1, 3 * 2**18],
+                   [-(2**21 - 1), 0, 0, -5 * 2**19],
+                   [0, 0, 0, 2**21],
+                   [0, 0, 0, 9]])
+    out1 = FixedType(True, 16, 0)
+    k2 = np.array([[2**30 + 3, 0, 3, -(2**28)],
+                   [-(2**29), 0, 1, 0],
+                   [5, 0, 0, 0],
+                   [0, 0, 0, -4]])
+    layers = (Dense("wide1", k1, np.array([0, 0, 0, 12345]), 24),
+              Activation("wide1_q", Requantizer(24, out1, out1.min_code + 1, out1.max_code),
+                         "quantized_bits(16,16)"),
+              Dense("wide2", k2, np.array([-5, 12_345_678_901, 0, 0]), 0))
+    tensors = infer_all(layers, Graph(graph_input, ()).input_tensor)
+    return Graph(graph_input, layers, tensors, "wide_edges.h5", "0" * 64)
 
 
 # ------------------------------------------------------------------------------------ keras

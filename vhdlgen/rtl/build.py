@@ -87,6 +87,7 @@ def _unit_report(unit: Unit, start_cycle: int) -> dict:
     return {
         "name": unit.label, "entity": unit.entity, "source_layers": list(unit.sources),
         "kind": unit.kind, "latency_cycles": unit.latency,
+        "arithmetic": "signed" if unit.wide else "integer",
         "output_cycle": start_cycle + unit.latency,
         "top_signal": f"{unit.label}_data",
         "input": Port.of(unit.in_tensor).as_json(), "output": Port.of(unit.out_tensor).as_json(),

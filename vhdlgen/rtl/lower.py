@@ -8,7 +8,9 @@ positions, depth-balanced sums), scheduled into pipeline stages (`schedule`), an
 sits at bits [i*W, (i+1)*W) of the unit's std_logic_vector.
 
 The RTL computes on VHDL integers with exact ranges (fast in simulation, sized exactly by
-synthesis), so every value must fit 32-bit VHDL integers; the lowering checks it.
+synthesis). A unit with any value beyond 32-bit VHDL integers is *wide*: the same structure is
+rendered on numeric_std `signed` vectors of exact widths instead (`Unit.wide`; the records of that
+form, `Declaration`, `Fit`, `VectorView`, `VectorOutput`, carry every width, literal and shift).
 """
 from __future__ import annotations
 
@@ -20,12 +22,14 @@ import numpy as np
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import Requantizer, signed_width
 from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Tensor
-from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, View, register_name, run_unit
+from vhdlgen.rtl.adder_graph import (Adder, AdderGraph, Const, Output, Register, View,
+                                     register_name, run_unit)
 from vhdlgen.rtl.cmvm import optimise
 from vhdlgen.rtl.schedule import OutputSpec, Timing, schedule
 from vhdlgen.rtl.names import unique_identifiers
 
 INTEGER_LIMIT = (1 << 31) - 1  # VHDL integers are (at least) 32-bit
+INT64_LIMIT = (1 << 62) - 1  # the interpreter and the NumPy reference compute on int64
 
 
 @dataclass(frozen=True)
@@ -56,15 +60,85 @@ class InputView:
 
 
 @dataclass(frozen=True)
+class Fit:
+    """An operand of the signed (wide) form, used at `width` bits: a bit-string literal (`text`
+    holds the bits), or the signed vector named `text`, taken as is (it has `width` bits),
+    sign-extended (`resize`: it is narrower) or cut to its low `width` bits (`slice`: it is
+    wider). Cutting is exact: every adder computes modulo 2**width, and its result fits."""
+
+    text: str
+    width: int
+    how: str  # "as is" | "resize" | "slice" | "literal"
+
+    @property
+    def msb(self) -> int:
+        return self.width - 1
+
+
+def fit(name: str, source: int, width: int) -> Fit:
+    """The signed vector `name` of `source` bits used at `width` bits."""
+    how = "as is" if source == width else ("resize" if source < width else "slice")
+    return Fit(name, width, how)
+
+
+def literal(value: int, width: int) -> Fit:
+    """`value` as an exact two's complement bit string of `width` bits (modulo 2**width)."""
+    return Fit(format(value & ((1 << width) - 1), f"0{width}b"), width, "literal")
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A `signed(msb downto 0)` variable or signal of the signed form: its exact range (for the
+    comment) and its power-up value (a bit-string literal, or None)."""
+
+    name: str
+    width: int
+    lo: int
+    hi: int
+    initial: Fit | None = None
+
+    @property
+    def msb(self) -> int:
+        return self.width - 1
+
+
+@dataclass(frozen=True)
+class VectorView:
+    """Signed form: an input element's bits, as signed (signed elements) or behind a '0' bit
+    (unsigned ones, `zero_extend`), then `zeros` appended (the shift); resized to `resize` bits
+    when its exact width is narrower than that concatenation (None: it is exact)."""
+
+    name: str
+    element: Element
+    zero_extend: bool
+    zeros: str
+    resize: int | None
+
+
+@dataclass(frozen=True)
 class Statement:
-    """One line of a stage: `dst := a <op> b` (op '+' or '-'; b None: `dst := -a`), a register
-    copy `dst := a` (op None), or an output `dst := requantize(a, ...)`."""
+    """One line of a stage: `dst := a <op> b` (op '+' or '-'; 'neg': `dst := -a`), or a register
+    copy `dst := a` (op None). Integer form: a and b are names or integer literals; signed form:
+    `Fit`s at dst's width."""
 
     dst: str
-    a: str
+    a: "str | Fit"
     op: str | None
-    b: str | None
+    b: "str | Fit | None"
     comment: str = ""
+
+
+@dataclass(frozen=True)
+class VectorOutput:
+    """An output element computed in a stage of a signed-form unit: `dst` (`width` bits) takes
+    `value` (a literal, or an accumulator fitted to `width`), or `to_signed(requantize(value,
+    shift, out_min, out_max), width)` when `requant` = (shift, out_min, out_max)."""
+
+    dst: str
+    value: Fit
+    requant: tuple[int, int, int] | None
+    width: int
+    is_signal: bool
 
 
 @dataclass(frozen=True)
@@ -84,7 +158,7 @@ class Stage:
 
     index: int
     adds: tuple[Statement, ...]
-    outputs: tuple[OutputStatement, ...]
+    outputs: tuple[OutputStatement, ...] | tuple[VectorOutput, ...]
     registers: tuple[Statement, ...]
     delay: float
 
@@ -104,6 +178,12 @@ class Unit:
     stages: tuple[Stage, ...]  # in rendering order: last stage first
     in_tensor: Tensor
     out_tensor: Tensor
+    wide: bool = False  # rendered on signed vectors (a value exceeds the VHDL integer range)
+    # the signed form only (empty for an integer unit):
+    vector_views: tuple[VectorView, ...] = ()
+    variables: tuple[Declaration, ...] = ()  # views, adders, outputs' _q, registers
+    signals: tuple[Declaration, ...] = ()  # the output elements
+    out_bits: tuple[Fit, ...] = ()  # per output element: its signal at the element's width
 
     @property
     def latency(self) -> int:
@@ -166,14 +246,37 @@ def _connections(layer, shape: tuple[int, ...]) -> list[tuple[list[int], list[in
     return result
 
 
-def _check_integer_range(label: str, graph: AdderGraph) -> None:
-    for value in [*graph.views, *graph.adders]:
-        if max(abs(value.lo), abs(value.hi)) > INTEGER_LIMIT:
+def _values(graph: AdderGraph) -> list[tuple[str, int, int]]:
+    """(kind, lo, hi) of every value a unit's RTL holds: views, adders, constants, outputs."""
+    values = [("input view", v.lo, v.hi) for v in graph.views]
+    values += [("adder", a.lo, a.hi) for a in graph.adders]
+    values += [("constant", op.value, op.value) for a in graph.adders for op in a.operands
+               if isinstance(op, Const)]
+    values += [("output", o.lo, o.hi) for o in graph.outputs]
+    return values
+
+
+def _is_wide(graph: AdderGraph) -> bool:
+    """True when some value is beyond 32-bit VHDL integers: the unit takes the signed form."""
+    return any(max(-lo, hi) > INTEGER_LIMIT for _, lo, hi in _values(graph))
+
+
+def _check_ranges(label: str, graph: AdderGraph) -> None:
+    """What no form of the RTL can take: a value beyond int64 (the interpreter and the NumPy
+    reference compute on int64), or a requantized output beyond 32-bit integers (`requantize`
+    returns a VHDL integer; its bounds are integers)."""
+    for kind, lo, hi in _values(graph):
+        if max(-lo, hi) > INT64_LIMIT:
             raise UserError(
-                f"layer {label!r}: an accumulator needs {signed_width(value.lo, value.hi)} bits; "
-                "the generated RTL computes on 32-bit VHDL integers (at most 31 bits plus sign). "
-                "Use fewer weight or activation bits"
-            )
+                f"layer {label!r}: a value ({kind}) needs {signed_width(lo, hi)} bits; vhdlgen's "
+                "bit-exact reference computes on int64 (at most 62 bits plus sign). "
+                "Use fewer weight or activation bits")
+    for output in graph.outputs:
+        if output.requantizer is not None and max(-output.lo, output.hi) > INTEGER_LIMIT:
+            raise UserError(
+                f"layer {label!r}: its activation's output needs "
+                f"{signed_width(output.lo, output.hi)} bits; vhdlgen's requantizer returns a "
+                "32-bit VHDL integer (at most 31 bits plus sign). Use a narrower quantizer")
 
 
 @dataclass(frozen=True)
@@ -221,11 +324,17 @@ def lower_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor, out_
     view_ranges = [(inputs[e].lo << k, inputs[e].hi << k) for e, k in plan.views]
     specs = [OutputSpec(o.signal, rq, o.lo, o.hi) for o in outputs]
     graph = schedule(plan, view_names, view_ranges, specs, timing)
-    _check_integer_range(label, graph)
-    return Unit(entity, label, tuple(layer.name for layer in ir_layers),
-                "+".join(type(layer).__name__ for layer in ir_layers), inputs,
-                _input_views(graph.views, inputs), outputs, graph, _stages(graph), in_tensor,
-                out_tensor)
+    _check_ranges(label, graph)
+    common = (entity, label, tuple(layer.name for layer in ir_layers),
+              "+".join(type(layer).__name__ for layer in ir_layers), inputs,
+              _input_views(graph.views, inputs), outputs, graph)
+    if not _is_wide(graph):
+        return Unit(*common, _stages(graph), in_tensor, out_tensor)
+    return Unit(*common, _vector_stages(graph), in_tensor, out_tensor, wide=True,
+                vector_views=_vector_views(graph.views, inputs),
+                variables=_vector_variables(graph), signals=_vector_signals(graph),
+                out_bits=tuple(fit(o.name, _width(o), e.msb - e.lsb + 1)
+                               for o, e in zip(graph.outputs, outputs)))
 
 
 def _input_views(views: list[View], inputs: tuple[Element, ...]) -> tuple[InputView, ...]:
@@ -249,6 +358,13 @@ def _operand(graph: AdderGraph, operand: Adder | View | Const, stage: int) -> st
     return graph.reference(operand, stage)
 
 
+def _shared_comment(adder: Adder) -> str:
+    if not adder.shared:
+        return ""
+    shown = ", ".join(adder.users[:4]) + (", ..." if len(adder.users) > 4 else "")
+    return f"shared by {len(adder.users)} outputs: {shown}"
+
+
 def _stages(graph: AdderGraph) -> tuple[Stage, ...]:
     """Statements per stage, last stage first (the order the process is written in)."""
     last = graph.stages - 1
@@ -261,11 +377,8 @@ def _stages(graph: AdderGraph) -> tuple[Stage, ...]:
             a = _operand(graph, adder.a, index)
             b = None if adder.b is None else _operand(graph, adder.b, index)
             op = None if adder.b is None else ("+" if adder.sign > 0 else "-")
-            comment = ""
-            if adder.shared:
-                shown = ", ".join(adder.users[:4]) + (", ..." if len(adder.users) > 4 else "")
-                comment = f"shared by {len(adder.users)} outputs: {shown}"
-            adds.append(Statement(adder.name, a, op if b is not None else "neg", b, comment))
+            adds.append(Statement(adder.name, a, op if b is not None else "neg", b,
+                                  _shared_comment(adder)))
         outs = []
         for output, stage in zip(graph.outputs, graph.output_stages):
             is_signal = index == last
@@ -278,6 +391,90 @@ def _stages(graph: AdderGraph) -> tuple[Stage, ...]:
             elif is_signal and stage < index:
                 outs.append(OutputStatement(output.name, register_name(output.name, index - 1),
                                             None, None, True))
+        registers = tuple(Statement(r.name, r.source, None, None) for r in graph.registers
+                          if r.stage == index)
+        delay = graph.stage_delay[index] if index < len(graph.stage_delay) else 0.0
+        blocks.append(Stage(index, tuple(adds), tuple(outs), registers, delay))
+    return tuple(blocks)
+
+
+# ------------------------------------------------------------------------ the signed form
+def _width(value: "View | Adder | Output | Register") -> int:
+    """The exact two's complement width of a value (and of its registers)."""
+    return signed_width(value.lo, value.hi)
+
+
+def _vector_views(views: list[View], inputs: tuple[Element, ...]) -> tuple[VectorView, ...]:
+    """Every view built from its input bits: sign bit ('0' for unsigned elements), the element's
+    bits, `shift` zeros; resized when its range needs fewer bits than that."""
+    result = []
+    for view in views:
+        element = inputs[view.element]
+        natural = element.msb - element.lsb + 1 + (not element.signed) + view.shift
+        width = _width(view)
+        result.append(VectorView(view.name, element, not element.signed, "0" * view.shift,
+                                 None if width == natural else width))
+    return tuple(result)
+
+
+def _vector_variables(graph: AdderGraph) -> tuple[Declaration, ...]:
+    declared = [Declaration(v.name, _width(v), v.lo, v.hi) for v in [*graph.views, *graph.adders]]
+    declared += [Declaration(f"{o.name}_q", _width(o), o.lo, o.hi) for o in graph.outputs
+                 if o.source is not None]
+    declared += [Declaration(r.name, _width(r), r.lo, r.hi, literal(r.initial, _width(r)))
+                 for r in graph.registers]
+    return tuple(declared)
+
+
+def _vector_signals(graph: AdderGraph) -> tuple[Declaration, ...]:
+    return tuple(Declaration(o.name, _width(o), o.lo, o.hi, literal(o.initial, _width(o)))
+                 for o in graph.outputs)
+
+
+def _vector_operand(graph: AdderGraph, operand: Adder | View | Const, stage: int,
+                    width: int) -> Fit:
+    if isinstance(operand, Const):
+        return literal(operand.value, width)
+    return fit(graph.reference(operand, stage), _width(operand), width)
+
+
+def _vector_stages(graph: AdderGraph) -> tuple[Stage, ...]:
+    """`_stages` for the signed form: every operand fitted to its adder's width, constants as
+    bit strings of that width, outputs fitted (or requantized) to the output's width."""
+    last = graph.stages - 1
+    blocks = []
+    for index in range(last, -1, -1):
+        adds = []
+        for adder in graph.adders:
+            if adder.stage != index:
+                continue
+            width = _width(adder)
+            a = _vector_operand(graph, adder.a, index, width)
+            b = None if adder.b is None else _vector_operand(graph, adder.b, index, width)
+            op = "neg" if adder.b is None else ("+" if adder.sign > 0 else "-")
+            adds.append(Statement(adder.name, a, op, b, _shared_comment(adder)))
+        outs = []
+        for output, stage in zip(graph.outputs, graph.output_stages):
+            is_signal = index == last
+            width = _width(output)
+            dst = output.name if is_signal else f"{output.name}_q"
+            if stage == index and output.source is None:
+                outs.append(VectorOutput(dst, literal(output.constant, width), None, width,
+                                         is_signal))
+            elif stage == index:
+                source = graph.reference(output.source, index)
+                rq = output.requantizer
+                if rq is None:
+                    value, call = fit(source, _width(output.source), width), None
+                else:
+                    # at least shift + 2 bits, as the integer form's acc_width: the tie test
+                    # reads the low `shift` bits, the floor keeps a sign bit and one more
+                    value = fit(source, _width(output.source), output.acc_width)
+                    call = (rq.shift, rq.lo, rq.hi)
+                outs.append(VectorOutput(dst, value, call, width, is_signal))
+            elif is_signal and stage < index:
+                outs.append(VectorOutput(output.name, fit(register_name(output.name, index - 1),
+                                                          width, width), None, width, True))
         registers = tuple(Statement(r.name, r.source, None, None) for r in graph.registers
                           if r.stage == index)
         delay = graph.stage_delay[index] if index < len(graph.stage_delay) else 0.0

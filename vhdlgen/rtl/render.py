@@ -63,7 +63,8 @@ def render_files(graph: Graph, units: list[Unit], top: str, info: HeaderInfo,
     files[f"{top}_pkg.vhd"] = render("package.vhd.j2", info=info, top=top, inp=inp, out=out,
                                      latency=latency)
     for unit in units:
-        files[f"{unit.entity}.vhd"] = render("layer.vhd.j2", info=info, unit=unit)
+        template = "layer_signed.vhd.j2" if unit.wide else "layer.vhd.j2"
+        files[f"{unit.entity}.vhd"] = render(template, info=info, unit=unit)
     files[f"{top}.vhd"] = render("top.vhd.j2", info=info, top=top, units=units, latency=latency,
                                  register_inputs=register_inputs,
                                  inp=inp, out=out)

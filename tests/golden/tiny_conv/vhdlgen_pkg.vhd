@@ -7,12 +7,17 @@
 -- tie (the dropped bits all zero) clears the lowest result bit, which picks the even neighbour;
 -- then saturation. Every argument but acc is a constant from vhdlgen.fixed (the arithmetic
 -- specification shared with the NumPy reference: Requantizer.apply_offset).
+--
+-- requantize(acc, shift, out_min, out_max), acc a signed vector: the same function for the
+-- units computed on signed vectors (values beyond 32-bit integers); the result is an integer.
 library ieee;
 use ieee.std_logic_1164.all;
 use ieee.numeric_std.all;
 
 package vhdlgen_pkg is
   function requantize(acc : integer; acc_width : positive; shift : natural;
+                      out_min, out_max : integer) return integer;
+  function requantize(acc : signed; shift : natural;
                       out_min, out_max : integer) return integer;
 end package vhdlgen_pkg;
 
@@ -36,5 +41,24 @@ package body vhdlgen_pkg is
       return out_max;
     end if;
     return rounded;
+  end function requantize;
+
+  function requantize(acc : signed; shift : natural;
+                      out_min, out_max : integer) return integer is
+    constant value : signed(acc'length - 1 downto 0) := acc;
+    variable quotient : signed(acc'length - 1 downto 0);
+  begin
+    quotient := shift_right(value, shift);
+    if shift > 0 then
+      if value(shift - 1 downto 0) = 0 then
+        quotient(0) := '0';
+      end if;
+    end if;
+    if quotient < out_min then
+      return out_min;
+    elsif quotient > out_max then
+      return out_max;
+    end if;
+    return to_integer(resize(quotient, 32));
   end function requantize;
 end package body vhdlgen_pkg;
