@@ -5,6 +5,14 @@
 -- Top entity tiny_conv: fully parallel, one new input every clock (II = 1),
 -- out_valid exactly 4 cycles after in_valid. rst is synchronous, active high.
 -- Ports are flat vectors; packing in tiny_conv_pkg and report.json.
+--
+-- in_data:  20 x ufixed<2,1> (unsigned codes, real value = code x 2**-1), shape (4, 5, 1)
+--           row-major; element i at bits [i*2, (i+1)*2), element 0 in the least significant bits.
+-- out_data: 2 x fixed<8,1> (signed two's complement codes, real value = code x 2**-7), shape (2,)
+--           row-major, packed the same way; codes -98 to 113 (-0.765625 to 0.8828125).
+--           Meaningful only while out_valid = '1'; ignore it otherwise.
+--   element 0: out_data(7 downto 0)
+--   element 1: out_data(15 downto 8)
 library ieee;
 use ieee.std_logic_1164.all;
 
