@@ -197,7 +197,7 @@ def test_rebuild_replaces_only_what_the_old_build_wrote(model, tmp_path) -> None
     new = manifest(out)
     assert new["complete"] is True and new["top"] == "beta" and new["vhdlgen_version"]
     assert set(new["files"]) == build_files(out) - set(mine)
-    assert set(new["folders"]) == {"rtl", "vivado"}
+    assert set(new["folders"]) == {"rtl", "tb", "vivado"}
 
     fresh = tmp_path / "fresh"
     build(graph_for(model), fresh, BuildOptions(top="beta"))
@@ -211,7 +211,7 @@ def test_rebuild_replaces_only_what_the_old_build_wrote(model, tmp_path) -> None
 
 def test_build_from_before_the_manifest_is_rebuilt_in_place(model, tmp_path) -> None:
     out = tmp_path / "legacy"
-    build(graph_for(model), out, BuildOptions(top="alpha"))
+    build(graph_for(model), out, BuildOptions(top="alpha", test_vectors=0))  # no tb/ back then
     (out / MANIFEST).unlink()  # what vhdlgen wrote before the manifest existed
     put(out, {"notes.txt": b"mine\n"})
     build(graph_for(model), out, BuildOptions(top="beta"))

@@ -73,19 +73,23 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from vhdlgen.rtl.build import BuildOptions, build, check_out_dir, format_report
+    from vhdlgen.rtl.testbench import check_count
 
     out = args.out or Path("build") / args.model.stem
     options = BuildOptions(args.clock_ns, args.part, args.adder_levels_per_stage, args.top,
                            args.share_depth, args.margin_ns, args.max_logic_levels,
-                           args.register_inputs)
+                           args.register_inputs, args.test_vectors)
     options.validate()
+    check_count(options.test_vectors)
     check_out_dir(out, args.force)  # refuse a folder of the user's before loading the model
     network = load_network(args)
     print(f"building {args.model} -> {out} ({options.describe()})", flush=True)
     report = build(network.graph, out, options, force=args.force)
     print(format_report(report))
+    tb = (f"{out}/tb ({options.test_vectors} test vectors, run_ghdl.sh), "
+          if options.test_vectors else "")
     print(f"wrote {out}/rtl ({len(report['sources'])} VHDL files, ghdl --synth clean), "
-          f"{out}/vivado, {out}/report.json in {report['build_seconds']:.1f} s")
+          f"{out}/vivado, {tb}{out}/report.json in {report['build_seconds']:.1f} s")
     return 0
 
 
@@ -135,6 +139,7 @@ def parser() -> argparse.ArgumentParser:
 
     from vhdlgen.rtl.build import (DEFAULT_CLOCK_NS, DEFAULT_MARGIN_NS, DEFAULT_PART,
                                    DEFAULT_SHARE_DEPTH)
+    from vhdlgen.rtl.testbench import DEFAULT_TEST_VECTORS
 
     build = commands.add_parser("build", help="generate pipelined VHDL, Vivado scripts, report")
     add_model_options(build)
@@ -158,6 +163,10 @@ def parser() -> argparse.ArgumentParser:
                        help="adder depth allowed for shared subexpressions; 0 = no sharing "
                        f"(default {DEFAULT_SHARE_DEPTH})")
     build.add_argument("--top", default=None, help="top entity name (default: the model name)")
+    build.add_argument("--test-vectors", type=int, default=DEFAULT_TEST_VECTORS, metavar="N",
+                       help="write DIR/tb/: a self-checking VHDL testbench for any simulator "
+                       "with N input vectors and the reference's outputs, run_ghdl.sh, a "
+                       f"component and a Verilog stub; 0 = no tb/ (default {DEFAULT_TEST_VECTORS})")
     build.add_argument("--force", action="store_true",
                        help="write into a non-empty folder that is not a vhdlgen build (nothing "
                        "in it is deleted; a file vhdlgen would overwrite is still refused)")

@@ -19,6 +19,7 @@ from vhdlgen.rtl.lower import Unit, lower
 from vhdlgen.rtl.names import identifier
 from vhdlgen.rtl.render import HeaderInfo, Port, render_files
 from vhdlgen.rtl.schedule import Timing
+from vhdlgen.rtl.testbench import DEFAULT_TEST_VECTORS, write_testbench
 from vhdlgen.vivado import write_vivado
 
 DEFAULT_PART = "xcvu13p-fhga2104-2L-e"
@@ -43,6 +44,7 @@ class BuildOptions:
     margin_ns: float = DEFAULT_MARGIN_NS
     max_logic_levels: int | None = None  # also cap LUT + CARRY8 levels per stage (model)
     register_inputs: bool = False  # a register on in_data/in_valid in the top (+1 cycle)
+    test_vectors: int = DEFAULT_TEST_VECTORS  # DIR/tb/: testbench + vectors; 0 = no tb/
 
     def validate(self) -> None:
         if not self.clock_ns > 0:
@@ -190,6 +192,7 @@ def _write_tree(staging: Path, graph: Graph, units: list[Unit], top: str,
     with open(staging / GRAPH_FILE, "wb") as handle:
         pickle.dump(graph, handle)
     write_vivado(staging, top, list(files), options.clock_ns, options.part)
+    write_testbench(staging, graph, report, options.test_vectors, info)
     return report
 
 

@@ -1,0 +1,380 @@
+"""`build`'s DIR/tb/: the self-checking VHDL testbench for any simulator, its vectors, run_ghdl.sh,
+the component declaration and the Verilog stub.
+
+- run_ghdl.sh (plain GHDL, no cocotb) passes from another working directory and prints
+  "PASS: N vectors"; a changed expected word fails naming that vector's index and both words;
+  a wrong LATENCY in the package, a missing or extra expected word, and a design whose out_valid
+  ignores the in_valid gaps all fail.
+- The vectors are the NumPy reference: unpacked with vhdlgen.sim.packing, the expected words
+  equal Network.predict_codes of the unpacked inputs (numpy.array_equal); a 9x16x1 model gets the
+  toy dataset's events, any other model uniform random codes, from the same fixed seed.
+- `--test-vectors 0` writes no tb/ (and a rebuild with 0 removes an older tb/); the manifest
+  lists every tb/ file; a rebuild is byte-identical.
+- The component package compiles and its instantiation template elaborates against the entity;
+  the Verilog stub has the entity's ports and widths (yosys reads it).
+- The top's header says what each output element is.
+
+GHDL (and yosys for the stub) missing is a FAILURE, never a skip. GHDL runs with the mcode
+backend unless GHDL_BACKEND is set, as in rtl_tests/.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qmodels
+from tools import require_tool
+from vhdlgen.__main__ import main
+from vhdlgen.rtl.build import MANIFEST, BuildOptions, build
+from vhdlgen.rtl.testbench import (EXPECTED_FILE, INPUT_FILE, RUN_SCRIPT, VECTOR_SEED,
+                                   make_vectors)
+from vhdlgen.sim.packing import unpack
+
+BACKEND = os.environ.get("GHDL_BACKEND") or "mcode"
+TB_FILES = ("{top}_tb.vhd", INPUT_FILE, EXPECTED_FILE, RUN_SCRIPT, "{top}_component.vhd",
+            "{top}_stub.v")
+
+
+# ------------------------------------------------------------------------------------ helpers
+@pytest.fixture(scope="module")
+def ghdl() -> str:
+    path = require_tool("ghdl")
+    if not shutil.which(f"ghdl-{BACKEND}"):
+        pytest.fail(f"GHDL backend ghdl-{BACKEND} not installed (apt-get install ghdl "
+                    f"ghdl-{BACKEND}); choose another with GHDL_BACKEND=", pytrace=False)
+    return path
+
+
+def graph_of(name: str, model=None):
+    from vhdlgen.frontend import graph_from_keras
+
+    model = model if model is not None else qmodels.MODELS[name]()
+    return graph_from_keras(model, source=f"{name}.h5", source_hash="0" * 64)
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory, ghdl):
+    """dense_only built with 200 test vectors: (graph, build dir, report)."""
+    graph = graph_of("dense_only")
+    out = tmp_path_factory.mktemp("tb") / "dense"
+    return graph, out, build(graph, out, BuildOptions(test_vectors=200))
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory, ghdl):
+    """The 2-bit student (9x16x1 input) built with 60 test vectors."""
+    graph = graph_of("student2")
+    out = tmp_path_factory.mktemp("tb") / "student"
+    return graph, out, build(graph, out, BuildOptions(test_vectors=60))
+
+
+def run_tb(build_dir: Path, cwd: Path) -> subprocess.CompletedProcess:
+    """DIR/tb/run_ghdl.sh, started from another working directory."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    return subprocess.run([str(build_dir / "tb" / RUN_SCRIPT)], cwd=cwd, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "GHDL_BACKEND": BACKEND})
+
+
+def copy_of(build_dir: Path, dest: Path) -> Path:
+    return Path(shutil.copytree(build_dir, dest, ignore=shutil.ignore_patterns("ghdl_work")))
+
+
+def words(path: Path) -> list[int]:
+    return [int(line, 16) for line in path.read_text().splitlines()]
+
+
+def failure(proc: subprocess.CompletedProcess) -> str:
+    """The testbench's FAIL message (GHDL prefixes it with file:line:time)."""
+    lines = [l for l in (proc.stdout + proc.stderr).splitlines() if "FAIL: " in l]
+    assert lines, f"no FAIL line (exit {proc.returncode}):\n{proc.stdout[-3000:]}" \
+        f"{proc.stderr[-3000:]}"
+    return lines[0][lines[0].index("FAIL: "):]
+
+
+# ------------------------------------------------------------------------------------ tests
+def test_run_ghdl_passes_from_any_directory(dense, tmp_path) -> None:
+    _, out, report = dense
+    proc = run_tb(out, tmp_path / "elsewhere")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    assert "PASS: 200 vectors" in lines, proc.stdout[-2000:]
+    assert "FAIL" not in proc.stdout + proc.stderr
+    commands = [l for l in lines if l.startswith("+ ")]
+    analyse = next(l for l in commands if " -a " in l)
+    sources = (out / "rtl" / "sources.f").read_text().split()
+    assert analyse.split()[-len(sources) - 1:] == [f"../rtl/{s}" for s in sources] + \
+        [f"{report['top']}_tb.vhd"], analyse
+    assert "--std=08" in analyse
+    assert any(" -e " in l for l in commands) and any(" -r " in l for l in commands)
+    assert not (tmp_path / "elsewhere" / "ghdl_work").exists(), "wrote into the caller's folder"
+
+
+def test_changed_expected_word_fails_naming_the_vector(dense, tmp_path) -> None:
+    _, out, report = dense
+    copy = copy_of(out, tmp_path / "bad")
+    path = copy / "tb" / EXPECTED_FILE
+    lines = path.read_text().splitlines()
+    good = lines[137]
+    bad = f"{int(good, 16) ^ 1:0{len(good)}X}"
+    lines[137] = bad
+    path.write_text("\n".join(lines) + "\n")
+    proc = run_tb(copy, tmp_path)
+    assert proc.returncode != 0
+    assert "PASS" not in proc.stdout
+    message = failure(proc)
+    assert message.startswith(f"FAIL: vector 137: expected {bad}, got {good} "), message
+    assert f"{EXPECTED_FILE} line 138" in message, message
+
+
+@pytest.mark.parametrize("shift", [-1, 1])
+def test_wrong_latency_fails(dense, tmp_path, shift) -> None:
+    _, out, report = dense
+    copy = copy_of(out, tmp_path / "latency")
+    latency = report["latency_cycles"]
+    pkg = copy / "rtl" / f"{report['top']}_pkg.vhd"
+    text = pkg.read_text()
+    pattern = re.compile(r"(constant LATENCY\s*: natural := )(\d+);")
+    assert int(pattern.search(text).group(2)) == latency
+    pkg.write_text(pattern.sub(lambda m: f"{m.group(1)}{latency + shift};", text))
+    proc = run_tb(copy, tmp_path)
+    assert proc.returncode != 0
+    message = failure(proc)
+    if shift > 0:
+        assert message == (f"FAIL: the first output came {latency} clocks after the first "
+                           f"input; LATENCY = {latency + 1}"), message
+    else:
+        assert message.startswith(f"FAIL: no output LATENCY = {latency - 1} clocks after the "
+                                  "first input"), message
+
+
+@pytest.mark.parametrize("change", ["missing", "extra"])
+def test_output_count_is_checked(dense, tmp_path, change) -> None:
+    _, out, _ = dense
+    copy = copy_of(out, tmp_path / change)
+    path = copy / "tb" / EXPECTED_FILE
+    lines = path.read_text().splitlines()
+    lines = lines[:-1] if change == "missing" else lines + [lines[0]]
+    path.write_text("\n".join(lines) + "\n")
+    proc = run_tb(copy, tmp_path)
+    assert proc.returncode != 0
+    expected = {"missing": f"FAIL: vector 199: an output, but {EXPECTED_FILE} has only 199 words",
+                "extra": f"FAIL: {EXPECTED_FILE} has more words than the 200 vectors of "
+                         f"{INPUT_FILE}"}[change]
+    assert failure(proc) == expected
+
+
+def test_in_valid_gaps_are_checked(dense, tmp_path) -> None:
+    """A design that flags every clock valid (in_valid tied high) fails at the first gap."""
+    _, out, report = dense
+    copy = copy_of(out, tmp_path / "gaps")
+    top = copy / "rtl" / f"{report['top']}.vhd"
+    text = top.read_text()
+    assert text.count("in_valid  => in_valid,") == 1
+    top.write_text(text.replace("in_valid  => in_valid,", "in_valid  => '1',"))
+    proc = run_tb(copy, tmp_path)
+    assert proc.returncode != 0
+    assert re.match(r"FAIL: out_valid = '1' at clock \d+ after reset, but in_valid was '0' "
+                    r"LATENCY = \d+ clocks before", failure(proc)), failure(proc)
+
+
+def test_vectors_are_the_reference(dense) -> None:
+    from vhdlgen.network import Network
+
+    graph, out, report = dense
+    inp, outp = report["in_data"], report["out_data"]
+    codes = unpack(words(out / "tb" / INPUT_FILE), inp["elements"], inp["element_width"],
+                   inp["signed"])
+    expected = unpack(words(out / "tb" / EXPECTED_FILE), outp["elements"],
+                      outp["element_width"], outp["signed"])
+    assert codes.shape == (200, inp["elements"]) and expected.shape == (200, outp["elements"])
+    reference = Network(graph).predict_codes(codes.reshape(200, *inp["shape"]))
+    assert np.array_equal(expected, reference)
+    # uniform random codes over the whole input range (not the toy dataset: not a 9x16x1 model)
+    spec = graph.input
+    assert codes.min() >= spec.lo and codes.max() <= spec.hi
+    assert codes.min() == spec.lo and codes.max() == spec.hi
+    rng = np.random.default_rng(VECTOR_SEED)
+    again = rng.integers(spec.lo, spec.hi, size=(200, *spec.shape), endpoint=True)
+    assert np.array_equal(codes, again.reshape(200, -1))
+    # hex: zero-padded to ceil(width / 4) digits, upper case, one word per line
+    for name, port in ((INPUT_FILE, inp), (EXPECTED_FILE, outp)):
+        text = (out / "tb" / name).read_text()
+        assert re.fullmatch(rf"(?:[0-9A-F]{{{(port['width'] + 3) // 4}}}\n){{200}}", text), name
+
+
+def test_student_gets_toy_dataset_events_and_passes(student, tmp_path) -> None:
+    from vhdlgen.data import generate_events
+    from vhdlgen.network import Network
+
+    graph, out, report = student
+    assert tuple(graph.input.shape) == (9, 16, 1)
+    inp, outp = report["in_data"], report["out_data"]
+    codes = unpack(words(out / "tb" / INPUT_FILE), inp["elements"], inp["element_width"],
+                   inp["signed"])
+    events = generate_events(60, seed=VECTOR_SEED, muon_fraction=0.5)
+    network = Network(graph)
+    toy = network.input_codes(events["x"])
+    assert np.array_equal(codes, toy.reshape(60, -1))
+    assert 0 < events["is_muon"].sum() < 60  # muons and noise
+    expected = unpack(words(out / "tb" / EXPECTED_FILE), outp["elements"],
+                      outp["element_width"], outp["signed"])
+    assert np.array_equal(expected, network.predict_codes(toy))
+    assert np.array_equal(expected, make_vectors(graph, 60)[1])
+    assert "toy-dataset events" in (out / "tb" / f"{report['top']}_tb.vhd").read_text()
+    proc = run_tb(out, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "PASS: 60 vectors" in proc.stdout.splitlines()
+
+
+def test_manifest_lists_the_tb_files_and_the_script_is_executable(dense) -> None:
+    _, out, report = dense
+    names = [f"tb/{n.format(top=report['top'])}" for n in TB_FILES]
+    assert sorted(p.relative_to(out).as_posix() for p in (out / "tb").iterdir()
+                  if p.name != "ghdl_work") == sorted(names)
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert set(names) <= set(manifest["files"]) and "tb" in manifest["folders"]
+    mode = (out / "tb" / RUN_SCRIPT).stat().st_mode
+    assert mode & 0o111 == 0o111 and (out / "tb" / RUN_SCRIPT).read_text().startswith("#!/bin/sh")
+
+
+def test_zero_vectors_means_no_tb_and_rebuilds_are_identical(tmp_path, ghdl) -> None:
+    graph = graph_of("dense_only", qmodels.dense_only(n_in=6))
+    out = tmp_path / "b"
+    build(graph, out, BuildOptions(test_vectors=30))
+    first = {p.name: p.read_bytes() for p in (out / "tb").iterdir()}
+    build(graph, out, BuildOptions(test_vectors=30))
+    assert {p.name: p.read_bytes() for p in (out / "tb").iterdir()} == first
+    build(graph, tmp_path / "other", BuildOptions(test_vectors=30))
+    assert {p.name: p.read_bytes() for p in (tmp_path / "other" / "tb").iterdir()} == first
+    build(graph, out, BuildOptions(test_vectors=0))  # a rebuild removes the old tb/
+    assert not (out / "tb").exists()
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert not [f for f in manifest["files"] + manifest["folders"] if f.startswith("tb")]
+    build(graph, tmp_path / "none", BuildOptions(test_vectors=0))
+    assert not (tmp_path / "none" / "tb").exists()
+
+
+def test_cli_test_vectors_option(tmp_path, ghdl, capsys) -> None:
+    model = qmodels.save_h5(qmodels.dense_only(n_in=6), tmp_path, "tiny")
+    out = tmp_path / "cli"
+    assert main(["build", "--model", str(model), "--out", str(out), "--test-vectors", "7"]) == 0
+    assert len((out / "tb" / INPUT_FILE).read_text().splitlines()) == 7
+    assert f"{out}/tb (7 test vectors" in capsys.readouterr().out
+    assert main(["build", "--model", str(model), "--out", str(out), "--test-vectors", "-1"]) == 2
+    assert "--test-vectors -1: accepted 0" in capsys.readouterr().err
+    assert len((out / "tb" / INPUT_FILE).read_text().splitlines()) == 7  # nothing changed
+    assert main(["build", "--model", str(model), "--out", str(out), "--test-vectors", "0"]) == 0
+    assert not (out / "tb").exists()
+
+
+def test_component_and_verilog_stub_match_the_entity(dense, tmp_path) -> None:
+    _, out, report = dense
+    top, tb = report["top"], out / "tb"
+    work = tmp_path / "work"
+    work.mkdir()
+    # the instantiation template, uncommented, in an architecture using the component package
+    text = (tb / f"{top}_component.vhd").read_text()
+    template = text[text.index(f"--   u_{top} : {top}"):]
+    instance = "\n".join(l[4:] for l in template.splitlines() if l.startswith("--   "))
+    wrapper = tmp_path / "wrapper.vhd"
+    wrapper.write_text(f"""library ieee;
+use ieee.std_logic_1164.all;
+use work.{top}_component_pkg.all;
+entity wrapper is end entity wrapper;
+architecture a of wrapper is
+  signal clk, rst, in_valid, out_valid : std_logic;
+  signal in_data  : std_logic_vector({report['in_data']['width'] - 1} downto 0);
+  signal out_data : std_logic_vector({report['out_data']['width'] - 1} downto 0);
+begin
+{instance}
+end architecture a;
+""")
+    sources = [str(out / "rtl" / s) for s in (out / "rtl" / "sources.f").read_text().split()]
+    env = {**os.environ, "GHDL_BACKEND": BACKEND}
+    for args in (["-a", *sources, str(tb / f"{top}_component.vhd"), str(wrapper)],
+                 ["-e", "wrapper"]):
+        proc = subprocess.run(["ghdl", args[0], "--std=08", f"--workdir={work}", *args[1:]],
+                              cwd=work, capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    yosys = require_tool("yosys")
+    proc = subprocess.run([yosys, "-q", "-p", f"read_verilog {tb / f'{top}_stub.v'}; "
+                           f"write_json {tmp_path / 'stub.json'}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    module = json.loads((tmp_path / "stub.json").read_text())["modules"][top]
+    ports = {name: (p["direction"], len(p["bits"])) for name, p in module["ports"].items()}
+    assert ports == {"clk": ("input", 1), "rst": ("input", 1), "in_valid": ("input", 1),
+                     "in_data": ("input", report["in_data"]["width"]),
+                     "out_valid": ("output", 1),
+                     "out_data": ("output", report["out_data"]["width"])}
+    assert not module["cells"]
+    assert list(module["ports"]) == ["clk", "rst", "in_valid", "in_data", "out_valid",
+                                     "out_data"]
+
+
+def test_top_header_says_what_each_output_is(dense, student) -> None:
+    for _, out, report in (dense, student):
+        port = report["out_data"]
+        text = (out / "rtl" / f"{report['top']}.vhd").read_text()
+        header = text[:text.index("library ieee;")]
+        signedness = "signed two's complement" if port["signed"] else "unsigned"
+        assert (f"-- out_data: {port['elements']} x {port['format']} ({signedness} codes, "
+                f"real value = code x 2**{-port['frac_bits']}), shape {tuple(port['shape'])}"
+                ) in header, header
+        assert "Meaningful only while out_valid = '1'" in header
+        w = port["element_width"]
+        for i in range(port["elements"]):
+            assert f"--   element {i}: out_data({(i + 1) * w - 1} downto {i * w})" in header
+
+
+def test_top_header_of_a_multi_dimensional_output() -> None:
+    """A conv output: element indices over (h, w, c), listing capped at 16 elements."""
+    from qkeras import QActivation, QConv2D, quantized_bits, quantized_relu
+    from tensorflow import keras
+
+    from vhdlgen.rtl.lower import lower
+    from vhdlgen.rtl.render import HeaderInfo, render_files
+    from vhdlgen.rtl.schedule import Timing
+
+    inp = keras.layers.Input((4, 5, 1), name="x")
+    y = QActivation(quantized_bits(2, 1, keep_negative=False), name="q")(inp)
+    y = QConv2D(2, (2, 2), kernel_quantizer=quantized_bits(3, 0, symmetric=1),
+                bias_quantizer=quantized_bits(3, 0, symmetric=1), name="c")(y)
+    y = QActivation(quantized_relu(3), name="r")(y)
+    model = keras.Model(inp, y)
+    qmodels.randomize(model, 3)
+    graph = graph_of("conv_out", model)
+    files = render_files(graph, lower(graph, "conv_out", Timing.levels(3), 3), "conv_out",
+                         HeaderInfo("v", "m", "h", "o"))
+    header = files["conv_out.vhd"].split("library ieee;")[0]
+    assert "shape (3, 4, 2)" in header and "unsigned codes" in header
+    assert "--   element 0: out_data(2 downto 0), index (0, 0, 0)\n" in header
+    assert "--   element 3: out_data(11 downto 9), index (0, 1, 1)\n" in header
+    assert "--   element 15: out_data(47 downto 45), index (1, 3, 1)\n" in header
+    assert "element 16:" not in header and "up to element 23" in header
+
+
+def test_toy_events_off_the_input_grid_fall_back_to_random_codes() -> None:
+    """A 9x16x1 model without an input quantizer whose --input-format cannot hold 0.5 gets
+    uniform random codes (and says so); the same seed gives the same vectors."""
+    from vhdlgen.fixed import FixedType
+    from vhdlgen.frontend import Options, graph_from_keras
+
+    graph = graph_from_keras(qmodels.MODELS["no_input_quant"](),
+                             Options(input_format=FixedType(False, 3, 3)), source="n.h5")
+    codes, expected, source = make_vectors(graph, 50)
+    assert "uniform random input codes over 0 to 7" in source
+    again = np.random.default_rng(VECTOR_SEED).integers(0, 7, size=(50, 9, 16, 1), endpoint=True)
+    assert np.array_equal(codes, again)
+    assert expected.shape == (50, 2)
+    default = graph_of("no_input_quant")  # ufixed<2,1> holds the toy data: events
+    assert "toy-dataset events" in make_vectors(default, 5)[2]

@@ -1,0 +1,160 @@
+"""`build`'s DIR/tb/: a self-checking VHDL-2008 testbench and its vectors, for engineers who run
+the design in their own simulator (no cocotb, nothing GHDL-specific in the VHDL).
+
+    DIR/tb/<top>_tb.vhd          reads the two files below, drives one vector per clock (in_valid
+                                 low on every 7th clock), compares every out_valid word in order,
+                                 checks out_valid against in_valid delayed by LATENCY; prints
+                                 "PASS: N vectors" or stops with a failure naming the vector
+    DIR/tb/input_vectors.txt     one packed in_data word per line, hex, most significant digit first
+    DIR/tb/expected_outputs.txt  the NumPy reference's out_data words, packed the same way
+    DIR/tb/run_ghdl.sh           analyse ../rtl/sources.f + the testbench, elaborate, run (GHDL)
+    DIR/tb/<top>_component.vhd   a package with the component declaration, and an instantiation
+                                 template
+    DIR/tb/<top>_stub.v          a Verilog black-box module with the same ports
+
+Packing is report.json's: element i at bits [i*W, (i+1)*W), two's complement when signed. The
+vectors are fresh toy-dataset events (half muons, half noise) when the model takes the 9x16x1
+student input, otherwise uniform random codes over the input range; both from VECTOR_SEED.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from vhdlgen.errors import UserError
+from vhdlgen.ir import Graph
+from vhdlgen.sim.packing import pack
+from vhdlgen.templating import render
+
+TB_DIR = "tb"
+DEFAULT_TEST_VECTORS = 1000
+MAX_TEST_VECTORS = 1_000_000
+VECTOR_SEED = 1076  # not a training (1) or evaluation (20261121) seed of models/
+INPUT_FILE = "input_vectors.txt"
+EXPECTED_FILE = "expected_outputs.txt"
+RUN_SCRIPT = "run_ghdl.sh"
+GAP_EVERY = 7  # in_valid is low on every 7th clock of the stream
+RESET_CYCLES = 4
+STUDENT_SHAPE = (9, 16, 1)
+STATIC_UNITS = ("vhdlgen_pkg", "vhdlgen_valid_pipe")
+
+# IEEE 1364-2005 and 1800-2017 keywords: a top with such a name is escaped in the Verilog stub.
+VERILOG_KEYWORDS = frozenset("""
+accept_on alias always always_comb always_ff always_latch and assert assign assume automatic
+before begin bind bins binsof bit break buf bufif0 bufif1 byte case casex casez cell chandle
+checker class clocking cmos config const constraint context continue cover covergroup coverpoint
+cross deassign default defparam design disable dist do edge else end endcase endchecker endclass
+endclocking endconfig endfunction endgenerate endgroup endinterface endmodule endpackage
+endprimitive endprogram endproperty endsequence endspecify endtable endtask enum event eventually
+expect export extends extern final first_match for force foreach forever fork forkjoin function
+generate genvar global highz0 highz1 if iff ifnone ignore_bins illegal_bins implements implies
+import incdir include initial inout input inside instance int integer interconnect interface
+intersect join join_any join_none large let liblist library local localparam logic longint
+macromodule matches medium modport module nand negedge nettype new nexttime nmos nor
+noshowcancelled not notif0 notif1 null or output package packed parameter pmos posedge primitive
+priority program property protected pull0 pull1 pulldown pullup pulsestyle_ondetect
+pulsestyle_onevent pure rand randc randcase randsequence rcmos real realtime ref reg reject_on
+release repeat restrict return rnmos rpmos rtran rtranif0 rtranif1 s_always s_eventually
+s_nexttime s_until s_until_with scalared sequence shortint shortreal showcancelled signed small
+soft solve specify specparam static string strong strong0 strong1 struct super supply0 supply1
+sync_accept_on sync_reject_on table tagged task this throughout time timeprecision timeunit tran
+tranif0 tranif1 tri tri0 tri1 triand trior trireg type typedef union unique unique0 unsigned
+until until_with untyped use uwire var vectored virtual void wait wait_order wand weak weak0
+weak1 while wildcard wire with within wor xnor xor
+""".split())
+
+
+def check_count(n_vectors: int) -> None:
+    if isinstance(n_vectors, bool) or not isinstance(n_vectors, int) \
+            or not 0 <= n_vectors <= MAX_TEST_VECTORS:
+        raise UserError(f"--test-vectors {n_vectors!r}: accepted 0 (no DIR/tb/ folder) to "
+                        f"{MAX_TEST_VECTORS:,}")
+
+
+def make_vectors(graph: Graph, n_vectors: int,
+                 seed: int = VECTOR_SEED) -> tuple[np.ndarray, np.ndarray, str]:
+    """(input codes (N, *input shape), expected output codes (N, n_out) from the NumPy
+    reference, a sentence saying where the inputs come from). Deterministic in `seed`."""
+    from vhdlgen.network import Network
+
+    network, spec = Network(graph), graph.input
+    codes = None
+    if tuple(spec.shape) == STUDENT_SHAPE and n_vectors > 0:
+        from vhdlgen.data import generate_events
+
+        events = generate_events(n_vectors, seed=seed, muon_fraction=0.5)
+        try:
+            codes = network.input_codes(events["x"])
+            source = (f"{n_vectors} toy-dataset events (vhdlgen.data.generate_events, seed "
+                      f"{seed}, muon fraction 0.5: about half muons, half noise), the 9x16 "
+                      "pooled RPC hit images")
+        except UserError:  # 0, 0.5, 1 not representable in an --input-format without a quantizer
+            codes = None
+    if codes is None:
+        rng = np.random.default_rng(seed)
+        codes = rng.integers(spec.lo, spec.hi, size=(n_vectors, *spec.shape), endpoint=True,
+                             dtype=np.int64)
+        source = (f"{n_vectors} vectors of uniform random input codes over {spec.lo} to "
+                  f"{spec.hi} (numpy default_rng, seed {seed})")
+    expected = network.predict_codes(codes)
+    return codes, expected, source
+
+
+def hex_words(codes: np.ndarray, port: dict) -> str:
+    """Codes (N, elements) -> one packed word per line, hex (upper case, zero-padded to
+    ceil(width / 4) digits, most significant digit first); report.json's packing."""
+    codes = np.asarray(codes, dtype=np.int64).reshape(len(codes), -1)
+    if codes.shape[1] != port["elements"]:
+        raise ValueError(f"{codes.shape[1]} elements per vector, the port has {port['elements']}")
+    digits = (port["width"] + 3) // 4
+    return "".join(f"{word:0{digits}X}\n" for word in pack(codes, port["element_width"]))
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, counter = name, 1
+    while candidate.lower() in taken:
+        counter += 1
+        candidate = f"{name}_{counter}"
+    return candidate
+
+
+def _verilog_name(name: str) -> str:
+    return f"\\{name} " if name in VERILOG_KEYWORDS else name
+
+
+def write_testbench(out_dir: Path, graph: Graph, report: dict, n_vectors: int, info) -> list[str]:
+    """Write DIR/tb/ (see the module doc) into the build tree `out_dir`; nothing when
+    `n_vectors` is 0. Returns the written paths relative to `out_dir`."""
+    check_count(n_vectors)
+    if n_vectors == 0:
+        return []
+    top = report["top"]
+    inp, out = report["in_data"], report["out_data"]
+    codes, expected, source = make_vectors(graph, n_vectors)
+    taken = {top.lower(), f"{top}_pkg".lower(), *STATIC_UNITS,
+             *(layer["entity"].lower() for layer in report["layers"])}
+    tb_entity = _unique(f"{top}_tb", taken)
+    component_pkg = _unique(f"{top}_component_pkg", taken | {tb_entity.lower()})
+    context = dict(info=info, top=top, inp=inp, out=out, latency=report["latency_cycles"],
+                   tb_entity=tb_entity, component_pkg=component_pkg,
+                   verilog_top=_verilog_name(top), n_vectors=n_vectors, source=source,
+                   input_file=INPUT_FILE, expected_file=EXPECTED_FILE, gap_every=GAP_EVERY,
+                   reset_cycles=RESET_CYCLES, tb_file=f"{top}_tb.vhd", run_script=RUN_SCRIPT)
+    files = {
+        f"{top}_tb.vhd": render("testbench.vhd.j2", **context),
+        INPUT_FILE: hex_words(codes, inp),
+        EXPECTED_FILE: hex_words(expected, out),
+        RUN_SCRIPT: render("testbench_run_ghdl.sh.j2", **context),
+        f"{top}_component.vhd": render("testbench_component.vhd.j2", **context),
+        f"{top}_stub.v": render("testbench_stub.v.j2", **context),
+    }
+    folder = Path(out_dir) / TB_DIR
+    folder.mkdir()
+    for name, text in files.items():
+        with open(folder / name, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    script = folder / RUN_SCRIPT
+    mode = script.stat().st_mode
+    script.chmod(mode | (mode & 0o444) >> 2)  # executable wherever readable (umask applies)
+    return [f"{TB_DIR}/{name}" for name in files]
