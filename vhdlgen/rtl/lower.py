@@ -22,145 +22,16 @@ import numpy as np
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import Requantizer, signed_width
 from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Tensor
-from vhdlgen.rtl.adder_graph import (Adder, AdderGraph, Const, Output, Register, View,
-                                     register_name, run_unit)
+from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, run_unit
 from vhdlgen.rtl.cmvm import optimise
 from vhdlgen.rtl.schedule import OutputSpec, Timing, schedule
 from vhdlgen.rtl.names import unique_identifiers
+from vhdlgen.rtl.statements import (Declaration, Element, Fit, InputView, Stage, VectorView,
+                                    elements, fit, input_views, integer_stages, vector_signals,
+                                    vector_stages, vector_variables, vector_views, width_of)
 
 INTEGER_LIMIT = (1 << 31) - 1  # VHDL integers are (at least) 32-bit
 INT64_LIMIT = (1 << 62) - 1  # the interpreter and the NumPy reference compute on int64
-
-
-@dataclass(frozen=True)
-class Element:
-    """One tensor element: its variable/signal name, bit slice and code range."""
-
-    signal: str
-    lsb: int
-    msb: int
-    signed: bool
-    lo: int
-    hi: int
-
-
-@dataclass(frozen=True)
-class InputView:
-    """An input element shifted left by `shift` bits. Per element only the most shifted view is
-    converted from the input bits (bits & zeros); the others divide it by `divisor` = 2**k, exact
-    because its low bits are zero: wiring in synthesis, one integer division in simulation."""
-
-    name: str
-    element: Element
-    shift: int
-    lo: int
-    hi: int
-    base: str | None  # the converted view this one divides (None: converted itself)
-    divisor: int
-
-
-@dataclass(frozen=True)
-class Fit:
-    """An operand of the signed (wide) form, used at `width` bits: a bit-string literal (`text`
-    holds the bits), or the signed vector named `text`, taken as is (it has `width` bits),
-    sign-extended (`resize`: it is narrower) or cut to its low `width` bits (`slice`: it is
-    wider). Cutting is exact: every adder computes modulo 2**width, and its result fits."""
-
-    text: str
-    width: int
-    how: str  # "as is" | "resize" | "slice" | "literal"
-
-    @property
-    def msb(self) -> int:
-        return self.width - 1
-
-
-def fit(name: str, source: int, width: int) -> Fit:
-    """The signed vector `name` of `source` bits used at `width` bits."""
-    how = "as is" if source == width else ("resize" if source < width else "slice")
-    return Fit(name, width, how)
-
-
-def literal(value: int, width: int) -> Fit:
-    """`value` as an exact two's complement bit string of `width` bits (modulo 2**width)."""
-    return Fit(format(value & ((1 << width) - 1), f"0{width}b"), width, "literal")
-
-
-@dataclass(frozen=True)
-class Declaration:
-    """A `signed(msb downto 0)` variable or signal of the signed form: its exact range (for the
-    comment) and its power-up value (a bit-string literal, or None)."""
-
-    name: str
-    width: int
-    lo: int
-    hi: int
-    initial: Fit | None = None
-
-    @property
-    def msb(self) -> int:
-        return self.width - 1
-
-
-@dataclass(frozen=True)
-class VectorView:
-    """Signed form: an input element's bits, as signed (signed elements) or behind a '0' bit
-    (unsigned ones, `zero_extend`), then `zeros` appended (the shift); resized to `resize` bits
-    when its exact width is narrower than that concatenation (None: it is exact)."""
-
-    name: str
-    element: Element
-    zero_extend: bool
-    zeros: str
-    resize: int | None
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One line of a stage: `dst := a <op> b` (op '+' or '-'; 'neg': `dst := -a`), or a register
-    copy `dst := a` (op None). Integer form: a and b are names or integer literals; signed form:
-    `Fit`s at dst's width."""
-
-    dst: str
-    a: "str | Fit"
-    op: str | None
-    b: "str | Fit | None"
-    comment: str = ""
-
-
-@dataclass(frozen=True)
-class VectorOutput:
-    """An output element computed in a stage of a signed-form unit: `dst` (`width` bits) takes
-    `value` (a literal, or an accumulator fitted to `width`), or `to_signed(requantize(value,
-    shift, out_min, out_max), width)` when `requant` = (shift, out_min, out_max)."""
-
-    dst: str
-    value: Fit
-    requant: tuple[int, int, int] | None
-    width: int
-    is_signal: bool
-
-
-@dataclass(frozen=True)
-class OutputStatement:
-    """An output element computed in a stage: requantized (call) or passed through."""
-
-    dst: str
-    source: str | None
-    constant: int | None
-    requant: tuple[int, int, int, int] | None  # acc_width, shift, out_min, out_max
-    is_signal: bool
-
-
-@dataclass(frozen=True)
-class Stage:
-    """The logic of one pipeline stage, then the registers closing it."""
-
-    index: int
-    adds: tuple[Statement, ...]
-    outputs: tuple[OutputStatement, ...] | tuple[VectorOutput, ...]
-    registers: tuple[Statement, ...]
-    delay: float
 
 
 @dataclass(frozen=True)
@@ -209,23 +80,6 @@ class Unit:
     def output_ranges(self) -> list[tuple[str, int, int, int]]:
         """(signal, lo, hi, initial) of every output register."""
         return [(o.name, o.lo, o.hi, o.initial) for o in self.graph.outputs]
-
-
-def element_name(prefix: str, shape: tuple[int, ...], index: int) -> str:
-    """x_h1_w2_c0 for (H, W, C) tensors, x_12 for vectors."""
-    if len(shape) == 3:
-        h, w, c = np.unravel_index(index, shape)
-        return f"{prefix}_h{h}_w{w}_c{c}"
-    return f"{prefix}_{index}"
-
-
-def elements(prefix: str, tensor: Tensor) -> tuple[Element, ...]:
-    fmt = tensor.fmt
-    return tuple(
-        Element(element_name(prefix, tensor.shape, i), i * fmt.width, (i + 1) * fmt.width - 1,
-                fmt.signed, tensor.lo, tensor.hi)
-        for i in range(int(np.prod(tensor.shape)))
-    )
 
 
 def _connections(layer, shape: tuple[int, ...]) -> list[tuple[list[int], list[int], int]]:
@@ -327,159 +181,14 @@ def lower_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor, out_
     _check_ranges(label, graph)
     common = (entity, label, tuple(layer.name for layer in ir_layers),
               "+".join(type(layer).__name__ for layer in ir_layers), inputs,
-              _input_views(graph.views, inputs), outputs, graph)
+              input_views(graph.views, inputs), outputs, graph)
     if not _is_wide(graph):
-        return Unit(*common, _stages(graph), in_tensor, out_tensor)
-    return Unit(*common, _vector_stages(graph), in_tensor, out_tensor, wide=True,
-                vector_views=_vector_views(graph.views, inputs),
-                variables=_vector_variables(graph), signals=_vector_signals(graph),
-                out_bits=tuple(fit(o.name, _width(o), e.msb - e.lsb + 1)
+        return Unit(*common, integer_stages(graph), in_tensor, out_tensor)
+    return Unit(*common, vector_stages(graph), in_tensor, out_tensor, wide=True,
+                vector_views=vector_views(graph.views, inputs),
+                variables=vector_variables(graph), signals=vector_signals(graph),
+                out_bits=tuple(fit(o.name, width_of(o), e.msb - e.lsb + 1)
                                for o, e in zip(graph.outputs, outputs)))
-
-
-def _input_views(views: list[View], inputs: tuple[Element, ...]) -> tuple[InputView, ...]:
-    """Every used view, most shifted first per element, in input order."""
-    top_shift: dict[int, int] = {}
-    for view in views:
-        top_shift[view.element] = max(top_shift.get(view.element, 0), view.shift)
-    names = {(v.element, v.shift): v.name for v in views}
-    result = []
-    for view in sorted(views, key=lambda v: (v.element, -v.shift)):
-        top = top_shift[view.element]
-        base = None if view.shift == top else names[(view.element, top)]
-        result.append(InputView(view.name, inputs[view.element], view.shift, view.lo, view.hi,
-                                base, 1 << (top - view.shift)))
-    return tuple(result)
-
-
-def _operand(graph: AdderGraph, operand: Adder | View | Const, stage: int) -> str:
-    if isinstance(operand, Const):
-        return str(operand.value)
-    return graph.reference(operand, stage)
-
-
-def _shared_comment(adder: Adder) -> str:
-    if not adder.shared:
-        return ""
-    shown = ", ".join(adder.users[:4]) + (", ..." if len(adder.users) > 4 else "")
-    return f"shared by {len(adder.users)} outputs: {shown}"
-
-
-def _stages(graph: AdderGraph) -> tuple[Stage, ...]:
-    """Statements per stage, last stage first (the order the process is written in)."""
-    last = graph.stages - 1
-    blocks = []
-    for index in range(last, -1, -1):
-        adds = []
-        for adder in graph.adders:
-            if adder.stage != index:
-                continue
-            a = _operand(graph, adder.a, index)
-            b = None if adder.b is None else _operand(graph, adder.b, index)
-            op = None if adder.b is None else ("+" if adder.sign > 0 else "-")
-            adds.append(Statement(adder.name, a, op if b is not None else "neg", b,
-                                  _shared_comment(adder)))
-        outs = []
-        for output, stage in zip(graph.outputs, graph.output_stages):
-            is_signal = index == last
-            if stage == index:
-                source = None if output.source is None else graph.reference(output.source, index)
-                rq = output.requantizer
-                call = None if rq is None else (output.acc_width, rq.shift, rq.lo, rq.hi)
-                dst = output.name if is_signal else f"{output.name}_q"
-                outs.append(OutputStatement(dst, source, output.constant, call, is_signal))
-            elif is_signal and stage < index:
-                outs.append(OutputStatement(output.name, register_name(output.name, index - 1),
-                                            None, None, True))
-        registers = tuple(Statement(r.name, r.source, None, None) for r in graph.registers
-                          if r.stage == index)
-        delay = graph.stage_delay[index] if index < len(graph.stage_delay) else 0.0
-        blocks.append(Stage(index, tuple(adds), tuple(outs), registers, delay))
-    return tuple(blocks)
-
-
-# ------------------------------------------------------------------------ the signed form
-def _width(value: "View | Adder | Output | Register") -> int:
-    """The exact two's complement width of a value (and of its registers)."""
-    return signed_width(value.lo, value.hi)
-
-
-def _vector_views(views: list[View], inputs: tuple[Element, ...]) -> tuple[VectorView, ...]:
-    """Every view built from its input bits: sign bit ('0' for unsigned elements), the element's
-    bits, `shift` zeros; resized when its range needs fewer bits than that."""
-    result = []
-    for view in views:
-        element = inputs[view.element]
-        natural = element.msb - element.lsb + 1 + (not element.signed) + view.shift
-        width = _width(view)
-        result.append(VectorView(view.name, element, not element.signed, "0" * view.shift,
-                                 None if width == natural else width))
-    return tuple(result)
-
-
-def _vector_variables(graph: AdderGraph) -> tuple[Declaration, ...]:
-    declared = [Declaration(v.name, _width(v), v.lo, v.hi) for v in [*graph.views, *graph.adders]]
-    declared += [Declaration(f"{o.name}_q", _width(o), o.lo, o.hi) for o in graph.outputs
-                 if o.source is not None]
-    declared += [Declaration(r.name, _width(r), r.lo, r.hi, literal(r.initial, _width(r)))
-                 for r in graph.registers]
-    return tuple(declared)
-
-
-def _vector_signals(graph: AdderGraph) -> tuple[Declaration, ...]:
-    return tuple(Declaration(o.name, _width(o), o.lo, o.hi, literal(o.initial, _width(o)))
-                 for o in graph.outputs)
-
-
-def _vector_operand(graph: AdderGraph, operand: Adder | View | Const, stage: int,
-                    width: int) -> Fit:
-    if isinstance(operand, Const):
-        return literal(operand.value, width)
-    return fit(graph.reference(operand, stage), _width(operand), width)
-
-
-def _vector_stages(graph: AdderGraph) -> tuple[Stage, ...]:
-    """`_stages` for the signed form: every operand fitted to its adder's width, constants as
-    bit strings of that width, outputs fitted (or requantized) to the output's width."""
-    last = graph.stages - 1
-    blocks = []
-    for index in range(last, -1, -1):
-        adds = []
-        for adder in graph.adders:
-            if adder.stage != index:
-                continue
-            width = _width(adder)
-            a = _vector_operand(graph, adder.a, index, width)
-            b = None if adder.b is None else _vector_operand(graph, adder.b, index, width)
-            op = "neg" if adder.b is None else ("+" if adder.sign > 0 else "-")
-            adds.append(Statement(adder.name, a, op, b, _shared_comment(adder)))
-        outs = []
-        for output, stage in zip(graph.outputs, graph.output_stages):
-            is_signal = index == last
-            width = _width(output)
-            dst = output.name if is_signal else f"{output.name}_q"
-            if stage == index and output.source is None:
-                outs.append(VectorOutput(dst, literal(output.constant, width), None, width,
-                                         is_signal))
-            elif stage == index:
-                source = graph.reference(output.source, index)
-                rq = output.requantizer
-                if rq is None:
-                    value, call = fit(source, _width(output.source), width), None
-                else:
-                    # at least shift + 2 bits, as the integer form's acc_width: the tie test
-                    # reads the low `shift` bits, the floor keeps a sign bit and one more
-                    value = fit(source, _width(output.source), output.acc_width)
-                    call = (rq.shift, rq.lo, rq.hi)
-                outs.append(VectorOutput(dst, value, call, width, is_signal))
-            elif is_signal and stage < index:
-                outs.append(VectorOutput(output.name, fit(register_name(output.name, index - 1),
-                                                          width, width), None, width, True))
-        registers = tuple(Statement(r.name, r.source, None, None) for r in graph.registers
-                          if r.stage == index)
-        delay = graph.stage_delay[index] if index < len(graph.stage_delay) else 0.0
-        blocks.append(Stage(index, tuple(adds), tuple(outs), registers, delay))
-    return tuple(blocks)
 
 
 def _is_identity(layer, x: Tensor) -> bool:

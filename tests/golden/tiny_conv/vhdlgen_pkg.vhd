@@ -22,19 +22,24 @@ package vhdlgen_pkg is
 end package vhdlgen_pkg;
 
 package body vhdlgen_pkg is
-  function requantize(acc : integer; acc_width : positive; shift : natural;
-                      out_min, out_max : integer) return integer is
-    constant value : signed(acc_width - 1 downto 0) := to_signed(acc, acc_width);
-    variable floor : signed(acc_width - 1 downto 0);
-    variable rounded : integer;
+
+  -- floor(value / 2**shift), with the lowest bit cleared on an exact tie (the dropped bits all
+  -- zero): the rounding of both requantize functions, on bits only (wiring and one OR tree)
+  function floor_ties_to_even(value : signed; shift : natural) return signed is
+    variable quotient : signed(value'length - 1 downto 0) := shift_right(value, shift);
   begin
-    floor := shift_right(value, shift);
     if shift > 0 then
-      if value(shift - 1 downto 0) = 0 then
-        floor(0) := '0';
+      if value(value'right + shift - 1 downto value'right) = 0 then
+        quotient(0) := '0';
       end if;
     end if;
-    rounded := to_integer(floor);
+    return quotient;
+  end function floor_ties_to_even;
+
+  function requantize(acc : integer; acc_width : positive; shift : natural;
+                      out_min, out_max : integer) return integer is
+    constant rounded : integer := to_integer(floor_ties_to_even(to_signed(acc, acc_width), shift));
+  begin
     if rounded < out_min then
       return out_min;
     elsif rounded > out_max then
@@ -45,15 +50,8 @@ package body vhdlgen_pkg is
 
   function requantize(acc : signed; shift : natural;
                       out_min, out_max : integer) return integer is
-    constant value : signed(acc'length - 1 downto 0) := acc;
-    variable quotient : signed(acc'length - 1 downto 0);
+    constant quotient : signed(acc'length - 1 downto 0) := floor_ties_to_even(acc, shift);
   begin
-    quotient := shift_right(value, shift);
-    if shift > 0 then
-      if value(shift - 1 downto 0) = 0 then
-        quotient(0) := '0';
-      end if;
-    end if;
     if quotient < out_min then
       return out_min;
     elsif quotient > out_max then
