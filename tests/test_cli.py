@@ -95,3 +95,42 @@ def test_predict_input_format_option(tmp_path, capsys) -> None:
     assert not np.array_equal(x, np.round(x * 2) / 2)  # really off the default 0.5 grid
     assert main(argv[:-2]) == 2  # the default ufixed<2,1> rejects those inputs
     assert "not exactly representable" in capsys.readouterr().err
+
+
+def test_predict_reads_a_dataset_npz_and_creates_the_output_folder(tmp_path, capsys) -> None:
+    """`predict --input` takes the .npz that `dataset` writes (its x) and writes into a folder
+    that does not exist yet; the outputs equal predict on the same x as a .npy."""
+    assert main(["dataset", "--events", "40", "--seed", "5", "--out", str(tmp_path / "d.npz")]) == 0
+    model = ROOT / "models" / "student_4bit.h5"
+    out = tmp_path / "new" / "folder" / "y.npy"
+    assert main(["predict", "--model", str(model), "--input", str(tmp_path / "d.npz"),
+                 "--output", str(out)]) == 0
+    with np.load(tmp_path / "d.npz") as data:
+        expected = vhdlgen.load(model).predict(data["x"])
+    assert np.array_equal(np.load(out), expected)
+
+
+@pytest.mark.parametrize("content, message", [
+    ({"a": np.zeros(3)}, "holds a but no array x"),
+    (None, "cannot read"),
+])
+def test_predict_input_errors_name_what_is_accepted(tmp_path, capsys, content, message) -> None:
+    bad = tmp_path / "bad.npz"
+    if content is None:
+        bad.write_bytes(b"not an array")
+    else:
+        np.savez(bad, **content)
+    code = main(["predict", "--model", str(ROOT / "models" / "student_4bit.h5"),
+                 "--input", str(bad), "--output", str(tmp_path / "y.npy")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "from `vhdlgen dataset`" in err
+    assert "Traceback" not in err
+
+
+def test_predict_unwritable_output_is_one_message(tmp_path, capsys) -> None:
+    x = tmp_path / "x.npy"
+    np.save(x, np.zeros((2, 9, 16, 1)))
+    code = main(["predict", "--model", str(ROOT / "models" / "student_4bit.h5"),
+                 "--input", str(x), "--output", "/proc/vhdlgen_test/y.npy"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot write /proc/vhdlgen_test/y.npy" in err

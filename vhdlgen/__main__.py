@@ -47,18 +47,37 @@ def load_network(args: argparse.Namespace):
 
 
 def _load_array(path: Path) -> np.ndarray:
+    """A .npy array, or the inputs `x` of an .npz written by `vhdlgen dataset`."""
+    accepted = "a .npy array (N, H, W, C) or an .npz from `vhdlgen dataset` (its array x)"
     if not path.is_file():
-        raise UserError(f"input file not found: {path}; expected a .npy array (N, H, W, C)")
+        raise UserError(f"input file not found: {path}; expected {accepted}")
     try:
-        return np.load(path, allow_pickle=False)
-    except ValueError as error:
-        raise UserError(f"cannot read {path} as a .npy array: {error}") from error
+        loaded = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as error:
+        raise UserError(f"cannot read {path}: {error}; expected {accepted}") from error
+    if isinstance(loaded, np.lib.npyio.NpzFile):
+        with loaded:
+            if "x" not in loaded.files:
+                raise UserError(f"{path} holds {', '.join(loaded.files) or 'no arrays'} but no "
+                                f"array x; expected {accepted}")
+            return loaded["x"]
+    return loaded
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    """np.save into `path`, creating missing folders; one clear error when it cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, array)
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror or error}; give --output a "
+                        "path in a folder you can write") from error
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
     network = load_network(args)
     outputs = network.predict(_load_array(args.input))
-    np.save(args.output, outputs)
+    _save_array(args.output, outputs)
     print(f"wrote {args.output}: {outputs.shape[0]} vectors x {outputs.shape[1]} outputs "
           f"({network.graph.output.fmt}, exact)")
     return 0
@@ -103,7 +122,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(f"simulating {report['top']} on GHDL: {len(x)} vectors, one per clock", flush=True)
     waves = args.build.resolve() / "waves.ghw" if args.waves else None
     verdict = simulate(args.build, x, waves)
-    np.save(args.output, dequantize(verdict.rtl_codes, graph.output.fmt.frac))
+    _save_array(args.output, dequantize(verdict.rtl_codes, graph.output.fmt.frac))
     print(f"wrote {args.output}: {len(verdict.rtl_codes)} RTL outputs; "
           f"{verdict.vectors_per_second:,.0f} vectors/s; latency {verdict.latency} cycles "
           f"(report: {verdict.expected_latency})" + (f"; waves in {waves}" if waves else ""))
@@ -129,7 +148,8 @@ def parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", help="bit-exact fixed-point outputs of a model")
     add_model_options(predict)
-    predict.add_argument("--input", type=Path, required=True, help=".npy float inputs (N, H, W, C)")
+    predict.add_argument("--input", type=Path, required=True,
+                         help=".npy float inputs (N, H, W, C), or a `dataset` .npz (its x)")
     predict.add_argument("--output", type=Path, required=True, help=".npy float64 outputs (N, n_out)")
     predict.set_defaults(func=cmd_predict)
 
@@ -174,7 +194,8 @@ def parser() -> argparse.ArgumentParser:
 
     simulate = commands.add_parser("simulate", help="run the RTL on GHDL (cocotb) vs the reference")
     simulate.add_argument("--build", type=Path, required=True, help="a folder made by `build`")
-    simulate.add_argument("--input", type=Path, required=True, help=".npy float inputs (N, H, W, C)")
+    simulate.add_argument("--input", type=Path, required=True,
+                          help=".npy float inputs (N, H, W, C), or a `dataset` .npz (its x)")
     simulate.add_argument("--output", type=Path, required=True, help=".npy RTL outputs (as predict)")
     simulate.add_argument("--waves", action="store_true", help="write DIR/waves.ghw (GTKWave)")
     simulate.set_defaults(func=cmd_simulate)
