@@ -241,6 +241,10 @@ def estimate_record(record: dict, args: argparse.Namespace) -> None:
     record["requested_flow"] = args.flow
     add_estimate(record, Path(record["build_dir"]), record["label"], not args.no_cache,
                  args.cached_estimates_only, **_flow_kwargs(add_estimate, args.flow))
+    # common.add_estimate keeps a non-default flow's figures under record["estimates"][flow]
+    by_flow = record.get("estimates", {})
+    if args.flow in by_flow:
+        record.update(by_flow[args.flow])
     if not record.get("estimate_missing"):
         _estimate_details(record)
 
@@ -263,9 +267,15 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
     table = markdown_table(HEADER, [_row(r) for r in rows], align="lllrrrrrrr")
     pins = ", ".join(f"{d} {v}" for d, v in versions.items())
     used = sorted({r["estimate_flow"] for r in records if r.get("estimate_flow")})
-    flows = " / ".join(
-        "`synth_xilinx -family xcup -flatten -noiopad -noclkbuf`" if f == "synth_xilinx"
-        else f"'{f}'" for f in used) or "-"
+    if not used:  # nothing estimated: name the flow that was asked for
+        import vhdlgen.estimate as estimate_module
+
+        used = [args.flow or getattr(estimate_module, "DEFAULT_FLOW", "synth_xilinx")]
+    stock = "`synth_xilinx -family xcup -flatten -noiopad -noclkbuf`"
+    described = {"synth_xilinx": f"'synth_xilinx' (the stock {stock})",
+                 "carry": f"'carry' ({stock} with every RTL $add/$sub techmapped to its own "
+                          "$alu, one carry chain per adder, before alumacc)"}
+    flows = " / ".join(described.get(f, f"'{f}'") for f in used)
     notes = [
         f"Measured by `{command}`. Anchors run in their own venv ({pins}; Python "
         f"{next((r['worker']['python'] for r in records if 'worker' in r), '?')}), never "
