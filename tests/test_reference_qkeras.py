@@ -60,9 +60,25 @@ class Case:
         return dequantize(self.trace[name], self.frac(name))
 
 
-@pytest.fixture(scope="module", params=list(qmodels.MODELS))
+@pytest.fixture(scope="module",
+                params=[name for name in qmodels.MODELS if name not in qmodels.BEYOND_FLOAT32])
 def case(request) -> Case:
     return Case(request.param)
+
+
+@pytest.mark.parametrize("name", sorted(qmodels.BEYOND_FLOAT32))
+def test_models_left_out_really_exceed_float32(name: str) -> None:
+    """The models kept out of the QKeras comparison have an accumulator beyond 2**24 codes,
+    where Keras' float32 sums are not exact (so leaving them out hides nothing)."""
+    graph = Network(graph_from_keras(qmodels.MODELS[name]())).graph
+    worst = 0
+    for index, layer in enumerate(graph.layers):
+        if isinstance(layer, (Conv2D, Dense)):
+            x_t = graph.layer_input(index)
+            kernel = np.abs(layer.kernel.reshape(-1, layer.kernel.shape[-1]))
+            sums = np.abs(layer.bias) + kernel.sum(axis=0) * max(abs(x_t.lo), abs(x_t.hi))
+            worst = max(worst, int(sums.max()))
+    assert worst >= 2**24
 
 
 def test_every_quantized_layer_equals_qkeras(case: Case) -> None:
