@@ -46,8 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from common import (REPO, BenchFailure, add_estimate, add_output_options,  # noqa: E402
-                    cached_estimate, fmt, format_machine, heartbeat, machine, markdown_table,
-                    realistic_inputs, run_design, say, write_results)
+                    cached_estimate, estimate_notes, fmt, format_machine, heartbeat, machine,
+                    markdown_table, realistic_inputs, run_design, say, write_results)
 
 SHIPPED = [REPO / "models" / f"student_{b}bit.h5" for b in (2, 3, 4, 5)]
 WORKER = Path(__file__).resolve().parent / "anchor_worker.py"
@@ -322,14 +322,7 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
                      f"without critical_path_ns; rerun with --no-cache) for: {', '.join(no_cp)}.")
     for tool, why in not_run.items():
         notes.append(f"{tool}: not run. {why}")
-    missing = [r["label"] for r in records if r.get("estimate_missing")]
-    if missing:
-        notes.append("No yosys estimate yet (--cached-estimates-only and nothing cached for this "
-                     f"RTL) for: {', '.join(missing)}.")
-    cached = [r["label"] for r in records if r.get("estimate_cached")]
-    if cached:
-        notes.append("Estimate reused from an earlier yosys run on byte-identical RTL (same "
-                     f"sha256, build/bench/estimate_cache/) for: {', '.join(cached)}.")
+    notes += estimate_notes(records)
     return "\n".join([table, "", *[f"- {n}" for n in notes], "", format_machine(info)])
 
 

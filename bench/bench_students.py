@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from common import (REPO, BenchFailure, add_output_options,  # noqa: E402
-                    add_estimate, fmt, format_machine, machine,
+                    add_estimate, estimate_notes, fmt, format_machine, machine,
                     markdown_table, realistic_inputs, run_design, say, write_results)
 
 SHIPPED = [REPO / "models" / f"student_{b}bit.h5" for b in (2, 3, 4, 5)]
@@ -118,14 +118,7 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
         f"{est}. Italic rows: published or public anchors (Vivado / GHDL), not measured here.",
         *kinds,
     ]
-    missing = [r["label"] for r in records if r.get("estimate_missing")]
-    if missing:
-        notes.append("No yosys estimate yet (run with --cached-estimates-only and nothing "
-                     f"cached for this RTL) for: {', '.join(missing)}; rerun without that option.")
-    cached = [r["label"] for r in records if r.get("estimate_cached")]
-    if cached:
-        notes.append("Estimate reused from an earlier yosys run on byte-identical RTL (same "
-                     f"sha256, build/bench/estimate_cache/) for: {', '.join(cached)}.")
+    notes += estimate_notes(records)
     return "\n".join([table, "", *[f"- {n}" for n in notes], "", format_machine(info)])
 
 

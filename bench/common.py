@@ -325,3 +325,18 @@ def add_output_options(parser, build_root: Path, name: str) -> None:
                              "(cache: build/bench/estimate_cache/)")
     parser.add_argument("--cached-estimates-only", action="store_true",
                         help="never run yosys: use cached estimates, leave the others empty")
+
+
+def estimate_notes(records: list[dict]) -> list[str]:
+    """Notes under a table: rows without an estimate, and rows whose estimate came from the
+    cache."""
+    notes = []
+    missing = [r["label"] for r in records if r.get("estimate_missing")]
+    if missing:
+        notes.append("No yosys estimate yet (--cached-estimates-only and nothing cached for this "
+                     f"RTL) for: {', '.join(missing)}; rerun without that option.")
+    cached = [r["label"] for r in records if r.get("estimate_cached")]
+    if cached:
+        notes.append("Estimate reused from an earlier yosys run on byte-identical RTL (same "
+                     f"sha256, build/bench/estimate_cache/) for: {', '.join(cached)}.")
+    return notes
