@@ -13,8 +13,8 @@ Flow (all work files and logs in `DIR/estimate/`, never in the current directory
      carry logic adds two operands per chain, UG574).
    - `synth_xilinx`: the stock script. Its `alumacc` merges every chain of single-use adders
      into one multi-operand `$macc`, which `maccmap` builds as a carry-save tree of LUT full
-     adders. On a tree of three 4-bit adders that costs more LUTs and LUT/MUXF levels than three
-     carry chains (tests/test_estimate.py); on the generated networks 30-55% more LUTs
+     adders. On a tree of three 4-bit adders that costs 16 LUTs with MUXF7s instead of 13
+     (tests/test_estimate.py); on the shipped students 10-56% more LUTs
      (docs/benchmarks.md). The numbers of both flows are reported by the benches.
 
 Counts come from `stat -json` (cell type -> number), never from scraped text:
