@@ -21,7 +21,7 @@ import qmodels
 from vhdlgen.__main__ import main
 from vhdlgen.errors import UserError
 from vhdlgen.frontend import graph_from_keras
-from vhdlgen.network import Network
+from vhdlgen.network import Network, load
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -194,3 +194,17 @@ def test_network_input_errors_in_python() -> None:
     with pytest.raises(UserError, match="shape"):
         network.predict(np.zeros((1, 9, 16)))
     assert network.predict(np.full((1, 9, 16, 1), 1.5)).shape == (1, 2)
+    with pytest.raises(UserError, match=r"shape \(0, 9, 16, 1\): no vectors"):
+        network.predict(np.zeros((0, 9, 16, 1)))
+    with pytest.raises(UserError, match="dtype complex128; accepted: real numbers"):
+        network.predict(np.zeros((1, 9, 16, 1), dtype=complex))
+    with pytest.raises(UserError, match="dtype object"):
+        network.predict(np.empty((1, 9, 16, 1), dtype=object))
+
+
+def test_keras_v3_file_refused_at_once(tmp_path) -> None:
+    """A .keras file is refused before TensorFlow is asked (its loader can hang on them)."""
+    model = tmp_path / "model.keras"
+    model.write_bytes(b"PK\x03\x04 not loaded")
+    with pytest.raises(UserError, match=r"\.keras format is not supported.*model\.save\('model\.h5'\)"):
+        load(model)

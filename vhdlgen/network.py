@@ -30,6 +30,12 @@ class Network:
         """Float inputs -> input codes (the model's input quantizer, or an exactness check)."""
         x = np.asarray(x)
         spec = self.graph.input
+        if x.dtype.kind not in "biuf":
+            raise UserError(f"input has dtype {x.dtype}; accepted: real numbers (float, int or "
+                            "bool arrays)")
+        if x.ndim == 0 or len(x) == 0:
+            raise UserError(f"input has shape {x.shape}: no vectors; the model takes "
+                            f"(N, {', '.join(map(str, spec.shape))}) with N >= 1")
         if x.shape[1:] != spec.shape:
             raise UserError(
                 f"input has shape {x.shape}; the model takes (N, {', '.join(map(str, spec.shape))})"

@@ -30,7 +30,14 @@ def load_keras_model(path: str | Path):
         raise UserError(
             f"model not found: {path}; expected a QKeras model saved as .h5 or a SavedModel folder"
         )
-    if path.is_file() and path.suffix not in (".h5", ".hdf5", ".keras"):
+    if path.is_file() and path.suffix == ".keras":
+        # QKeras 0.9's loader on TensorFlow 2.15 does not return on some Keras v3 zip files
+        raise UserError(
+            f"cannot read model {path}: the Keras v3 .keras format is not supported by the "
+            "QKeras 0.9 loader; accepted: a .h5 file or a SavedModel folder, e.g. "
+            "model.save('model.h5')"
+        )
+    if path.is_file() and path.suffix not in (".h5", ".hdf5"):
         raise UserError(
             f"cannot read model {path}: unknown file type {path.suffix!r}; "
             "accepted: a .h5 file or a Keras SavedModel folder"
