@@ -218,6 +218,21 @@ def run_alkaid(spec: dict, x_values: np.ndarray, args) -> tuple[dict, np.ndarray
 
 
 # ----------------------------------------------------------------------------- layout
+MARKER = ".anchor-worker"  # written into every --out folder this worker owns
+
+
+def claim_out_dir(out: Path) -> None:
+    """Make `out` this worker's folder, or stop: the worker replaces OUT/rtl, OUT/project and
+    its result files, so it only works in a new or empty folder, or one it marked before."""
+    ours = (out / MARKER).is_file() or (out / "worker.json").is_file()  # or an older run's
+    if out.exists() and any(out.iterdir()) and not ours:
+        raise SystemExit(f"{out} holds files this worker did not write (no {MARKER}); give "
+                         "--out a new or empty folder, or one an earlier worker run made")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("made by bench/anchor_worker.py; it replaces rtl/, project/, "
+                              "report.json and worker.json here\n")
+
+
 def layout_rtl(prj: Path, out: Path, top: str, hdl: str) -> list[str]:
     """Copy the generated sources to OUT/rtl in compile order; write sources.f, report.json."""
     suffix = "vhd" if hdl == "vhdl" else "v"
@@ -254,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--top", required=True)
     args = parser.parse_args(argv)
+    claim_out_dir(args.out)
 
     spec = json.loads(args.spec.read_text())
     vectors = np.load(args.vectors)
@@ -261,7 +277,6 @@ def main(argv: list[str] | None = None) -> int:
     x_values = x_codes.reshape(len(x_codes), -1).astype(np.float64) * 2.0 ** -spec["input"]["frac"]
     out_frac = spec["output"]["frac"]
 
-    args.out.mkdir(parents=True, exist_ok=True)
     for stale in ("worker.json", "report.json"):  # a failed gate must not leave old RTL behind
         (args.out / stale).unlink(missing_ok=True)
     if (args.out / "rtl").exists():
