@@ -128,12 +128,6 @@ def register_name(value: str, stage: int) -> str:
     return f"{value}_r{stage}"
 
 
-def operand_range(operand: Operand) -> tuple[int, int]:
-    if isinstance(operand, Const):
-        return operand.value, operand.value
-    return operand.lo, operand.hi
-
-
 # --------------------------------------------------------------------------- interpreter
 def _evaluate(operand: Operand, values: dict[str, np.ndarray], batch: int) -> np.ndarray:
     if isinstance(operand, Const):

@@ -183,13 +183,6 @@ class _Builder:
             return max(high_a, high_b) - min(low_a, low_b) + 1
         return max(0, min(high_a, high_b) - max(low_a, low_b) + 1)
 
-    def pair_width(self, p: int, q: int, sign: int) -> int:
-        """Width of p + sign*q by interval arithmetic (an estimate for scoring)."""
-        lo_p, hi_p = self.interval(p)
-        lo_q, hi_q = self.interval(q)
-        lo_q, hi_q = (lo_q, hi_q) if sign > 0 else (-hi_q, -lo_q)
-        return signed_width(lo_p + lo_q, hi_p + hi_q)
-
 
 def _key(a: int, sign_a: int, b: int, sign_b: int) -> tuple[int, int, int]:
     return (a, b, sign_a * sign_b) if a < b else (b, a, sign_a * sign_b)

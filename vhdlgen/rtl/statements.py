@@ -194,37 +194,56 @@ def _shared_comment(adder: Adder) -> str:
     return f"shared by {len(adder.users)} outputs: {shown}"
 
 
-def integer_stages(graph: AdderGraph) -> tuple[Stage, ...]:
-    """Statements per stage, last stage first (the order the process is written in)."""
+def _stages(graph: AdderGraph, add_statement, output_statement) -> tuple[Stage, ...]:
+    """Statements per stage, last stage first (the order the process is written in).
+
+    `add_statement(adder, stage)` writes an adder; `output_statement(output, stage, is_signal,
+    from_register)` writes an output computed in that stage (`from_register`: the register
+    carrying an output computed earlier into the last stage's output signal)."""
     last = graph.stages - 1
     blocks = []
     for index in range(last, -1, -1):
-        adds = []
-        for adder in graph.adders:
-            if adder.stage != index:
-                continue
-            a = _operand(graph, adder.a, index)
-            b = None if adder.b is None else _operand(graph, adder.b, index)
-            op = None if adder.b is None else ("+" if adder.sign > 0 else "-")
-            adds.append(Statement(adder.name, a, op if b is not None else "neg", b,
-                                  _shared_comment(adder)))
+        adds = tuple(add_statement(adder, index) for adder in graph.adders
+                     if adder.stage == index)
         outs = []
         for output, stage in zip(graph.outputs, graph.output_stages):
-            is_signal = index == last
             if stage == index:
-                source = None if output.source is None else graph.reference(output.source, index)
-                rq = output.requantizer
-                call = None if rq is None else (output.acc_width, rq.shift, rq.lo, rq.hi)
-                dst = output.name if is_signal else f"{output.name}_q"
-                outs.append(OutputStatement(dst, source, output.constant, call, is_signal))
-            elif is_signal and stage < index:
-                outs.append(OutputStatement(output.name, register_name(output.name, index - 1),
-                                            None, None, True))
+                outs.append(output_statement(output, index, index == last, False))
+            elif index == last and stage < index:
+                outs.append(output_statement(output, index, True, True))
         registers = tuple(Statement(r.name, r.source, None, None) for r in graph.registers
                           if r.stage == index)
         delay = graph.stage_delay[index] if index < len(graph.stage_delay) else 0.0
-        blocks.append(Stage(index, tuple(adds), tuple(outs), registers, delay))
+        blocks.append(Stage(index, adds, tuple(outs), registers, delay))
     return tuple(blocks)
+
+
+def _op(adder: Adder) -> str:
+    return "neg" if adder.b is None else ("+" if adder.sign > 0 else "-")
+
+
+def _output_name(output: Output, is_signal: bool) -> str:
+    return output.name if is_signal else f"{output.name}_q"
+
+
+def integer_stages(graph: AdderGraph) -> tuple[Stage, ...]:
+    """The stages of the integer form: operands by name, constants as integer literals."""
+    def add(adder: Adder, stage: int) -> Statement:
+        b = None if adder.b is None else _operand(graph, adder.b, stage)
+        return Statement(adder.name, _operand(graph, adder.a, stage), _op(adder), b,
+                         _shared_comment(adder))
+
+    def output(out: Output, stage: int, is_signal: bool, from_register: bool) -> OutputStatement:
+        if from_register:
+            return OutputStatement(out.name, register_name(out.name, stage - 1), None, None,
+                                   True)
+        source = None if out.source is None else graph.reference(out.source, stage)
+        rq = out.requantizer
+        call = None if rq is None else (out.acc_width, rq.shift, rq.lo, rq.hi)
+        return OutputStatement(_output_name(out, is_signal), source, out.constant, call,
+                               is_signal)
+
+    return _stages(graph, add, output)
 
 
 # ------------------------------------------------------------------------ the signed form
@@ -268,46 +287,30 @@ def _vector_operand(graph: AdderGraph, operand: Adder | View | Const, stage: int
 
 
 def vector_stages(graph: AdderGraph) -> tuple[Stage, ...]:
-    """`integer_stages` for the signed form: every operand fitted to its adder's width, constants as
+    """The stages of the signed form: every operand fitted to its adder's width, constants as
     bit strings of that width, outputs fitted (or requantized) to the output's width."""
-    last = graph.stages - 1
-    blocks = []
-    for index in range(last, -1, -1):
-        adds = []
-        for adder in graph.adders:
-            if adder.stage != index:
-                continue
-            width = width_of(adder)
-            a = _vector_operand(graph, adder.a, index, width)
-            b = None if adder.b is None else _vector_operand(graph, adder.b, index, width)
-            op = "neg" if adder.b is None else ("+" if adder.sign > 0 else "-")
-            adds.append(Statement(adder.name, a, op, b, _shared_comment(adder)))
-        outs = []
-        for output, stage in zip(graph.outputs, graph.output_stages):
-            is_signal = index == last
-            width = width_of(output)
-            dst = output.name if is_signal else f"{output.name}_q"
-            if stage == index and output.source is None:
-                outs.append(VectorOutput(dst, literal(output.constant, width), None, width,
-                                         is_signal))
-            elif stage == index:
-                source = graph.reference(output.source, index)
-                rq = output.requantizer
-                if rq is None:
-                    value, call = fit(source, width_of(output.source), width), None
-                else:
-                    # at least shift + 2 bits, as the integer form's acc_width: the tie test
-                    # reads the low `shift` bits, the floor keeps a sign bit and one more
-                    value = fit(source, width_of(output.source), output.acc_width)
-                    call = (rq.shift, rq.lo, rq.hi)
-                outs.append(VectorOutput(dst, value, call, width, is_signal))
-            elif is_signal and stage < index:
-                outs.append(VectorOutput(output.name, fit(register_name(output.name, index - 1),
-                                                          width, width), None, width, True))
-        registers = tuple(Statement(r.name, r.source, None, None) for r in graph.registers
-                          if r.stage == index)
-        delay = graph.stage_delay[index] if index < len(graph.stage_delay) else 0.0
-        blocks.append(Stage(index, tuple(adds), tuple(outs), registers, delay))
-    return tuple(blocks)
+    def add(adder: Adder, stage: int) -> Statement:
+        width = width_of(adder)
+        b = None if adder.b is None else _vector_operand(graph, adder.b, stage, width)
+        return Statement(adder.name, _vector_operand(graph, adder.a, stage, width), _op(adder),
+                         b, _shared_comment(adder))
 
+    def output(out: Output, stage: int, is_signal: bool, from_register: bool) -> VectorOutput:
+        width = width_of(out)
+        if from_register:
+            return VectorOutput(out.name, fit(register_name(out.name, stage - 1), width, width),
+                                None, width, True)
+        dst = _output_name(out, is_signal)
+        if out.source is None:
+            return VectorOutput(dst, literal(out.constant, width), None, width, is_signal)
+        source = graph.reference(out.source, stage)
+        rq = out.requantizer
+        if rq is None:
+            return VectorOutput(dst, fit(source, width_of(out.source), width), None, width,
+                                is_signal)
+        # at least shift + 2 bits, as the integer form's acc_width: the tie test reads the low
+        # `shift` bits, the floor keeps a sign bit and one more
+        return VectorOutput(dst, fit(source, width_of(out.source), out.acc_width),
+                            (rq.shift, rq.lo, rq.hi), width, is_signal)
 
+    return _stages(graph, add, output)
