@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from common import (REPO, BenchFailure, add_output_options,  # noqa: E402
+from common import (REPO, BenchFailure, abort, add_output_options,  # noqa: E402
                     fmt, format_machine, machine, markdown_table,
                     realistic_inputs, run_design, say, write_results)
 
@@ -136,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                                 cache_only=args.cached_estimates_only,
                                       label=f"{args.model.stem} N={n}"))
     except BenchFailure as failure:
-        bar = "!" * 78
-        print(f"\n{bar}\nBENCH ABORTED: {failure}\n{bar}", file=sys.stderr, flush=True)
-        return 1
+        return abort(failure)
 
     markdown = render(records, info, args, command, budget)
     best = recommend(records, budget)
@@ -147,9 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             "overhead_ns": args.overhead_ns, "level_budget": budget,
             "recommended": best["adder_levels_per_stage"] if best else None,
             "records": records, "wall_seconds": round(time.monotonic() - started, 1)}
-    md, js = write_results(args.name, markdown, data, args.results)
-    print(markdown)
-    say(f"wrote {md} and {js}")
+    write_results(args.name, markdown, data, args.results)
     return 0
 
 

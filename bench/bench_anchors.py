@@ -45,7 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from common import (REPO, BenchFailure, add_estimate, add_output_options,  # noqa: E402
+from common import (REPO, BenchFailure, abort, add_estimate, add_output_options,  # noqa: E402
                     cached_estimate, estimate_notes, fmt, format_machine, heartbeat, machine,
                     markdown_table, realistic_inputs, run_design, say, write_results)
 
@@ -409,18 +409,13 @@ def main(argv: list[str] | None = None) -> int:
             for record in records:
                 estimate_record(record, args)
     except BenchFailure as failure:
-        bar = "!" * 78
-        print(f"\n{bar}\nBENCH ABORTED: {failure}\n{bar}", file=sys.stderr, flush=True)
-        return 1
+        return abort(failure)
 
     markdown = render(records, info, args, command, versions, not_run)
     data = {"command": command, "machine": info, "clock_ns": args.clock_ns,
             "anchor_versions": versions, "pins": PINS, "not_run": not_run,
             "records": records, "wall_seconds": round(time.monotonic() - started, 1)}
-    md, js = write_results(args.name, markdown, data, args.results)
-    print(markdown)
-    say(f"wrote {md.relative_to(REPO) if md.is_relative_to(REPO) else md} and "
-        f"{js.relative_to(REPO) if js.is_relative_to(REPO) else js}")
+    write_results(args.name, markdown, data, args.results)
     return 0
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from common import (REPO, BenchFailure, add_output_options,  # noqa: E402
+from common import (REPO, BenchFailure, abort, add_output_options,  # noqa: E402
                     add_estimate, estimate_notes, fmt, format_machine, machine,
                     markdown_table, realistic_inputs, run_design, say, write_results)
 
@@ -190,19 +190,14 @@ def main(argv: list[str] | None = None) -> int:
                         add_estimate(record, Path(record["build_dir"]), record["label"],
                                      not args.no_cache, args.cached_estimates_only, flow)
     except BenchFailure as failure:
-        bar = "!" * 78
-        print(f"\n{bar}\nBENCH ABORTED: {failure}\n{bar}", file=sys.stderr, flush=True)
-        return 1
+        return abort(failure)
 
     markdown = render(records, info, args, command)
     data = {"command": command, "machine": info, "clock_ns": args.clock_ns,
             "adder_levels_per_stage": args.adder_levels_per_stage, "vectors": args.vectors,
             "data_seed": args.data_seed, "records": records, "anchors": ANCHORS,
             "wall_seconds": round(time.monotonic() - started, 1)}
-    md, js = write_results(args.name, markdown, data, args.results)
-    print(markdown)
-    say(f"wrote {md.relative_to(REPO) if md.is_relative_to(REPO) else md} and "
-        f"{js.relative_to(REPO) if js.is_relative_to(REPO) else js}")
+    write_results(args.name, markdown, data, args.results)
     return 0
 
 

@@ -307,11 +307,22 @@ def markdown_table(header: list[str], rows: list[list[str]], align: str = "") ->
 
 
 def write_results(stem: str, markdown: str, data: dict, results: Path = RESULTS) -> tuple[Path, Path]:
+    """Write RESULTS/<stem>.md and .json, print the table and say where they went."""
     results.mkdir(parents=True, exist_ok=True)
     md, js = results / f"{stem}.md", results / f"{stem}.json"
     md.write_text(markdown + "\n")
     js.write_text(json.dumps(data, indent=2) + "\n")
+    print(markdown)
+    shown = [p.relative_to(REPO) if p.is_relative_to(REPO) else p for p in (md, js)]
+    say(f"wrote {shown[0]} and {shown[1]}")
     return md, js
+
+
+def abort(failure: BenchFailure) -> int:
+    """Say loudly why the bench stopped (no table is written); the exit code."""
+    bar = "!" * 78
+    print(f"\n{bar}\nBENCH ABORTED: {failure}\n{bar}", file=sys.stderr, flush=True)
+    return 1
 
 
 def add_output_options(parser, build_root: Path, name: str) -> None:
