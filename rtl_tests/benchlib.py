@@ -28,7 +28,10 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 import qmodels
+
+from vhdlgen.sim.verify import first_mismatch
 
 VECTORS_PER_SET = 1000  # per input set; every configuration streams >= 2,000 vectors
 
@@ -186,3 +189,15 @@ def sampled_edges(sampled: np.ndarray) -> np.ndarray:
 def copy_build(build_dir: Path, dest: Path) -> Path:
     """A private copy of a build (sources, report, IR; not its compiled simulation)."""
     return Path(shutil.copytree(build_dir, dest, ignore=shutil.ignore_patterns("sim")))
+
+
+def assert_rtl_equal(key: str, rtl: np.ndarray, expected: np.ndarray,
+                     where=lambda i: f"vector {i}") -> None:
+    """numpy.array_equal of RTL and reference outputs; on a difference, fail naming the first
+    differing vector (`where(i)` says where it came from) and how many differ."""
+    assert rtl.shape == expected.shape, f"{key}: {len(rtl)} outputs for {len(expected)} inputs"
+    if not np.array_equal(rtl, expected):
+        i = first_mismatch(rtl, expected)
+        pytest.fail(f"{key}: RTL differs from the reference first at {where(i)}: RTL "
+                    f"{rtl[i].tolist()} != reference {expected[i].tolist()} "
+                    f"({int(np.any(rtl != expected, axis=1).sum())} vectors differ)")

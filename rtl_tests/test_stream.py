@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchlib import CONFIGS, quantized_output, sampled_edges
+from benchlib import CONFIGS, assert_rtl_equal, quantized_output, sampled_edges
 from vhdlgen.fixed import dequantize
 from vhdlgen.sim.verify import first_mismatch
 
@@ -33,12 +33,7 @@ def design(request, designs):
 def test_rtl_equals_reference_bit_for_bit(design) -> None:
     rtl, expected = design.result.outputs, design.expected
     assert len(design.codes) >= 2000
-    assert rtl.shape == expected.shape, f"{design.key}: {len(rtl)} outputs for {len(expected)} inputs"
-    if not np.array_equal(rtl, expected):
-        i = first_mismatch(rtl, expected)
-        pytest.fail(f"{design.key}: RTL differs from the reference first at {design.where(i)}: "
-                    f"RTL {rtl[i].tolist()} != reference {expected[i].tolist()} "
-                    f"({int(np.any(rtl != expected, axis=1).sum())} vectors differ)")
+    assert_rtl_equal(design.key, rtl, expected, design.where)
     # the streams exercise the outputs: not a constant
     assert len(np.unique(expected, axis=0)) > 20, f"{design.key}: too few distinct outputs"
 

@@ -17,9 +17,8 @@ import numpy as np
 import pytest
 
 import qmodels
-from benchlib import file_lock
+from benchlib import assert_rtl_equal, file_lock
 from vhdlgen.network import Network
-from vhdlgen.sim.verify import first_mismatch
 
 pytestmark = pytest.mark.sim
 
@@ -32,15 +31,6 @@ def extreme_codes(graph) -> np.ndarray:
         rows.append(np.where(kernel[:, j] > 0, spec.hi, spec.lo))
         rows.append(np.where(kernel[:, j] > 0, spec.lo, spec.hi))
     return np.array(rows, dtype=np.int64).reshape((len(rows),) + spec.shape)
-
-
-def assert_equal(key: str, rtl: np.ndarray, expected: np.ndarray) -> None:
-    assert rtl.shape == expected.shape, f"{key}: {len(rtl)} outputs for {len(expected)} inputs"
-    if not np.array_equal(rtl, expected):
-        i = first_mismatch(rtl, expected)
-        pytest.fail(f"{key}: RTL differs from the reference first at vector {i}: RTL "
-                    f"{rtl[i].tolist()} != reference {expected[i].tolist()} "
-                    f"({int(np.any(rtl != expected, axis=1).sum())} vectors differ)")
 
 
 def test_wide_acc_is_signed_form(designs) -> None:
@@ -57,7 +47,7 @@ def test_wide_acc_accumulator_bounds(designs) -> None:
     assert fc1.min() == bound.lo and fc1.max() == bound.hi
     assert max(-bound.lo, bound.hi) > 2**31 - 1
     result = design.stream(codes)
-    assert_equal("wide_acc", result.outputs, design.network.predict_codes(codes))
+    assert_rtl_equal("wide_acc", result.outputs, design.network.predict_codes(codes))
     assert result.latency == design.latency
 
 
@@ -102,6 +92,6 @@ def test_wide_edges_rtl_equals_reference(edges, builds_root) -> None:
     with file_lock(builds_root / f"{key}.lock"):
         result = runner.stream(build_dir, report, codes)
     expected = Network(graph).predict_codes(codes)
-    assert_equal(key, result.outputs, expected)
+    assert_rtl_equal(key, result.outputs, expected)
     assert result.latency == report["latency_cycles"]
     assert len(np.unique(expected, axis=0)) > 20
