@@ -16,7 +16,7 @@ without a simulator.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -112,9 +112,9 @@ class AdderGraph:
     adders: list[Adder]
     outputs: list[Output]
     stages: int  # pipeline stages (= the unit's latency in cycles)
-    output_stages: list[int] = field(default_factory=list)  # the stage requantizing each output
-    stage_delay: list[float] = field(default_factory=list)  # per stage: its longest path
-    registers: list[Register] = field(default_factory=list)
+    output_stages: list[int]  # the stage requantizing each output
+    stage_delay: list[float]  # per stage: its longest path
+    registers: list[Register]
 
     def reference(self, value: Value, stage: int) -> str:
         """The VHDL name that holds `value` when read by logic of `stage`."""

@@ -152,11 +152,11 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
     placed = [_place_output(spec, root, arrival, values, plan, timing)
               for spec, root in zip(outputs, plan.roots)]
     stages = max([stage + 1 for _, stage, _ in placed] + [1])
-    graph = AdderGraph(views, adders, [o for o, _, _ in placed], stages)
-    graph.output_stages = [stages - 1 if o.source is None else stage for o, stage, _ in placed]
-    graph.stage_delay = _stage_delays(adders, placed, stages)
-    graph.registers = _registers(graph, views, adders, plan)
-    return graph
+    outs = [o for o, _, _ in placed]
+    out_stages = [stages - 1 if o.source is None else stage for o, stage, _ in placed]
+    return AdderGraph(views, adders, outs, stages, out_stages,
+                      _stage_delays(adders, placed, stages),
+                      _registers(views, adders, outs, out_stages, stages, plan))
 
 
 def _place_output(spec: OutputSpec, root: Ref, arrival: dict[Ref, Arrival], values,
@@ -191,15 +191,15 @@ def _stage_delays(adders: list[Adder], placed, stages: int) -> list[float]:
     return delays
 
 
-def _registers(graph: AdderGraph, views: list[View], adders: list[Adder],
-               plan: Plan) -> list[Register]:
+def _registers(views: list[View], adders: list[Adder], outputs: list[Output],
+               output_stages: list[int], stages: int, plan: Plan) -> list[Register]:
     """One register per stage boundary that a value crosses to reach its last reader."""
     last_read: dict[str, int] = {}
     for adder in adders:
         for operand in adder.operands:
             if not isinstance(operand, Const):
                 last_read[operand.name] = max(last_read.get(operand.name, 0), adder.stage)
-    for output, stage in zip(graph.outputs, graph.output_stages):
+    for output, stage in zip(outputs, output_stages):
         if output.source is not None:
             last_read[output.source.name] = max(last_read.get(output.source.name, 0), stage)
     bases = {v.name: v.lo for v in views}
@@ -210,8 +210,8 @@ def _registers(graph: AdderGraph, views: list[View], adders: list[Adder],
             source = value.name if stage == value.stage else register_name(value.name, stage - 1)
             registers.append(Register(register_name(value.name, stage), value.name, source, stage,
                                       value.lo, value.hi, bases[value.name]))
-    for output, stage in zip(graph.outputs, graph.output_stages):
-        for k in range(stage, graph.stages - 1):
+    for output, stage in zip(outputs, output_stages):
+        for k in range(stage, stages - 1):
             source = output.name + "_q" if k == stage else register_name(output.name, k - 1)
             registers.append(Register(register_name(output.name, k), output.name, source, k,
                                       output.lo, output.hi, output.initial))

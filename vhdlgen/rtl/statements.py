@@ -213,8 +213,7 @@ def _stages(graph: AdderGraph, add_statement, output_statement) -> tuple[Stage, 
                 outs.append(output_statement(output, index, True, True))
         registers = tuple(Statement(r.name, r.source, None, None) for r in graph.registers
                           if r.stage == index)
-        delay = graph.stage_delay[index] if index < len(graph.stage_delay) else 0.0
-        blocks.append(Stage(index, adds, tuple(outs), registers, delay))
+        blocks.append(Stage(index, adds, tuple(outs), registers, graph.stage_delay[index]))
     return tuple(blocks)
 
 
