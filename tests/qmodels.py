@@ -18,6 +18,9 @@ Models (`MODELS` maps a name to a zero-argument factory with a fixed seed):
 - `wide_acc`: values beyond 32-bit VHDL integers (the RTL's signed-vector form): 14-bit signed
   inputs times 16-bit weights over 48 inputs (33-bit accumulators), a 20-bit ReLU, and a float
   output layer whose unquantized 34-bit outputs leave the chip as they are.
+Float parts (not in MODELS; tests/test_float_parts.py): `float_bias` (no bias quantizer),
+`auto_po2_bias`, `float_middle` (refused), `float_head` (two float layers), `bias_near_tie`
+(a float bias where QKeras' float32 sum really rounds onto a tie).
 `wide_edges_graph()` is an IR graph, not a Keras model: integer weights chosen to take every path
 of that signed form.
 
@@ -355,3 +358,82 @@ def input_sets(model_name: str, network, n: int = 600, seed: int = 0) -> dict[st
         sets["real"] = real_inputs(n, seed + 2, spec.fmt, shape)
     sets["corner"] = corner_inputs(shape, spec.fmt, spec.lo, spec.hi)
     return sets
+
+
+# ------------------------------------------------------------------------------ float parts
+def float_bias(seed: int = 21, activation: bool = True):
+    """QConv2D with a quantized kernel and NO bias quantizer (the bias stays float32), then
+    quantized_relu(3) (or nothing, `activation=False`: the float-biased sum is the output)."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input(IMAGE, name="hits")
+    x = QActivation(quantized_bits(2, 1, keep_negative=False), name="in_q")(inp)
+    x = QConv2D(3, (3, 3), kernel_quantizer=quantized_bits(4, 0, alpha=1), name="conv_fb")(x)
+    x = QActivation(quantized_relu(3), name="conv_fb_q")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = QDense(4, kernel_quantizer=quantized_bits(4, 0, alpha="auto_po2"), name="fc_fb",
+               activation=quantized_relu(4, 1) if activation else None)(x)
+    model = keras.Model(inp, x, name="float_bias")
+    randomize(model, seed)
+    return model
+
+
+def auto_po2_bias(seed: int = 22):
+    """alpha='auto_po2' on the biases too (a power-of-two scale per bias element)."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input((12,), name="vec")
+    x = QActivation(quantized_bits(4, 1), name="in_q")(inp)
+    x = QDense(6, kernel_quantizer=quantized_bits(4, 0, alpha="auto_po2"),
+               bias_quantizer=quantized_bits(4, 0, alpha="auto_po2"), name="fc1")(x)
+    x = QActivation(quantized_relu(4), name="fc1_q")(x)
+    x = QDense(3, kernel_quantizer=quantized_bits(5, 0, alpha=1),
+               bias_quantizer=quantized_bits(5, 2, alpha="auto_po2"), name="fc2")(x)
+    x = QActivation(quantized_bits(6, 2), name="fc2_q")(x)
+    model = keras.Model(inp, x, name="auto_po2_bias")
+    randomize(model, seed, gain=2.0)
+    return model
+
+
+def float_middle(seed: int = 23):
+    """An unquantized Conv2D in the middle, followed by quantizers (refused by vhdlgen)."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input(IMAGE, name="hits")
+    x = QActivation(quantized_bits(2, 1, keep_negative=False), name="in_q")(inp)
+    x = keras.layers.Conv2D(2, (3, 3), name="float_conv")(x)
+    x = QActivation(quantized_relu(3), name="after_q")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = QDense(2, kernel_quantizer=quantized_bits(4, 0), bias_quantizer=quantized_bits(4, 0),
+               activation=quantized_relu(4), name="fc_q")(x)
+    model = keras.Model(inp, x, name="float_middle")
+    randomize(model, seed)
+    return model
+
+
+def float_head(seed: int = 24):
+    """A float head of two layers: Dense(8, relu) -> Activation('linear') -> Dense(2)."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input((16,), name="vec")
+    x = QActivation(quantized_relu(4, 1), name="in_q")(inp)
+    x = QDense(10, kernel_quantizer=quantized_bits(4, 0, alpha="auto_po2"),
+               bias_quantizer=quantized_bits(4, 0), activation=quantized_relu(4), name="fc_q")(x)
+    x = keras.layers.Dense(8, activation="relu", name="head1")(x)
+    x = keras.layers.Activation("linear", name="ident")(x)
+    x = keras.layers.Dense(2, name="head2")(x)
+    model = keras.Model(inp, x, name="float_head")
+    randomize(model, seed)
+    return model
+
+
+def bias_near_tie():
+    """A float bias a hair (2**-20) above a rounding tie: inputs 0..255 (step 1) times 64,
+    plus 0.5 + 2**-20, into quantized_bits(16, 15) (step 1). Exactly, every sum rounds up;
+    QKeras' float32 sum drops the 2**-20 once it exceeds 32 and then rounds the tie to even
+    (down): the two differ, and vhdlgen says so."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input((1,), name="x")
+    x = QActivation(quantized_bits(8, 8, keep_negative=False), name="in_q")(inp)
+    x = QDense(1, kernel_quantizer=quantized_bits(8, 7, alpha=1), name="fc")(x)
+    x = QActivation(quantized_bits(16, 15), name="fc_q")(x)
+    model = keras.Model(inp, x, name="bias_near_tie")
+    model.get_layer("fc").set_weights([np.array([[64.0]], np.float32),
+                                      np.array([0.5 + 2.0**-20], np.float32)])
+    return model

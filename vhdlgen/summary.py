@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vhdlgen.frontend.float32 import caveats
 from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph
 
 
@@ -47,4 +48,8 @@ def describe(graph: Graph) -> str:
     lines.append(f"parameters: {graph.parameter_count}; zero weights: {zeros}/{total} "
                  f"({zeros / max(total, 1):.1%}, they cost no hardware)")
     lines.append(f"output: {graph.output.shape} {graph.output.fmt}")
+    notes = caveats(graph)
+    lines.append("QKeras: " + ("equal to vhdlgen, bit for bit (no float32 rounding it makes can "
+                               "change a result)" if not notes else "may differ from vhdlgen:"))
+    lines += [f"  - {note}" for note in notes]
     return "\n".join(lines)

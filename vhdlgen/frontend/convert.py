@@ -10,6 +10,7 @@ import numpy as np
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, Requantizer, unsigned_width
 from vhdlgen.frontend import quantizers as q
+from vhdlgen.frontend.float32 import rounding_after_float
 from vhdlgen.infer import infer
 from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Input, Layer, Tensor
 
@@ -148,44 +149,50 @@ def _quantized(quantizer, values: np.ndarray) -> np.ndarray:
 
 
 def _weights(layer, x: Tensor, options: Options) -> tuple[np.ndarray, np.ndarray, int, float | None]:
-    """(kernel codes, bias codes at the accumulator frac, weight frac, error bound or None)."""
+    """(kernel codes, bias codes at the accumulator frac, weight frac, error bound or None).
+
+    A quantized kernel is taken exactly from its quantizer; the bias, quantized or left float
+    (no bias_quantizer), is taken exactly as the float32 that QKeras adds, at the finest step it
+    needs (`quantizers.exact_dyadic`). Unquantized kernels are quantized by vhdlgen."""
     kernel, *rest = layer.get_weights()
     bias = rest[0] if rest else np.zeros(kernel.shape[-1], dtype=np.float32)
     kernel_q, bias_q = _weight_quantizers(layer)
-    name = layer.name
+    if kernel_q is None:
+        return _float_weights(kernel, bias, x, options)
     try:
-        if kernel_q is not None:
-            bits = int(kernel_q.bits)
-            k = q.factor(_quantized(kernel_q, kernel), bits)
-        else:
-            k = q.quantize_float_weights(kernel, options.float_weight_bits)
-        if bias_q is not None and rest:
-            b = q.factor(_quantized(bias_q, bias)[:, None], int(bias_q.bits))
-            bias_frac = b.frac
-        else:
-            b, bias_frac = None, None
+        k = q.factor(_quantized(kernel_q, kernel), int(kernel_q.bits))
+        b = q.exact_dyadic(_quantized(bias_q, bias) if bias_q is not None and rest else bias)
     except q.FactoringError as error:
         raise UserError(
-            f"layer {name!r}: {error}; vhdlgen needs weights that are exact integers times a "
+            f"layer {layer.name!r}: {error}; vhdlgen needs weights that are exact integers times a "
             "power of two per output channel (quantized_bits with alpha None, 1 or 'auto_po2')"
         ) from error
-    weight_frac = k.frac
-    if bias_frac is not None:
-        weight_frac = max(weight_frac, bias_frac - x.fmt.frac)
-    kernel_codes = k.codes << (weight_frac - k.frac)
+    weight_frac = max(k.frac, b.frac - x.fmt.frac)
     acc_frac = x.fmt.frac + weight_frac
-    if b is not None:
-        bias_codes = b.codes[:, 0] << (acc_frac - b.frac)
-    else:
-        bias_codes = np.rint(np.asarray(bias, np.float64) * 2.0**acc_frac).astype(np.int64)
-    exact = kernel_q is not None and (b is not None or not rest)
-    if exact:
-        return kernel_codes, bias_codes, weight_frac, None
+    kernel_bits = int(np.max(np.abs(k.codes), initial=0)).bit_length() + weight_frac - k.frac
+    bias_bits = int(np.max(np.abs(b.codes), initial=0)).bit_length() + acc_frac - b.frac
+    if max(kernel_bits, bias_bits) > MAX_WIDTH:
+        raise UserError(
+            f"layer {layer.name!r}: its bias needs steps of 2**-{b.frac}, so its weights would "
+            f"need {max(kernel_bits, bias_bits)} bits, more than the {MAX_WIDTH} vhdlgen supports; "
+            "give the layer a bias_quantizer, e.g. quantized_bits(8, 0)"
+        )
+    return k.codes << (weight_frac - k.frac), b.codes << (acc_frac - b.frac), weight_frac, None
+
+
+def _float_weights(kernel: np.ndarray, bias: np.ndarray, x: Tensor,
+                   options: Options) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """An unquantized layer: vhdlgen's --float-weight-bits codes, the bias rounded to the
+    accumulator step, and the bound max_j(x_max * sum_i |w_ij - q_ij| + |b_j - qb_j|) on the
+    output error for an exact input."""
+    k = q.quantize_float_weights(kernel, options.float_weight_bits)
+    acc_frac = x.fmt.frac + k.frac
+    bias_codes = np.rint(np.asarray(bias, np.float64) * 2.0**acc_frac).astype(np.int64)
     x_max = max(abs(x.lo), abs(x.hi)) * 2.0**-x.fmt.frac
-    kernel_err = np.abs(kernel - kernel_codes * 2.0**-weight_frac).reshape(-1, kernel.shape[-1])
+    kernel_err = np.abs(kernel - k.codes * 2.0**-k.frac).reshape(-1, kernel.shape[-1])
     bias_err = np.abs(bias - bias_codes * 2.0**-acc_frac)
     bound = float(np.max(x_max * kernel_err.sum(axis=0) + bias_err))
-    return kernel_codes, bias_codes, weight_frac, bound
+    return k.codes, bias_codes, k.frac, bound
 
 
 def _weighted_ir(layer, x: Tensor, options: Options) -> list[Layer]:
@@ -254,4 +261,21 @@ def convert(model, options: Options) -> tuple[Input, tuple[Layer, ...], tuple[Te
                 )
             ir_layers.append(ir_layer)
             tensors.append(x)
+    _refuse_rounding_after_float(ir_layers)
     return graph_input, tuple(ir_layers), tuple(tensors)
+
+
+def _refuse_rounding_after_float(layers: list[Layer]) -> None:
+    """A quantizer after a float layer would turn vhdlgen's small weight error into whole steps
+    at places nobody can bound: refuse, naming both layers."""
+    pairs = rounding_after_float(layers)
+    if pairs:
+        listed = "; ".join(f"{after!r} after {first!r}" for first, after in pairs)
+        raise UserError(
+            f"quantizers after an unquantized (float) layer: {listed}. vhdlgen rounds a float "
+            "layer's weights to --float-weight-bits codes, and a quantizer after it would turn "
+            "that small error into a whole step wherever a value sits near a rounding tie, so "
+            "the result could differ from QKeras without bound. Give the float layer a "
+            "kernel_quantizer (and bias_quantizer), or keep float layers at the end of the model "
+            "(followed only by float layers, 'relu', 'linear' and Flatten)"
+        )

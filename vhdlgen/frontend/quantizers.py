@@ -128,6 +128,32 @@ def factor(values: np.ndarray, bits: int) -> Factored:
     return Factored(codes, frac)
 
 
+def _dyadic(value: float) -> tuple[int, int]:
+    """(code, frac) with value == code * 2**-frac and code odd (frac unbounded); (0, 0) for 0."""
+    mantissa, exponent = np.frexp(value)
+    code, frac = int(mantissa * 2.0**53), 53 - int(exponent)  # exact: 53-bit significand
+    if code == 0:
+        return 0, 0
+    while code % 2 == 0:
+        code //= 2
+        frac -= 1
+    return code, frac
+
+
+def exact_dyadic(values: np.ndarray) -> Factored:
+    """Float values (a bias as Keras holds it, quantized or not) as integer codes x 2**-frac,
+    exactly: each element has its own finest step (a per-element alpha='auto_po2' scale is one)
+    and all are brought to the finest of them. FactoringError if the codes would not fit int64."""
+    values = np.asarray(values, dtype=np.float64)
+    pairs = [_dyadic(float(v)) for v in values.ravel()]
+    fracs = [frac for code, frac in pairs if code != 0]
+    frac = max(fracs, default=0)
+    codes = [code << (frac - f) for code, f in pairs]
+    if any(abs(code) >= 1 << 62 for code in codes):
+        raise FactoringError("the bias values span more than 62 binary orders of magnitude")
+    return Factored(np.array(codes, dtype=np.int64).reshape(values.shape), frac)
+
+
 def _float_channel_frac(values: np.ndarray, max_code: int) -> int | None:
     """The finest power-of-two step at which every value rounds into [-max_code, max_code]."""
     largest = float(np.max(np.abs(values), initial=0.0))

@@ -1,0 +1,173 @@
+"""Where QKeras' float32 arithmetic and vhdlgen's exact arithmetic can part, and by how much.
+
+vhdlgen computes every layer exactly, in integer codes. QKeras computes the same layers in
+float32 (one rounding per operation, 24-bit significand):
+- the products and partial sums of a quantized Conv2D/Dense are multiples of the layer's finest
+  step; while the sum of their magnitudes stays below 2**24 steps, every order of summation is
+  exact. Beyond that QKeras rounds and vhdlgen does not (a note says so);
+- a bias off that grid (a float bias, no bias_quantizer) is added to the exact sum once
+  (`bias_add` after the convolution or matmul), so QKeras rounds once: s -> fl32(s). Followed by
+  a quantizer, that changes nothing unless fl32 can move s onto a rounding tie of the quantizer
+  (ties are float32 numbers and rounding is monotonic, so it never moves s across one). This is
+  decided per output channel from the bias' distance to the grid on which the ties lie;
+- a float layer (unquantized kernel) is quantized by vhdlgen: its output is off by at most its
+  `error_bound` plus Keras' own float32 rounding. That bound carries through later float layers,
+  ReLUs and Flatten (all 1-Lipschitz) to the output; a quantizer after it would turn the error
+  into a whole step at an unknown place, so `rounding_after_float` reports it for refusal.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from vhdlgen.ir import Activation, Conv2D, Dense, Graph, Layer
+
+EXACT_STEPS = 1 << 24  # float32 holds every integer up to 2**24 exactly
+UNIT_ROUNDOFF = 2.0**-24
+PASS_THROUGH = ("relu", "linear")  # activations without rounding: an error passes unchanged
+
+
+def _is_float(layer: Layer) -> bool:
+    return isinstance(layer, (Conv2D, Dense)) and layer.error_bound is not None
+
+
+def _rounds(layer: Layer) -> bool:
+    return isinstance(layer, Activation) and layer.kind not in PASS_THROUGH
+
+
+def rounding_after_float(layers: tuple[Layer, ...] | list[Layer]) -> list[tuple[str, str]]:
+    """(float layer, quantizing layer) pairs where a quantizer follows an unquantized layer."""
+    pairs = []
+    first_float = None
+    for layer in layers:
+        if _is_float(layer) and first_float is None:
+            first_float = layer.name
+        elif first_float is not None and _rounds(layer):
+            pairs.append((first_float, layer.name))
+    return pairs
+
+
+def _keras_name(layers: tuple[Layer, ...], index: int) -> str:
+    """The Keras name of IR layer `index` (a layer with a built-in activation is split into
+    '<name>_linear' and '<name>')."""
+    name = layers[index].name
+    following = layers[index + 1] if index + 1 < len(layers) else None
+    if isinstance(following, Activation) and name == f"{following.name}_linear":
+        return following.name
+    return name
+
+
+def _trailing_zeros(codes: np.ndarray) -> int:
+    """The largest k with every code a multiple of 2**k (0 when all are zero)."""
+    nonzero = np.abs(codes[codes != 0]).astype(np.int64)
+    if nonzero.size == 0:
+        return 0
+    k = 0
+    while np.all(nonzero % (2 << k) == 0):
+        k += 1
+    return k
+
+
+def _ulp(magnitude: int) -> int:
+    """float32 spacing near a value of `magnitude` codes (codes are value * 2**frac, and
+    scaling by a power of two keeps the spacing a power of two): 2**(bit_length - 24)."""
+    return 1 << max(int(magnitude).bit_length() - 24, 0)
+
+
+def _next_rounding(layers: tuple[Layer, ...], index: int) -> Activation | None:
+    """The quantizer that reads layer `index`'s output directly (through Flatten), if any."""
+    for layer in layers[index + 1:]:
+        if isinstance(layer, Activation):
+            return layer if _rounds(layer) else None
+        if isinstance(layer, (Conv2D, Dense)):
+            return None
+    return None
+
+
+def _bias_exact(bias: int, grid: int, top: int, after: Activation | None, acc_frac: int) -> bool:
+    """QKeras' after(fl32(acc + bias)) == after(acc + bias) for every acc in grid*Z with
+    |acc + bias| <= top (codes at acc_frac)."""
+    step = grid if bias == 0 else min(grid, bias & -bias)
+    if top < EXACT_STEPS * step:  # every sum is a float32 number: no rounding at all
+        return True
+    if after is None or after.requantizer.out.frac + 1 > acc_frac:
+        return False  # nothing rounds after it, or its grid is finer than the codes
+    tie = 1 << (acc_frac - after.requantizer.out.frac - 1)  # ties: odd multiples of `tie`
+    top += tie
+    if top >= EXACT_STEPS * tie:
+        return False  # the ties themselves are not float32 numbers
+    h = min(grid, tie)  # acc + bias - t lies in bias + h*Z for every tie t
+    distance = min(bias % h, h - bias % h)
+    return 2 * distance > _ulp(top)
+
+
+def layer_notes(graph: Graph) -> list[str]:
+    """Every quantized Conv2D/Dense (with exact inputs) where QKeras' float32 result may differ
+    from the exact one, and why."""
+    notes = []
+    for index, layer in enumerate(graph.layers):
+        if _is_float(layer):
+            break  # from here on the output bound speaks
+        if not isinstance(layer, (Conv2D, Dense)):
+            continue
+        name = _keras_name(graph.layers, index)
+        x, out = graph.layer_input(index), graph.tensors[index]
+        kernel = np.abs(layer.kernel.reshape(-1, layer.kernel.shape[-1]))
+        grid = 1 << _trailing_zeros(layer.kernel)
+        steps = int(kernel.sum(axis=0).max(initial=0)) * max(abs(x.lo), abs(x.hi)) // grid
+        if steps >= EXACT_STEPS:
+            notes.append(f"layer {name!r}: its sums reach {steps} steps, beyond the 2**24 "
+                         "that float32 holds exactly; QKeras rounds them, vhdlgen does not, so "
+                         "outputs may differ from QKeras")
+            continue
+        after = _next_rounding(graph.layers, index)
+        top = max(abs(out.lo), abs(out.hi))
+        if all(_bias_exact(int(b), grid, top, after, out.fmt.frac) for b in layer.bias):
+            continue
+        if after is None:
+            worst = _ulp(top) / 2 * 2.0**-out.fmt.frac
+            notes.append(f"layer {name!r}: QKeras adds its float bias in float32 and rounds "
+                         f"the sum by up to {worst:.3g}; vhdlgen's sum is exact")
+        else:
+            notes.append(f"layer {name!r}: QKeras adds its float bias in float32, and the "
+                         f"rounding can land a sum on a rounding tie of {after.name!r}; outputs "
+                         "may differ from QKeras by a step there (vhdlgen's sum is exact)")
+    return notes
+
+
+def output_bound(graph: Graph) -> float | None:
+    """A bound on |vhdlgen - Keras| at the output when the model has float (unquantized)
+    layers, None without: each float layer's `error_bound`, Keras' float32 rounding of every
+    layer from the first float one on (gamma_k * sum of magnitudes, k = n_in + 1), and the
+    input error of each such layer times its largest absolute column sum."""
+    error = None
+    for index, layer in enumerate(graph.layers):
+        if not isinstance(layer, (Conv2D, Dense)) or (error is None and not _is_float(layer)):
+            continue
+        x = graph.layer_input(index)
+        x_max = max(abs(x.lo), abs(x.hi)) * 2.0**-x.fmt.frac
+        acc_frac = x.fmt.frac + layer.weight_frac
+        slack = 0.5 if _is_float(layer) else 0.0  # float weights are within half a step
+        kernel = (np.abs(layer.kernel.reshape(-1, layer.kernel.shape[-1])) + slack) \
+            * 2.0**-layer.weight_frac
+        bias = (np.abs(layer.bias) + slack) * 2.0**-acc_frac
+        k = kernel.shape[0] + 1
+        gamma = k * UNIT_ROUNDOFF / (1 - k * UNIT_ROUNDOFF)
+        previous = error or 0.0
+        columns = kernel.sum(axis=0)
+        total = (layer.error_bound or 0.0) + gamma * (columns * (x_max + previous) + bias) \
+            + columns * previous
+        error = float(total.max(initial=0.0))
+    return error
+
+
+def caveats(graph: Graph) -> list[str]:
+    """What `predict`, `build` and `inspect` print wherever the outputs may differ from
+    QKeras; empty when they are provably equal to QKeras' own float32 results."""
+    lines = layer_notes(graph)
+    bound = output_bound(graph)
+    if bound is not None:
+        names = ", ".join(repr(_keras_name(graph.layers, i))
+                          for i, layer in enumerate(graph.layers) if _is_float(layer))
+        lines.append(f"vhdlgen quantizes the unquantized layer(s) {names} to --float-weight-bits "
+                     f"codes: the outputs differ from QKeras by at most {bound:.3g}")
+    return lines
