@@ -148,7 +148,26 @@ def test_max_logic_levels_caps_every_stage() -> None:
     capped = lower(network.graph, "top", Timing.model(3.125, 0.3, 6), 3)
     assert max(a.levels for u in free for a in u.adders) > 6
     assert max(a.levels for u in capped for a in u.adders) <= 6
+    assert max(u.graph.output_levels for u in capped) <= 6
     assert sum(u.latency for u in capped) > sum(u.latency for u in free)
+
+
+def test_open_boundaries_save_cycles_within_the_budget() -> None:
+    """Leaving a unit's outputs unregistered lets the next layer finish its last clock cycle:
+    fewer cycles than registering every layer, every stage still within the budget (the next
+    unit's stage 0 delay counts from the open unit's registers), the last unit registered."""
+    network = load(ROOT / "models" / "student_4bit.h5")
+    timing = Timing.model(3.125, 0.3)
+    chained = lower(network.graph, "top", timing, 3)
+    registered = lower(network.graph, "top", timing, 3, open_boundaries=False)
+    assert not any(u.open for u in registered) and not chained[-1].open
+    assert any(u.open for u in chained)
+    assert sum(u.latency for u in chained) < sum(u.latency for u in registered)
+    for before, unit in zip(chained, chained[1:]):
+        assert max(unit.graph.stage_delay) <= timing.budget
+        if before.open:
+            assert unit.graph.stage_delay[0] >= before.graph.output_time > 0
+            assert before.latency == before.graph.stages - 1
 
 
 def test_levels_override_counts_adder_levels() -> None:

@@ -111,10 +111,30 @@ class AdderGraph:
     views: list[View]
     adders: list[Adder]
     outputs: list[Output]
-    stages: int  # pipeline stages (= the unit's latency in cycles)
+    stages: int  # pipeline stages
     output_stages: list[int]  # the stage requantizing each output
-    stage_delay: list[float]  # per stage: its longest path
+    stage_delay: list[float]  # per stage: its longest path (from the last clock edge)
     registers: list[Register]
+    # An open unit's last stage ends in no register: its outputs are combinational and the next
+    # unit's first stage continues the same clock cycle (from `output_time`, `output_levels`).
+    open_output: bool = False
+    output_time: float = 0.0
+    output_levels: int = 0
+
+    @property
+    def latency(self) -> int:
+        """Clock cycles from input to output: one register per stage, but none after an open
+        unit's last stage."""
+        return self.stages - int(self.open_output)
+
+    @property
+    def register_bits(self) -> int:
+        """Flip-flops of the data path: the stage registers, and the output registers of a
+        closed unit."""
+        bits = sum(signed_width(r.lo, r.hi) for r in self.registers)
+        if not self.open_output:
+            bits += sum(signed_width(o.lo, o.hi) for o in self.outputs)
+        return bits
 
     def reference(self, value: Value, stage: int) -> str:
         """The VHDL name that holds `value` when read by logic of `stage`."""

@@ -99,6 +99,8 @@ def _unit_report(unit: Unit, start_cycle: int) -> dict:
         "registers": len(unit.graph.registers),
         "lut_estimate": sum(a.luts for a in adders),
         "stage_delays": [round(d, 3) for d in unit.graph.stage_delay],
+        # open: out_data is combinational; the last stage ends in the next unit's first stage
+        "registered_output": not unit.open,
         "requantizers": sum(o.requantizer is not None and o.source is not None
                             for o in unit.graph.outputs),
     }

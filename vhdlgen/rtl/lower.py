@@ -22,9 +22,9 @@ import numpy as np
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import Requantizer, signed_width
 from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Tensor
-from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, run_unit
-from vhdlgen.rtl.cmvm import optimise
-from vhdlgen.rtl.schedule import OutputSpec, Timing, schedule
+from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, Register, run_unit
+from vhdlgen.rtl.cmvm import Plan, optimise
+from vhdlgen.rtl.schedule import Arrival, OutputSpec, Timing, output_arrival, schedule
 from vhdlgen.rtl.names import unique_identifiers
 from vhdlgen.rtl.statements import (Declaration, Element, Fit, InputView, Stage, VectorView,
                                     elements, fit, input_views, integer_stages, vector_signals,
@@ -58,7 +58,30 @@ class Unit:
 
     @property
     def latency(self) -> int:
-        return self.graph.stages
+        return self.graph.latency
+
+    @property
+    def open(self) -> bool:
+        """Its outputs are combinational: the next unit's first stage ends its last cycle."""
+        return self.graph.open_output
+
+    @property
+    def clocked_stages(self) -> tuple[Stage, ...]:
+        """The stages of the clocked process (all but an open unit's last one)."""
+        return self.stages[1:] if self.open else self.stages
+
+    @property
+    def tail(self) -> Stage | None:
+        """An open unit's last stage: combinational logic (None for a closed unit)."""
+        return self.stages[0] if self.open else None
+
+    def in_tail(self, stage: int) -> bool:
+        """True for logic of the open last stage."""
+        return self.open and stage == self.graph.stages - 1
+
+    def is_signal(self, register: Register) -> bool:
+        """Registers read by the open last stage are signals (the tail is its own process)."""
+        return self.open and register.stage == self.graph.stages - 2
 
     @property
     def in_width(self) -> int:
@@ -162,11 +185,32 @@ def _arithmetic(ir_layers: list, in_tensor: Tensor) -> _Arithmetic:
                        Requantizer(rq.in_frac + extra, rq.out, rq.lo, rq.hi))
 
 
-def lower_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor, out_tensor: Tensor,
-               timing: Timing, share_depth: int) -> Unit:
-    """One unit: an optional weighted layer, then an optional requantizing activation."""
+@dataclass(frozen=True)
+class _Planned:
+    """A unit's optimised arithmetic, before it is scheduled."""
+
+    entity: str
+    label: str
+    ir_layers: list
+    in_tensor: Tensor
+    out_tensor: Tensor
+    plan: Plan
+    view_names: list[str]
+    view_ranges: list[tuple[int, int]]
+    specs: list[OutputSpec]
+
+    def schedule(self, timing: Timing, inputs: Arrival, open_output: bool) -> AdderGraph:
+        graph = schedule(self.plan, self.view_names, self.view_ranges, self.specs, timing,
+                         inputs, open_output)
+        _check_ranges(self.label, graph)
+        return graph
+
+
+def _plan_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor,
+               out_tensor: Tensor, share_depth: int) -> _Planned:
+    """One unit's adder graph: an optional weighted layer, then an optional requantizing
+    activation."""
     inputs = elements("x", in_tensor)
-    outputs = elements("y", out_tensor)
     arithmetic = _arithmetic(ir_layers, in_tensor)
     rq = arithmetic.requant
     offset = rq.rounding_offset if rq is not None else 0
@@ -176,19 +220,66 @@ def lower_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor, out_
     plan = optimise(weights, constants, ranges, share_depth)
     view_names = [inputs[e].signal + (f"_s{k}" if k else "") for e, k in plan.views]
     view_ranges = [(inputs[e].lo << k, inputs[e].hi << k) for e, k in plan.views]
-    specs = [OutputSpec(o.signal, rq, o.lo, o.hi) for o in outputs]
-    graph = schedule(plan, view_names, view_ranges, specs, timing)
-    _check_ranges(label, graph)
-    common = (entity, label, tuple(layer.name for layer in ir_layers),
-              "+".join(type(layer).__name__ for layer in ir_layers), inputs,
+    specs = [OutputSpec(o.signal, rq, o.lo, o.hi) for o in elements("y", out_tensor)]
+    return _Planned(entity, label, ir_layers, in_tensor, out_tensor, plan, view_names,
+                    view_ranges, specs)
+
+
+def _unit(planned: _Planned, graph: AdderGraph) -> Unit:
+    """The unit record the templates render, in the integer or the signed form."""
+    inputs = elements("x", planned.in_tensor)
+    outputs = elements("y", planned.out_tensor)
+    common = (planned.entity, planned.label, tuple(layer.name for layer in planned.ir_layers),
+              "+".join(type(layer).__name__ for layer in planned.ir_layers), inputs,
               input_views(graph.views, inputs), outputs, graph)
     if not _is_wide(graph):
-        return Unit(*common, integer_stages(graph), in_tensor, out_tensor)
-    return Unit(*common, vector_stages(graph), in_tensor, out_tensor, wide=True,
+        return Unit(*common, integer_stages(graph), planned.in_tensor, planned.out_tensor)
+    return Unit(*common, vector_stages(graph), planned.in_tensor, planned.out_tensor, wide=True,
                 vector_views=vector_views(graph.views, inputs),
                 variables=vector_variables(graph), signals=vector_signals(graph),
                 out_bits=tuple(fit(o.name, width_of(o), e.msb - e.lsb + 1)
                                for o, e in zip(graph.outputs, outputs)))
+
+
+@dataclass(frozen=True)
+class _Path:
+    """Units scheduled so far, and when the next unit's inputs arrive."""
+
+    graphs: tuple[AdderGraph, ...]
+    latency: int
+    register_bits: int
+    arrival: Arrival
+
+    def then(self, graph: AdderGraph) -> "_Path":
+        return _Path(self.graphs + (graph,), self.latency + graph.latency,
+                     self.register_bits + graph.register_bits, output_arrival(graph))
+
+
+def _chain(planned: list[_Planned], timing: Timing, open_boundaries: bool) -> list[AdderGraph]:
+    """Schedule the units in order, choosing per layer boundary whether to register it.
+
+    A unit left open has no output registers: the next unit's first stage ends its last clock
+    cycle. A dynamic programme over the boundaries keeps, after each unit, the best path that
+    ends in a register (fewest cycles, then flip-flops) and the best that ends open (fewest
+    cycles, then the earliest and shallowest outputs); an open path survives only when it is
+    shorter than the registered one. The last unit and units in the signed form are always
+    closed: the top's out_data is registered, and the signed template has no open form."""
+    paths = [_Path((), 0, 0, Arrival(0))]
+    for index, unit in enumerate(planned):
+        closed, opened = [], []
+        for path in paths:
+            graph = unit.schedule(timing, path.arrival, False)
+            closed.append(path.then(graph))
+            if open_boundaries and index + 1 < len(planned) and not _is_wide(graph):
+                opened.append(path.then(unit.schedule(timing, path.arrival, True)))
+        best = min(closed, key=lambda p: (p.latency, p.register_bits))
+        paths = [best]
+        if opened:
+            fastest = min(opened, key=lambda p: (p.latency, p.arrival.time,
+                                                 p.arrival.high_levels, p.register_bits))
+            if (fastest.latency, fastest.register_bits) < (best.latency, best.register_bits):
+                paths.append(fastest)
+    return list(paths[0].graphs)
 
 
 def _is_identity(layer, x: Tensor) -> bool:
@@ -220,20 +311,22 @@ def _groups(graph: Graph) -> list[tuple[list, int]]:
     return groups
 
 
-def lower(graph: Graph, top: str, timing: Timing, share_depth: int) -> list[Unit]:
-    """Every unit of the graph, in order, with entity names '<top>_<first layer>'."""
+def lower(graph: Graph, top: str, timing: Timing, share_depth: int,
+          open_boundaries: bool = True) -> list[Unit]:
+    """Every unit of the graph, in order, with entity names '<top>_<first layer>'.
+    `open_boundaries=False` registers every unit's outputs (no stage spans two units)."""
     groups = _groups(graph)
     if not groups:
         raise UserError("the model has no layer that computes anything; nothing to generate")
     labels = unique_identifiers([group[0].name for group, _ in groups])
     entities = unique_identifiers([f"{top}_{label}" for label in labels])
-    units = []
+    planned = []
     for (group, end), label, entity in zip(groups, labels, entities):
         # wiring (Flatten, identities) before a unit keeps the packed bits: only the shape changes
         in_tensor = graph.layer_input(end - len(group) + 1)
-        units.append(lower_unit(entity, label, group, in_tensor, graph.tensors[end], timing,
-                                share_depth))
-    return units
+        planned.append(_plan_unit(entity, label, group, in_tensor, graph.tensors[end],
+                                  share_depth))
+    return [_unit(p, g) for p, g in zip(planned, _chain(planned, timing, open_boundaries))]
 
 
 def run_units(units: list[Unit], codes: np.ndarray) -> list[np.ndarray]:

@@ -10,7 +10,10 @@ the next stage, reading its operands from registers. Two ways to measure time:
 - `--adder-levels-per-stage N`: every adder and every requantizer counts one level, N a stage.
 
 An output is requantized in the stage of its accumulator when it fits (so the narrow result is
-what the registers carry onward), and every output is registered in the unit's last stage.
+what the registers carry onward). A closed unit registers every output at the end of its last
+stage. An open unit does not: its last stage runs on into the next unit's first stage in the same
+clock cycle, whose inputs then arrive late (`inputs`: the open unit's output arrival). Layer
+boundaries then cost no half-empty stage.
 """
 from __future__ import annotations
 
@@ -115,12 +118,17 @@ def _users(plan: Plan, names: list[str]) -> list[set[str]]:
 
 
 def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int]],
-             outputs: list[OutputSpec], timing: Timing) -> AdderGraph:
-    """Place every adder and output in a stage and add the registers between stages."""
+             outputs: list[OutputSpec], timing: Timing, inputs: Arrival = Arrival(0),
+             open_output: bool = False) -> AdderGraph:
+    """Place every adder and output in a stage and add the registers between stages.
+
+    `inputs`: when the input elements are ready in stage 0 (late when the previous unit is
+    open); `open_output`: end the last stage without output registers."""
     fanout = _fanouts(plan)
     views = [View(name, element, shift, lo, hi) for name, (element, shift), (lo, hi)
              in zip(view_names, plan.views, view_ranges)]
-    arrival: dict[Ref, Arrival] = {Ref(VIEW, i): Arrival(0) for i in range(len(views))}
+    inputs = Arrival(0, inputs.time, inputs.low_levels, inputs.high_levels)
+    arrival: dict[Ref, Arrival] = {Ref(VIEW, i): inputs for i in range(len(views))}
     values: dict[Ref, View | Adder] = {Ref(VIEW, i): v for i, v in enumerate(views)}
     users = _users(plan, [o.name for o in outputs])
     owned: dict[str, int] = {}
@@ -151,43 +159,55 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
         adders.append(adder)
     placed = [_place_output(spec, root, arrival, values, plan, timing)
               for spec, root in zip(outputs, plan.roots)]
-    stages = max([stage + 1 for _, stage, _ in placed] + [1])
-    outs = [o for o, _, _ in placed]
-    out_stages = [stages - 1 if o.source is None else stage for o, stage, _ in placed]
+    stages = max([ready.stage + 1 for _, ready in placed] + [1])
+    outs = [o for o, _ in placed]
+    out_stages = [stages - 1 if o.source is None else ready.stage for o, ready in placed]
+    last = [ready for _, ready in placed if ready.stage == stages - 1]
     return AdderGraph(views, adders, outs, stages, out_stages,
                       _stage_delays(adders, placed, stages),
-                      _registers(views, adders, outs, out_stages, stages, plan))
+                      _registers(views, adders, outs, out_stages, stages, plan),
+                      open_output, max((r.time for r in last), default=0.0),
+                      max((r.high_levels for r in last), default=0))
+
+
+def output_arrival(graph: AdderGraph) -> Arrival:
+    """When the next unit's inputs are ready: late in its stage 0 after an open unit, at the
+    clock edge after a closed one."""
+    if not graph.open_output:
+        return Arrival(0)
+    return Arrival(0, graph.output_time, graph.output_levels, graph.output_levels)
 
 
 def _place_output(spec: OutputSpec, root: Ref, arrival: dict[Ref, Arrival], values,
-                  plan: Plan, timing: Timing) -> tuple[Output, int, float]:
-    """The output, the stage that requantizes it, and its arrival time there."""
+                  plan: Plan, timing: Timing) -> tuple[Output, Arrival]:
+    """The output, and its arrival (stage, time, levels) in the stage that requantizes it."""
     if root.kind == CONST:
         value = root.index if spec.requantizer is None else int(
             spec.requantizer.apply_offset(np.array([root.index]))[0])
-        return Output(spec.name, None, value, None, 1, value, value, value), 0, 0.0
+        return Output(spec.name, None, value, None, 1, value, value, value), Arrival(0)
     ready, source, rq = arrival[root], values[root], spec.requantizer
-    stage, time = ready.stage, ready.time
+    stage, time, levels = ready.stage, ready.time, ready.high_levels
     if rq is not None:
-        levels = ready.high_levels + REQUANTIZER_LUT_LEVELS
+        levels += REQUANTIZER_LUT_LEVELS
         time += timing.requantizer
         if ready.time > 0 and not timing.fits(time, levels):
-            stage, time = stage + 1, timing.requantizer
+            stage, time, levels = stage + 1, timing.requantizer, REQUANTIZER_LUT_LEVELS
     base = source.lo if root.kind == VIEW else plan.bases[root.index]
     if rq is not None:
         base = int(rq.apply_offset(np.array([base]))[0])
         width = max(signed_width(source.lo, source.hi), rq.shift + 2)
     else:
         width = signed_width(source.lo, source.hi)
-    return Output(spec.name, source, None, rq, width, spec.lo, spec.hi, base), stage, time
+    output = Output(spec.name, source, None, rq, width, spec.lo, spec.hi, base)
+    return output, Arrival(stage, time, levels, levels)
 
 
 def _stage_delays(adders: list[Adder], placed, stages: int) -> list[float]:
     delays = [0.0] * stages
     for adder in adders:
         delays[adder.stage] = max(delays[adder.stage], adder.arrival)
-    for _, stage, time in placed:
-        delays[stage] = max(delays[stage], time)
+    for _, ready in placed:
+        delays[ready.stage] = max(delays[ready.stage], ready.time)
     return delays
 
 
