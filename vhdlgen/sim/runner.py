@@ -1,20 +1,26 @@
-"""Run a generated design on GHDL through cocotb and compare it with the NumPy reference."""
+"""Run a generated design on GHDL through cocotb: the VHDL feeder (vhdlgen.sim.feeder) drives a
+schedule written here and records the outputs; cocotb (vhdlgen.sim.bench) starts it and checks it
+ran. Callers compare the outputs with the NumPy reference (vhdlgen.sim.verify)."""
 from __future__ import annotations
 
 import json
 import os
 import shutil
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from vhdlgen.errors import UserError
+from vhdlgen.sim import feeder
 from vhdlgen.sim.packing import unpack
 
 BENCH_MODULE = "vhdlgen.sim.bench"
+LEAD_RESET = 2  # cycles of rst high (in_valid low) before every stream, not counted as edges
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,8 @@ class StreamResult:
     outputs: np.ndarray  # (M, n_out) int64 codes
     out_edges: np.ndarray  # clock edge at which each output was sampled
     sampled: np.ndarray  # per edge: (input index or -1, rst)
-    seconds: float  # wall time of the streaming loop (excluding compile and start-up)
+    seconds: float  # wall time from starting the feeder to its last line (the longest of the
+    #                 simulators run at once); excludes compile and simulator start-up
 
     @property
     def vectors_per_second(self) -> float:
@@ -48,60 +55,78 @@ def _ghdl_environment() -> None:
 
 
 def compile_design(build_dir: Path, report: dict) -> Path:
-    """Analyse and elaborate the RTL for simulation once (in DIR/sim); returns that folder."""
+    """Analyse and elaborate the RTL and the feeder for simulation once (in DIR/sim); returns
+    that folder. Later calls re-analyse only what changed."""
     from cocotb_tools.runner import get_runner
 
     _ghdl_environment()
     rtl = Path(build_dir).resolve() / "rtl"
     sim_dir = Path(build_dir).resolve() / "sim"
+    sim_dir.mkdir(parents=True, exist_ok=True)
     log_file = sim_dir / "build.log"
+    harness_changed = feeder.write_harness(sim_dir, report)
     if (sim_dir / "top-obj08.cf").is_file():
-        _make(sim_dir, report["top"], log_file)
+        if harness_changed:
+            _ghdl(["-i", "--work=top", "--std=08", feeder.FILE_NAME], sim_dir, log_file)
+        _ghdl(["-m", "--work=top", "--std=08", feeder.ENTITY], sim_dir, log_file)
         return sim_dir
     runner = get_runner("ghdl")
+    sources = [rtl / name for name in report["sources"]] + [sim_dir / feeder.FILE_NAME]
     try:
-        runner.build(vhdl_sources=[rtl / name for name in report["sources"]],
-                     hdl_toplevel=report["top"], build_args=["--std=08"], build_dir=sim_dir,
-                     always=False, log_file=log_file)
+        runner.build(vhdl_sources=sources, hdl_toplevel=feeder.ENTITY, build_args=["--std=08"],
+                     build_dir=sim_dir, always=False, log_file=log_file)
     except (SystemExit, subprocess.CalledProcessError) as error:
         raise UserError(_failure("compile", log_file, f"GHDL could not compile ({error})")) from None
     return sim_dir
 
 
-def _make(sim_dir: Path, top: str, log_file: Path) -> None:
-    """Bring an existing simulation library up to date: `ghdl -m` re-analyses only the sources
-    that changed (cocotb's build would first re-import, and so re-analyse, every file)."""
-    result = subprocess.run(["ghdl", "-m", "--work=top", "--std=08", top], cwd=sim_dir,
-                            capture_output=True, text=True)
+def _ghdl(args: list[str], sim_dir: Path, log_file: Path) -> None:
+    """ghdl on the existing library in DIR/sim (`-i` a changed feeder; `-m` re-analyses only the
+    sources that changed, where cocotb's build would re-import, and so re-analyse, every file)."""
+    result = subprocess.run(["ghdl", *args], cwd=sim_dir, capture_output=True, text=True)
     with open(log_file, "a") as log:
         log.write(result.stdout + result.stderr)
     if result.returncode != 0:
         raise UserError(_failure("compile", log_file, "GHDL could not compile"))
 
 
-def _run(build_dir: Path, report: dict, testcase: str, config: dict, waves: Path | None) -> None:
+def _run(sim_dir: Path, report: dict, index: np.ndarray, rst: np.ndarray, codes: np.ndarray,
+         probe_signals: list[str], waves: Path | None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """One simulator run of a schedule through the feeder: (output codes, their edges counted
+    from the first schedule line, the bench's result). Its files go in a fresh DIR/sim/run_*
+    folder, removed after a run that worked (kept with its log when it failed)."""
     from cocotb_tools.runner import get_results, get_runner
 
-    sim_dir = compile_design(build_dir, report)
-    run_dir = sim_dir / f"run_{testcase}_{os.getpid()}_{time.monotonic_ns()}"
-    run_dir.mkdir(parents=True)
-    config_path = run_dir / "config.json"
-    config_path.write_text(json.dumps(config))
-    runner = get_runner("ghdl")
-    plusargs = [f"--wave={waves}"] if waves else []
+    run_dir = sim_dir / f"run_{os.getpid()}_{threading.get_ident()}_{time.monotonic_ns()}"
+    run_dir.mkdir()
+    schedule, outputs = run_dir / "schedule.txt", run_dir / "outputs.txt"
+    feeder.write_schedule(schedule, codes, index, rst, report["in_data"]["element_width"])
+    config = {"cycles": len(index), "result": str(run_dir / "result.json"),
+              "probe_signals": probe_signals}
+    (run_dir / "config.json").write_text(json.dumps(config))
     log_file = run_dir / "sim.log"
     try:
-        results = runner.test(test_module=BENCH_MODULE, hdl_toplevel=report["top"],
-                              hdl_toplevel_lang="vhdl", testcase=testcase,
-                              test_args=["--std=08"], plusargs=plusargs,
-                              extra_env={"VHDLGEN_SIM_CONFIG": str(config_path)},
-                              build_dir=sim_dir, test_dir=sim_dir,
-                              results_xml=str(run_dir / "results.xml"), log_file=log_file)
+        results = get_runner("ghdl").test(
+            test_module=BENCH_MODULE, hdl_toplevel=feeder.ENTITY, hdl_toplevel_lang="vhdl",
+            testcase="run", test_args=["--std=08"],
+            plusargs=[f"--wave={waves}"] if waves else [],
+            parameters={"SCHEDULE_FILE": str(schedule), "OUTPUT_FILE": str(outputs)},
+            extra_env={"VHDLGEN_SIM_CONFIG": str(run_dir / "config.json")},
+            build_dir=sim_dir, test_dir=sim_dir, results_xml=str(run_dir / "results.xml"),
+            log_file=log_file)
     except SystemExit as exit_:  # cocotb's runner exits when the simulator itself fails
-        raise UserError(_failure(testcase, log_file, f"the simulator stopped ({exit_})")) from None
+        raise UserError(_failure("run", log_file, f"the simulator stopped ({exit_})")) from None
     total, failed = get_results(results)
     if total == 0 or failed:
-        raise UserError(_failure(testcase, log_file, "the cocotb bench failed"))
+        raise UserError(_failure("run", log_file, "the cocotb bench failed"))
+    try:
+        out_codes, edges = feeder.read_outputs(outputs, report)
+    except ValueError as error:
+        raise UserError(f"the RTL's out_data was not all 0/1 bits while out_valid was high "
+                        f"({error}); run: {run_dir}") from None
+    bench = json.loads((run_dir / "result.json").read_text())
+    shutil.rmtree(run_dir)
+    return out_codes, edges, bench
 
 
 def _failure(testcase: str, log_file: Path, what: str) -> str:
@@ -113,49 +138,79 @@ def _failure(testcase: str, log_file: Path, what: str) -> str:
     return f"{what} in '{testcase}' on GHDL (full log: {log_file}):\n{detail}"
 
 
+def schedule(count: int, *, gap_probability: float = 0.0, seed: int = 0,
+             reset_at: int | None = None, reset_cycles: int = 2,
+             tail: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per clock cycle after the initial reset: (input index driven, -1 for in_valid low; rst).
+    Every input is driven once, in order; gaps are random (seeded); rst is high for
+    `reset_cycles` cycles from cycle `reset_at`; `tail` idle cycles follow the last input."""
+    if gap_probability:
+        rng = np.random.default_rng(seed)
+        index: list[int] = []
+        driven = 0
+        while driven < count:
+            if rng.random() < gap_probability:
+                index.append(-1)
+            else:
+                index.append(driven)
+                driven += 1
+        cycles = np.array(index, dtype=np.int64)
+    else:
+        cycles = np.arange(count, dtype=np.int64)
+    cycles = np.concatenate([cycles, np.full(tail, -1, dtype=np.int64)])
+    rst = np.zeros(len(cycles), dtype=np.int64)
+    if reset_at is not None:
+        rst[reset_at:reset_at + reset_cycles] = 1
+    return cycles, rst
+
+
 def stream(build_dir: Path, report: dict, codes: np.ndarray, *, gap_probability: float = 0.0,
            reset_at: int | None = None, reset_cycles: int = 2, seed: int = 0,
-           waves: Path | None = None) -> StreamResult:
-    """Stream input codes (N, ...) through the RTL, one per clock unless gaps are asked for."""
+           waves: Path | None = None, processes: int = 1) -> StreamResult:
+    """Stream input codes (N, ...) through the RTL, one per clock unless gaps are asked for.
+
+    processes > 1 splits the inputs into that many consecutive parts and simulates them at the
+    same time, each in its own simulator (after its own reset); the result joins them in order,
+    each part's clock edges following the previous part's (so edge arithmetic such as
+    out_edges == in_edges + latency holds across the whole result)."""
     codes = np.asarray(codes, dtype=np.int64).reshape(len(codes), -1)
-    sim_dir = Path(build_dir).resolve() / "sim"
-    sim_dir.mkdir(parents=True, exist_ok=True)
-    token = f"{os.getpid()}_{time.monotonic_ns()}"
-    inputs, result = sim_dir / f"inputs_{token}.npy", sim_dir / f"result_{token}.npz"
-    np.save(inputs, codes)
-    config = {"inputs": str(inputs), "result": str(result), "seed": seed,
-              "in_element_width": report["in_data"]["element_width"],
-              "latency": report["latency_cycles"], "gap_probability": gap_probability,
-              "reset_at": reset_at, "reset_cycles": reset_cycles}
-    try:
-        _run(build_dir, report, "stream", config, waves)
-        data = np.load(result)
-        out = report["out_data"]
-        outputs = unpack([int(v) for v in data["outputs"]], out["elements"],
-                         out["element_width"], out["signed"]).reshape(-1, out["elements"])
-        return StreamResult(outputs, data["out_edges"], data["sampled"], float(data["seconds"]))
-    finally:
-        inputs.unlink(missing_ok=True)
-        result.unlink(missing_ok=True)
+    if processes > 1 and (reset_at is not None or waves is not None):
+        raise ValueError("a reset in mid-stream or waves need a single simulator (processes=1)")
+    sim_dir = compile_design(build_dir, report)
+    tail = report["latency_cycles"] + reset_cycles + 4
+    parts = [part for part in np.array_split(np.arange(len(codes)), max(1, processes))
+             if len(part)] or [np.arange(0)]
+
+    def one(k: int) -> StreamResult:
+        index, rst = schedule(len(parts[k]), gap_probability=gap_probability, seed=seed + k,
+                              reset_at=reset_at, reset_cycles=reset_cycles, tail=tail)
+        lead = np.full(LEAD_RESET, -1, dtype=np.int64)
+        outputs, edges, bench = _run(sim_dir, report, np.concatenate([lead, index]),
+                                     np.concatenate([np.ones(LEAD_RESET, np.int64), rst]),
+                                     codes[parts[k]], [], waves)
+        first = int(parts[k][0]) if len(parts[k]) else 0
+        sampled = np.stack([np.where(index >= 0, index + first, -1), rst], axis=1)
+        return StreamResult(outputs, edges - LEAD_RESET, sampled, float(bench["seconds"]))
+
+    with ThreadPoolExecutor(len(parts)) as pool:
+        results = list(pool.map(one, range(len(parts))))
+    offsets = np.cumsum([0] + [len(r.sampled) for r in results[:-1]])
+    return StreamResult(np.concatenate([r.outputs for r in results]),
+                        np.concatenate([r.out_edges + o for r, o in zip(results, offsets)]),
+                        np.concatenate([r.sampled for r in results]),
+                        max(r.seconds for r in results))
 
 
 def probe(build_dir: Path, report: dict, codes: np.ndarray) -> dict[str, np.ndarray]:
-    """Every layer unit's output codes for one input vector, read inside the top."""
-    sim_dir = Path(build_dir).resolve() / "sim"
-    sim_dir.mkdir(parents=True, exist_ok=True)
-    token = f"{os.getpid()}_{time.monotonic_ns()}"
-    inputs, result = sim_dir / f"probe_{token}.npy", sim_dir / f"probe_{token}.json"
-    np.save(inputs, np.asarray(codes, dtype=np.int64).reshape(1, -1))
-    config = {"inputs": str(inputs), "result": str(result),
-              "in_element_width": report["in_data"]["element_width"],
-              "latency": report["latency_cycles"],
-              "probe_signals": [layer["top_signal"] for layer in report["layers"]]}
-    try:
-        _run(build_dir, report, "probe", config, None)
-        values = json.loads(result.read_text())
-    finally:
-        inputs.unlink(missing_ok=True)
-        result.unlink(missing_ok=True)
+    """Every layer unit's output codes for one input vector, read inside the top after the
+    vector was held at the input until the pipeline is full of it."""
+    codes = np.asarray(codes, dtype=np.int64).reshape(1, -1)
+    sim_dir = compile_design(build_dir, report)
+    hold = report["latency_cycles"] + 2
+    index = np.concatenate([np.full(LEAD_RESET, -1), np.zeros(hold)]).astype(np.int64)
+    rst = np.concatenate([np.ones(LEAD_RESET), np.zeros(hold)]).astype(np.int64)
+    signals = [layer["top_signal"] for layer in report["layers"]]
+    values = _run(sim_dir, report, index, rst, codes, signals, None)[2]["layers"]
     codes_by_unit = {}
     for layer in report["layers"]:
         port = layer["output"]

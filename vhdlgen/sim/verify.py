@@ -1,6 +1,7 @@
 """`simulate`: run inputs through the RTL and prove it equals the reference, bit for bit."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import numpy as np
 from vhdlgen.network import Network
 from vhdlgen.rtl.build import load_build
 from vhdlgen.sim import runner
+
+VECTORS_PER_PROCESS = 20_000  # so that each simulator's start-up (seconds) stays small
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,22 @@ def diverging_layer(build_dir: Path, report: dict, network: Network, codes: np.n
     return None
 
 
-def simulate(build_dir: Path, x: np.ndarray, waves: Path | None = None) -> Verdict:
-    """Stream float inputs through the built RTL and compare with the reference."""
+def processes_for(vectors: int) -> int:
+    """Simulators to run at once: one per CPU this process may use, each with at least
+    VECTORS_PER_PROCESS vectors."""
+    return max(1, min(len(os.sched_getaffinity(0)), vectors // VECTORS_PER_PROCESS))
+
+
+def simulate(build_dir: Path, x: np.ndarray, waves: Path | None = None,
+             processes: int | None = None) -> Verdict:
+    """Stream float inputs through the built RTL and compare with the reference. Long streams
+    are split over several simulators at once (default processes_for(N); one with waves)."""
     report, graph = load_build(build_dir)
     network = Network(graph)
     codes = network.input_codes(x)
-    result = runner.stream(build_dir, report, codes, waves=waves)
+    if processes is None:
+        processes = 1 if waves else processes_for(len(codes))
+    result = runner.stream(build_dir, report, codes, waves=waves, processes=processes)
     reference = network.predict_codes(codes)
     mismatch = first_mismatch(result.outputs, reference)
     layer = None
