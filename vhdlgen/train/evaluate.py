@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import time
 
 import numpy as np
 
@@ -42,15 +44,25 @@ def _predict_all(models: list[tuple[str, str]], x: np.ndarray,
 
     rows = []
     for label, path in models:
+        _progress(f"{label}: Keras predict on {len(x):,} events ({path})")
         model = load_keras_model(path)
         rows.append((label, model.predict(x, batch_size=4096, verbose=0).astype(np.float64), ""))
         if reference and is_quantized(model):
+            _progress(f"{label}: bit-exact reference")
             try:
                 rows.append((f"{label} (bit-exact reference)", reference_predict(path, x), ""))
             except (ImportError, AttributeError, NotImplementedError) as exc:
                 rows.append((f"{label} (bit-exact reference)", None,
                              f"reference not available: {type(exc).__name__}: {exc}"))
     return rows
+
+
+_START = time.monotonic()
+
+
+def _progress(text: str) -> None:
+    """One progress line on stderr with the elapsed time (stdout keeps the table)."""
+    print(f"[{time.monotonic() - _START:6.1f} s] {text}", file=sys.stderr, flush=True)
 
 
 def markdown_table(results: list[tuple[str, M.Metrics | None, str]]) -> str:
@@ -91,6 +103,7 @@ def evaluate(models: list[tuple[str, str]], out: str, events: int = 200_000,
     from vhdlgen.data import generate_events
     from vhdlgen.train import plots
 
+    _progress(f"generating {events:,} toy events (seed {seed})")
     ev = generate_events(events, seed)
     rows = _predict_all(models, ev["x"], reference)
     results = [(label, M.compute(pred, ev, threshold, plateau) if pred is not None else None, note)
@@ -110,4 +123,6 @@ def evaluate(models: list[tuple[str, str]], out: str, events: int = 200_000,
     plots.resolution(curves, ev, os.path.join(out, "pt_resolution.png"))
     plots.background(curves, ev, threshold, os.path.join(out, "background_pt.png"))
     print(header + table)
+    _progress(f"wrote {out}/metrics.md, metrics.json and the plots turn_on.png, "
+              "pt_resolution.png, background_pt.png")
     return results

@@ -69,6 +69,18 @@ def resolution(pt_true: np.ndarray, pt_pred: np.ndarray) -> tuple[float, float]:
     return float(0.5 * (hi - lo)), float(med)
 
 
+def resolution_errors(pt_true: np.ndarray, pt_pred: np.ndarray, resamples: int = 200,
+                      seed: int = 0) -> tuple[float, float]:
+    """Statistical errors of `resolution` (sigma, bias): the standard deviation over bootstrap
+    resamples of the events (a fixed seed: the same plot every run)."""
+    if len(pt_true) < 2:
+        return float("nan"), float("nan")
+    r = (pt_pred - pt_true) / pt_true
+    picks = np.random.default_rng(seed).integers(0, len(r), size=(resamples, len(r)))
+    lo, med, hi = np.percentile(r[picks], [15.865, 50.0, 84.135], axis=1)
+    return float(np.std(0.5 * (hi - lo))), float(np.std(med))
+
+
 def compute(pred: np.ndarray, events: dict[str, np.ndarray], threshold: float = 10.0,
             plateau: float = 15.0) -> Metrics:
     """All summary metrics for predictions pred (N, 2) = [pT GeV, local eta] on ``events``."""
