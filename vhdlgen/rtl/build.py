@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from vhdlgen import __version__
+from vhdlgen.chain import DEFAULT_THRESHOLD_GEV, check_front_end
+from vhdlgen.chain.geometry import StripGeometry
 from vhdlgen.errors import UserError
 from vhdlgen.ir import Graph
 from vhdlgen.rtl.ghdl import synth_check
@@ -45,8 +47,12 @@ class BuildOptions:
     max_logic_levels: int | None = None  # also cap LUT + CARRY8 levels per stage (model)
     register_inputs: bool = False  # a register on in_data/in_valid in the top (+1 cycle)
     test_vectors: int = DEFAULT_TEST_VECTORS  # DIR/tb/: testbench + vectors; 0 = no tb/
+    front_end: str = "none"  # "rpc": strips in, trigger out, the Level-0 chain (vhdlgen.chain)
+    threshold_gev: float = DEFAULT_THRESHOLD_GEV  # front end rpc: trigger bit = pT >= this
+    strip_geometry: StripGeometry = StripGeometry()  # front end rpc: the strips and windows
 
     def validate(self) -> None:
+        check_front_end(self.front_end, self.threshold_gev)
         if not self.clock_ns > 0:
             raise UserError(f"--clock-ns {self.clock_ns}: must be a positive number of ns")
         if self.adder_levels_per_stage is not None and not 1 <= self.adder_levels_per_stage <= 16:
@@ -75,8 +81,12 @@ class BuildOptions:
                   + (f", at most {self.max_logic_levels} logic levels"
                      if self.max_logic_levels is not None else ""))
         inputs = ", registered inputs" if self.register_inputs else ""
+        g = self.strip_geometry
+        front_end = (f", front end rpc ({g.layers}x{g.strips} strips, {g.windows} windows of "
+                     f"{g.window_strips}, pool {g.pool}, threshold {self.threshold_gev:g} GeV)"
+                     if self.front_end == "rpc" else "")
         return (f"clock {self.clock_ns} ns, part {self.part}, {stages}, "
-                f"subexpression depth {self.share_depth}{inputs}")
+                f"subexpression depth {self.share_depth}{inputs}{front_end}")
 
 
 def top_name(graph: Graph, options: BuildOptions) -> str:
@@ -183,18 +193,28 @@ def _write_tree(staging: Path, graph: Graph, units: list[Unit], top: str,
     info = HeaderInfo(__version__, Path(graph.source).name if graph.source else "(in memory)",
                       graph.source_hash or "-", options.describe())
     files = render_files(graph, units, top, info, options.register_inputs)
+    chain = None
+    if options.front_end == "rpc":  # the chain's files around the CNN's (vhdlgen.chain)
+        from vhdlgen.chain.rtl import render_chain
+
+        cnn_latency = sum(u.latency for u in units) + int(options.register_inputs)
+        chain = render_chain(graph, top, cnn_latency, list(files), info, options)
+        files.update(chain.files)
     for name, text in files.items():
         (rtl / name).write_text(text)
     (rtl / "sources.f").write_text("".join(f"{name}\n" for name in files))
-    synth_check(rtl, list(files), top, staging / "ghdl")
+    synth_check(rtl, list(files), chain.top if chain else top, staging / "ghdl")
     shutil.rmtree(staging / "ghdl")
     report = make_report(graph, units, top, options, list(files))
+    if chain is not None:
+        report = chain.report(report)
     (staging / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (staging / "report.txt").write_text(format_report(report) + "\n")
     with open(staging / GRAPH_FILE, "wb") as handle:
         pickle.dump(graph, handle)
-    write_vivado(staging, top, list(files), options.clock_ns, options.part)
-    write_testbench(staging, graph, report, options.test_vectors, info)
+    write_vivado(staging, report["top"], list(files), options.clock_ns, options.part)
+    write_testbench(staging, graph, report, options.test_vectors, info,
+                    chain.vectors(options.test_vectors) if chain else None)
     return report
 
 

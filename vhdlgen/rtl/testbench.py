@@ -123,15 +123,17 @@ def _verilog_name(name: str) -> str:
     return f"\\{name} " if name in VERILOG_KEYWORDS else name
 
 
-def write_testbench(out_dir: Path, graph: Graph, report: dict, n_vectors: int, info) -> list[str]:
+def write_testbench(out_dir: Path, graph: Graph, report: dict, n_vectors: int, info,
+                    vectors: tuple[np.ndarray, np.ndarray, str] | None = None) -> list[str]:
     """Write DIR/tb/ (see the module doc) into the build tree `out_dir`; nothing when
-    `n_vectors` is 0. Returns the written paths relative to `out_dir`."""
+    `n_vectors` is 0. Returns the written paths relative to `out_dir`. `vectors` (as
+    `make_vectors` returns them) replaces the network's own, e.g. for a chain top."""
     check_count(n_vectors)
     if n_vectors == 0:
         return []
     top = report["top"]
     inp, out = report["in_data"], report["out_data"]
-    codes, expected, source = make_vectors(graph, n_vectors)
+    codes, expected, source = vectors or make_vectors(graph, n_vectors)
     taken = {top.lower(), f"{top}_pkg".lower(), *STATIC_UNITS,
              *(layer["entity"].lower() for layer in report["layers"])}
     tb_entity = _unique(f"{top}_tb", taken)
