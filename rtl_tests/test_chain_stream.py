@@ -109,3 +109,17 @@ def test_chain_with_in_valid_gaps(student_chain) -> None:
                      student_chain.chain.predict_codes(strips))
     latency = student_chain.report["latency_cycles"]
     assert np.array_equal(result.out_edges, sampled_edges(result.sampled) + latency)
+
+
+def test_simulate_command_takes_the_strips_of_a_chain_build(student_chain, tmp_path,
+                                                             capsys) -> None:
+    from vhdlgen.__main__ import main
+    from vhdlgen.data import generate_events, save_npz
+
+    events = generate_events(100, seed=45, full_image=True)
+    save_npz(str(tmp_path / "e.npz"), events)
+    with file_lock(student_chain.lock):
+        code = main(["simulate", "--build", str(student_chain.dir), "--input",
+                     str(tmp_path / "e.npz"), "--output", str(tmp_path / "y.npy")])
+    assert code == 0 and "RTL == reference, bit for bit" in capsys.readouterr().out
+    assert np.array_equal(np.load(tmp_path / "y.npy"), student_chain.chain.predict(events["image"]))

@@ -75,7 +75,16 @@ def _save_array(path: Path, array: np.ndarray) -> None:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    from vhdlgen.chain import cli as chain_cli
+
     network = load_network(args)
+    chain = chain_cli.chain(args, network)
+    if chain is not None:  # --front-end rpc: strips in, [pT, absolute eta, window, trigger] out
+        outputs = chain.predict(chain_cli.load_strips(args.input))
+        _save_array(args.output, outputs)
+        print(f"wrote {args.output}: {len(outputs)} events x 4 outputs "
+              f"({chain_cli.describe_outputs(chain)}, exact)")
+        return 0
     outputs = network.predict(_load_array(args.input))
     _save_array(args.output, outputs)
     print(f"wrote {args.output}: {outputs.shape[0]} vectors x {outputs.shape[1]} outputs "
@@ -97,7 +106,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     out = args.out or Path("build") / args.model.stem
     options = BuildOptions(args.clock_ns, args.part, args.adder_levels_per_stage, args.top,
                            args.share_depth, args.margin_ns, args.max_logic_levels,
-                           args.register_inputs, args.test_vectors)
+                           args.register_inputs, args.test_vectors, args.front_end,
+                           args.threshold_gev)
     options.validate()
     check_count(options.test_vectors)
     check_out_dir(out, args.force)  # refuse a folder of the user's before loading the model
@@ -117,12 +127,20 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from vhdlgen.rtl.build import load_build
     from vhdlgen.sim.verify import simulate
 
-    x = _load_array(args.input)
     report, graph = load_build(args.build)
+    chained = bool(report.get("front_end"))  # a --front-end rpc build takes strips
+    if chained:
+        from vhdlgen.chain.cli import load_strips
+        from vhdlgen.chain.simulate import simulate_chain
+    x = load_strips(args.input) if chained else _load_array(args.input)
     print(f"simulating {report['top']} on GHDL: {len(x)} vectors, one per clock", flush=True)
     waves = args.build.resolve() / "waves.ghw" if args.waves else None
-    verdict = simulate(args.build, x, waves)
-    _save_array(args.output, dequantize(verdict.rtl_codes, graph.output.fmt.frac))
+    if chained:
+        verdict, chain = simulate_chain(args.build, report, graph, x, waves)
+        _save_array(args.output, chain.decode(verdict.rtl_codes))
+    else:
+        verdict = simulate(args.build, x, waves)
+        _save_array(args.output, dequantize(verdict.rtl_codes, graph.output.fmt.frac))
     print(f"wrote {args.output}: {len(verdict.rtl_codes)} RTL outputs; "
           f"{verdict.vectors_per_second:,.0f} vectors/s; latency {verdict.latency} cycles "
           f"(report: {verdict.expected_latency})" + (f"; waves in {waves}" if waves else ""))
@@ -143,14 +161,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from vhdlgen.chain.cli import add_front_end_options
+
     root = argparse.ArgumentParser(prog="vhdlgen", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True, metavar="command")
 
     predict = commands.add_parser("predict", help="bit-exact fixed-point outputs of a model")
     add_model_options(predict)
     predict.add_argument("--input", type=Path, required=True,
-                         help=".npy float inputs (N, H, W, C), or a `dataset` .npz (its x)")
+                         help=".npy float inputs (N, H, W, C), or a `dataset` .npz (its x); with "
+                         "--front-end rpc: .npy strips (N, 9, 384) or a `dataset --full-image` "
+                         ".npz (its image)")
     predict.add_argument("--output", type=Path, required=True, help=".npy float64 outputs (N, n_out)")
+    add_front_end_options(predict)
     predict.set_defaults(func=cmd_predict)
 
     inspect = commands.add_parser("inspect", help="layers, formats, widths and parameter count")
@@ -190,12 +213,14 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true",
                        help="write into a non-empty folder that is not a vhdlgen build (nothing "
                        "in it is deleted; a file vhdlgen would overwrite is still refused)")
+    add_front_end_options(build)
     build.set_defaults(func=cmd_build)
 
     simulate = commands.add_parser("simulate", help="run the RTL on GHDL (cocotb) vs the reference")
     simulate.add_argument("--build", type=Path, required=True, help="a folder made by `build`")
     simulate.add_argument("--input", type=Path, required=True,
-                          help=".npy float inputs (N, H, W, C), or a `dataset` .npz (its x)")
+                          help=".npy float inputs (N, H, W, C), or a `dataset` .npz (its x); for "
+                          "a --front-end rpc build: strips, as predict --front-end rpc takes")
     simulate.add_argument("--output", type=Path, required=True, help=".npy RTL outputs (as predict)")
     simulate.add_argument("--waves", action="store_true", help="write DIR/waves.ghw (GTKWave)")
     simulate.set_defaults(func=cmd_simulate)
