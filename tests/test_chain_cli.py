@@ -55,3 +55,16 @@ def test_unknown_front_end_is_refused(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["predict", "--front-end", "cnn", "--input", "a.npy", "--output", "b.npy"])
     assert "--front-end" in capsys.readouterr().err
+
+
+def test_evaluate_front_end_compares_the_chain_with_the_9x16_path(tmp_path) -> None:
+    import json
+
+    out = tmp_path / "eval"
+    assert main(["evaluate", f"4bit={MODEL}", "--front-end", "rpc", "--events", "1000",
+                 "--seed", "77", "--out", str(out)]) == 0
+    result = json.loads((out / "metrics.json").read_text())["results"][0]
+    assert result["same_decisions"] and result["same_turn_on"] and result["same_fake_count"]
+    for key in ("plateau_efficiency", "fake_count", "resolution_near_threshold"):
+        assert result["chain"][key] == result["9x16"][key], key
+    assert "4bit (chain)" in (out / "metrics.md").read_text()

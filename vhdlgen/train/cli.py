@@ -74,6 +74,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 def add_evaluate_parser(subparsers: _Sub) -> None:
     """Register the `evaluate` subcommand."""
+    from vhdlgen.chain import FRONT_ENDS
+
     p = subparsers.add_parser(
         "evaluate", help="physics metrics, turn-on plots and a comparison table",
         description="Evaluate models on a fresh toy sample: efficiency vs true pT at a pT "
@@ -91,6 +93,9 @@ def add_evaluate_parser(subparsers: _Sub) -> None:
                    help="plateau region: true pT >= this (GeV, default 15)")
     p.add_argument("--no-reference", action="store_true",
                    help="skip the bit-exact reference column")
+    p.add_argument("--front-end", choices=FRONT_ENDS, default="none",
+                   help="rpc: compare the whole Level-0 chain (9x384 strips in, its trigger "
+                        "bit) with the 9x16 path of each model, on the same events (default none)")
     p.add_argument("--out", required=True, help="directory for the PNG plots and metrics.md/json")
     p.set_defaults(func=run_evaluate)
 
@@ -110,6 +115,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.events < 1000:
         raise UserError(f"--events {args.events} is too small; accepted: at least 1000")
     os.makedirs(args.out, exist_ok=True)
+    if args.front_end == "rpc":
+        from vhdlgen.chain.evaluate import evaluate_chain
+
+        evaluate_chain(models, args.out, args.events, args.seed, args.threshold, args.plateau)
+        return 0
     evaluate(models, args.out, events=args.events, seed=args.seed, threshold=args.threshold,
              plateau=args.plateau, reference=not args.no_reference)
     return 0
