@@ -16,8 +16,9 @@ inside every build of the tiny model, well under a second each).
 - An interrupt (KeyboardInterrupt) while writing, or at any step of moving the files in, leaves
   no staging folder and the old build exactly as it was; into a new folder it leaves nothing.
 - Folders come out with normal permissions (umask), not mkdtemp's 0700.
-- `simulate` / `estimate` on a corrupt report.json, a damaged graph.pkl, a user's folder or an
-  interrupted build: exit code 2, one message naming the file, no traceback.
+- `simulate` / `estimate` on a corrupt manifest, a manifest whose network is damaged, a build
+  from before manifest format 2 (graph.pkl), a user's folder or an interrupted build: exit code
+  2, one message naming the file, no traceback.
 """
 from __future__ import annotations
 
@@ -108,7 +109,7 @@ def test_user_folder_is_refused_then_forced_without_losing_a_byte(model, tmp_pat
     assert_has(out, USER_FILES)
     written = set(manifest(out)["files"])
     assert written == build_files(out) - set(USER_FILES)
-    assert {"report.json", "graph.pkl", MANIFEST, "rtl/sources.f", "vivado/build.tcl",
+    assert {"report.json", MANIFEST, "rtl/sources.f", "vivado/build.tcl",
             f"rtl/{report['top']}.vhd"} <= written
     no_staging(out, tmp_path)
 
@@ -212,12 +213,14 @@ def test_rebuild_replaces_only_what_the_old_build_wrote(model, tmp_path) -> None
 def test_build_from_before_the_manifest_is_rebuilt_in_place(model, tmp_path) -> None:
     out = tmp_path / "legacy"
     build(graph_for(model), out, BuildOptions(top="alpha", test_vectors=0))  # no tb/ back then
-    (out / MANIFEST).unlink()  # what vhdlgen wrote before the manifest existed
+    (out / MANIFEST).unlink()  # what vhdlgen wrote before the manifest existed: the pickled IR
+    (out / "graph.pkl").write_bytes(b"\x80\x04pickled graph")
     put(out, {"notes.txt": b"mine\n"})
     build(graph_for(model), out, BuildOptions(top="beta"))
     assert (out / "notes.txt").read_bytes() == b"mine\n"
     assert not list((out / "rtl").glob("alpha*")) and (out / "rtl" / "beta.vhd").is_file()
     assert "notes.txt" not in manifest(out)["files"]
+    assert not (out / "graph.pkl").exists()  # the old build's file, replaced by the manifest
 
 
 def test_damaged_manifest_is_refused(model, tmp_path) -> None:
@@ -312,22 +315,30 @@ def test_broken_builds_give_one_clear_message(model, tmp_path) -> None:
     build(graph_for(model), good)
     x = tmp_path / "x.npy"
     np.save(x, np.zeros((2, 6), dtype=np.float32))
-    corrupt, unpickle, interrupted, user = (tmp_path / n for n in
-                                            ("corrupt", "unpickle", "interrupted", "user"))
-    for folder in (corrupt, unpickle, interrupted):
+    corrupt, network, old, interrupted, user = (
+        tmp_path / n for n in ("corrupt", "network", "old", "interrupted", "user"))
+    for folder in (corrupt, network, old, interrupted):
         shutil.copytree(good, folder)
-    (corrupt / "report.json").write_text('{"top": "tiny", "sources": [')
-    (unpickle / "graph.pkl").write_bytes(b"\x80\x04not a pickle")
+    (corrupt / MANIFEST).write_text('{"format": 2, "files": [')
+    data = manifest(network)
+    data["network"]["layers"][0]["kernel"]["codes"] = "not codes"
+    (network / MANIFEST).write_text(json.dumps(data))
+    data = manifest(old)  # what vhdlgen wrote before format 2: lists, and the IR in graph.pkl
+    (old / MANIFEST).write_text(json.dumps({"format": 1, "complete": True, "top": "tiny",
+                                            "files": data["files"] + ["graph.pkl"],
+                                            "folders": data["folders"]}))
     data = manifest(interrupted)
     (interrupted / MANIFEST).write_text(json.dumps({**data, "complete": False}))
     put(user, USER_FILES)
     cases = {
-        ("simulate", corrupt): "report.json is not a readable vhdlgen report",
-        ("estimate", corrupt): "report.json is not a vhdlgen report",
-        ("simulate", unpickle): "graph.pkl cannot be read",
+        ("simulate", corrupt): "vhdlgen-build.json is damaged",
+        ("estimate", corrupt): "vhdlgen-build.json is damaged",
+        ("simulate", network): "not a readable vhdlgen build manifest",
+        ("simulate", old): "built by an older vhdlgen",
+        ("estimate", old): "built by an older vhdlgen",
         ("simulate", interrupted): "interrupted",
         ("simulate", user): "is not a vhdlgen build",
-        ("estimate", user): "report.json is missing",
+        ("estimate", user): "is not a vhdlgen build",
         ("simulate", tmp_path / "absent"): "does not exist",
     }
     procs = {}
@@ -343,7 +354,7 @@ def test_broken_builds_give_one_clear_message(model, tmp_path) -> None:
         assert proc.returncode == 2, (key, err)
         assert "Traceback" not in err and cases[key] in err, (key, err)
         assert err.count("error:") == 1 and str(key[1]) in err, (key, err)
-    with pytest.raises(UserError, match="not a readable vhdlgen report"):
-        load_build(corrupt)
+    with pytest.raises(UserError, match="not a readable vhdlgen build manifest"):
+        load_build(network)
     report, graph = load_build(good)
     assert report["top"] == "tiny" and graph.output is not None

@@ -458,30 +458,40 @@ def test_missing_build_dir(tmp_path: Path) -> None:
         estimate(tmp_path / "nope")
 
 
-def test_missing_report(tmp_path: Path) -> None:
+def test_missing_manifest(tmp_path: Path) -> None:
     build = make_build(tmp_path, "register")
-    (build / "report.json").unlink()
-    with pytest.raises(UserError, match="report.json is missing"):
+    (build / "vhdlgen-build.json").unlink()
+    with pytest.raises(UserError, match="is not a vhdlgen build .no vhdlgen-build.json"):
         estimate(build)
 
 
-@pytest.mark.parametrize("text, message", [("{", "not a vhdlgen report"),
-                                           ('{"clock_ns": 3}', "not a vhdlgen report"),
-                                           ('{"top": "a b"}', "expected a VHDL entity name")])
-def test_bad_report(tmp_path: Path, text: str, message: str) -> None:
+def _edit_report(build: Path, **changes) -> None:
+    manifest = json.loads((build / "vhdlgen-build.json").read_text())
+    manifest["report"].update(changes)
+    (build / "vhdlgen-build.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"top": "a b"}, "'top' is 'a b', expected a VHDL entity name"),
+    ({"clock_ns": "fast"}, "'clock_ns' is 'fast', expected the clock period in ns"),
+    ({"sources": []}, "'sources' is \\[\\], expected file names"),
+])
+def test_bad_manifest(tmp_path: Path, changes: dict, message: str) -> None:
     build = make_build(tmp_path, "register")
-    (build / "report.json").write_text(text)
-    with pytest.raises(UserError, match=message):
+    _edit_report(build, **changes)
+    with pytest.raises(UserError, match=f"vhdlgen-build.json is not a readable vhdlgen build "
+                                        f"manifest .ValueError: {message}"):
+        estimate(build)
+    (build / "vhdlgen-build.json").write_text("{")
+    with pytest.raises(UserError, match="vhdlgen-build.json is damaged"):
         estimate(build)
 
 
-def test_bad_sources_list(tmp_path: Path) -> None:
+def test_missing_source(tmp_path: Path) -> None:
     build = make_build(tmp_path, "register")
-    (build / "rtl" / "sources.f").write_text("tiny_pkg.vhd\nghost.vhd\n")
-    with pytest.raises(UserError, match="ghost.vhd"):
-        estimate(build)
-    (build / "rtl" / "sources.f").unlink()
-    with pytest.raises(UserError, match="sources.f is missing"):
+    _edit_report(build, sources=["tiny_pkg.vhd", "ghost.vhd"])
+    with pytest.raises(UserError, match="lists ghost.vhd as a source, but .*ghost.vhd does not "
+                                        "exist"):
         estimate(build)
 
 

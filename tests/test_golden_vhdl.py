@@ -116,9 +116,9 @@ def tiny(tmp_path_factory, ghdl):
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory, ghdl):
-    graph = graph_of(tiny_conv(seed=6, names=HOSTILE), "Entity 2-bit")
-    out = tmp_path_factory.mktemp("hostile") / "hostile"
-    return graph, out, build_to(graph, out, top="Entity")
+    graph = graph_of(tiny_conv(seed=6, names=HOSTILE), "Entity")  # the top: from the model
+    out = tmp_path_factory.mktemp("hostile") / "hostile"  # name (an explicit --top is refused)
+    return graph, out, build_to(graph, out)
 
 
 @pytest.fixture(scope="module")

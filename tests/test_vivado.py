@@ -349,13 +349,13 @@ def test_failure_leaves_no_half_written_folder(build: Path, monkeypatch) -> None
     assert not [p for p in build.iterdir() if p.name.startswith(".vivado")]
 
 
-def test_from_build_reads_report_and_sources(tmp_path: Path) -> None:
+def test_from_build_reads_the_manifest(tmp_path: Path) -> None:
     build = make_build(tmp_path, "adder", clock_ns=2.5, part="xcku040-ffva1156-2-e")
     paths = write_vivado_from_build(build)
     assert len(paths) == 4
     text = (build / "vivado" / "build.tcl").read_text()
     assert "set top      tiny_add\n" in text and "set part     xcku040-ffva1156-2-e\n" in text
     assert "-period 2.5 [get_ports clk]" in (build / "vivado" / "constraints.xdc").read_text()
-    (build / "report.json").unlink()
-    with pytest.raises(UserError, match="report.json is missing"):
+    (build / "vhdlgen-build.json").unlink()
+    with pytest.raises(UserError, match="is not a vhdlgen build .no vhdlgen-build.json"):
         write_vivado_from_build(build)

@@ -2,7 +2,9 @@
 
 The tiny designs follow the generator's conventions (clk, rst synchronous active high, in_valid,
 in_data, out_valid, out_data; DIR/rtl/*.vhd, DIR/rtl/sources.f, DIR/report.json) and are small
-enough that their synthesis results can be reasoned out exactly.
+enough that their synthesis results can be reasoned out exactly. Their build manifest
+DIR/vhdlgen-build.json is written by hand, as docs/vivado.md documents it for RTL that vhdlgen did
+not generate (no `network`: estimate and the Vivado writer work, simulate does not).
 """
 from __future__ import annotations
 
@@ -177,8 +179,13 @@ def make_build(root: Path, design: str = "register", clock_ns: float = 3.125,
     (rtl / "tiny_pkg.vhd").write_text(PKG)
     (rtl / f"{top}.vhd").write_text(body)
     (rtl / "sources.f").write_text(f"tiny_pkg.vhd\n{top}.vhd\n")
-    report = {"top": top, "clock_ns": clock_ns, "part": part, "latency_cycles": latency}
+    report = {"top": top, "clock_ns": clock_ns, "part": part, "latency_cycles": latency,
+              "sources": ["tiny_pkg.vhd", f"{top}.vhd"]}
     (build / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    files = ["report.json", "rtl/sources.f", *(f"rtl/{name}" for name in report["sources"])]
+    manifest = {"format": 2, "tool": "vhdlgen", "complete": True, "top": top,
+                "files": files, "folders": ["rtl"], "report": report}
+    (build / "vhdlgen-build.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return build
 
 

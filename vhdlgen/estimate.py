@@ -2,7 +2,8 @@
 
 Flow (all work files and logs in `DIR/estimate/`, never in the current directory):
 
-1. `ghdl --synth --std=08 --out=verilog <files of DIR/rtl/sources.f, in order> -e <top>`
+1. `ghdl --synth --std=08 --out=verilog <the build's sources, in order> -e <top>` (top and
+   sources from the build manifest, `vhdlgen.rtl.manifest.read_build`)
    ->  `DIR/estimate/<top>.v` (the files are analysed in memory: `ghdl -a` with the llvm backend
    would also compile them to machine code, minutes for a large generated file);
 2. yosys: `synth_xilinx -family xcup -flatten -noiopad -noclkbuf` (UltraScale+ primitives, no
@@ -81,6 +82,7 @@ from pathlib import Path
 from typing import Callable
 
 from vhdlgen.errors import UserError
+from vhdlgen.rtl.manifest import read_build
 from vhdlgen.timing import ULTRASCALE_PLUS_2, DelayModel
 
 FAMILY = "xcup"  # yosys synth_xilinx family for Virtex/Kintex/Zynq UltraScale+
@@ -106,42 +108,6 @@ _URAM = re.compile(r"^URAM")
 _BOUNDARY = re.compile(r"^(FD|LD|SRL|RAM|FIFO|DSP|URAM)")
 # Cells that pass a signal through without a logic level.
 _PASS = re.compile(r"^(BUFG\w*|BUFH|IBUF\w*|OBUF\w*|BUF)$")
-
-
-# --------------------------------------------------------------------------- build directory
-def read_build(build_dir: Path) -> tuple[str, Path, list[Path]]:
-    """Return (top entity, rtl folder, source files in compile order) of a build directory."""
-    build_dir = Path(build_dir)
-    if not build_dir.is_dir():
-        raise UserError(f"build directory {build_dir} does not exist; give the DIR that "
-                        "contains report.json and rtl/ (made by the generator)")
-    report = build_dir / "report.json"
-    if not report.is_file():
-        raise UserError(f"{report} is missing; {build_dir} is not a complete vhdlgen build "
-                        "(regenerate it)")
-    try:
-        top = json.loads(report.read_text(encoding="utf-8"))["top"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UserError(f"{report} is not a vhdlgen report (JSON object with a 'top' entity "
-                        f"name): {exc}") from None
-    if not isinstance(top, str) or not re.match(r"^[A-Za-z]\w*$", top):
-        raise UserError(f"{report}: 'top' is {top!r}; expected a VHDL entity name")
-    rtl = build_dir / "rtl"
-    listing = rtl / "sources.f"
-    if not listing.is_file():
-        raise UserError(f"{listing} is missing; it lists the VHDL files in compile order")
-    sources = []
-    for line in listing.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        path = rtl / line
-        if not path.is_file():
-            raise UserError(f"{listing} names {line!r}, but {path} does not exist")
-        sources.append(path)
-    if not sources:
-        raise UserError(f"{listing} lists no files")
-    return top, rtl, sources
 
 
 # --------------------------------------------------------------------------- tools
@@ -754,7 +720,8 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
     """
     say: Progress = progress or (lambda line: None)
     build_dir = Path(build_dir).resolve()  # tools run in sub-folders of the build
-    top, rtl, sources = read_build(build_dir)
+    build = read_build(build_dir)
+    top, sources = build.top, build.source_paths
     ghdl, yosys = _require("ghdl"), _require("yosys")
     versions = tool_versions()
 
@@ -917,7 +884,8 @@ def add_estimate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
                     "and report resources and the deepest logic path. A proxy for Vivado, "
                     "writes DIR/estimate.json and keeps logs in DIR/estimate/.")
     parser.add_argument("--build", required=True, metavar="DIR",
-                        help="build directory (contains report.json and rtl/sources.f)")
+                        help="a folder made by `build` (its vhdlgen-build.json names the top "
+                        "and the sources)")
     parser.add_argument("--flow", choices=FLOWS, default=DEFAULT_FLOW,
                         help="'carry' (default): every RTL adder on its own carry chain, as "
                         "written; 'synth_xilinx': the stock script, whose alumacc merges chains "

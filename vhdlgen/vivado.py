@@ -19,7 +19,6 @@ whole on regeneration.
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -28,6 +27,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from vhdlgen.errors import UserError
+from vhdlgen.rtl.manifest import read_build
 from vhdlgen.templating import render
 
 DEFAULT_PART = "xcvu13p-fhga2104-2L-e"
@@ -187,15 +187,7 @@ def write_vivado(build_dir: Path, top: str, rtl_files: list[str], clock_ns: floa
 
 
 def write_vivado_from_build(build_dir: Path) -> list[Path]:
-    """(Re)write `build_dir/vivado/` from the build's own report.json and rtl/sources.f.
-
-    Uses report.json keys "top", "clock_ns" (default DEFAULT_CLOCK_NS) and "part" (default
-    DEFAULT_PART).
-    """
-    from vhdlgen.estimate import read_build  # the one reader of a build directory
-
-    top, rtl, sources = read_build(Path(build_dir))
-    report = json.loads((Path(build_dir) / "report.json").read_text(encoding="utf-8"))
-    files = [path.relative_to(rtl).as_posix() for path in sources]
-    return write_vivado(Path(build_dir), top, files, report.get("clock_ns", DEFAULT_CLOCK_NS),
-                        report.get("part", DEFAULT_PART))
+    """(Re)write `build_dir/vivado/` for the top, sources, clock period and part that the build
+    manifest `build_dir/vhdlgen-build.json` records (`vhdlgen.rtl.manifest.read_build`)."""
+    build = read_build(Path(build_dir))
+    return write_vivado(build.folder, build.top, list(build.sources), build.clock_ns, build.part)

@@ -1,14 +1,14 @@
-"""`build`: IR graph -> DIR/rtl/*.vhd, sources.f, report.json, report.txt, vivado/, and the
-manifest DIR/vhdlgen-build.json (what the build wrote; a rebuild replaces only that)."""
+"""`build`: IR graph -> DIR/rtl/*.vhd, sources.f, report.json, report.txt, vivado/, tb/, and
+the manifest DIR/vhdlgen-build.json (what the build wrote, so a rebuild replaces only that, and
+what the build is, for simulate, estimate and the Vivado writer: `vhdlgen.rtl.manifest`)."""
 from __future__ import annotations
 
 import json
 import os
-import pickle
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from vhdlgen import __version__
@@ -18,8 +18,10 @@ from vhdlgen.errors import UserError
 from vhdlgen.ir import Graph
 from vhdlgen.rtl.ghdl import synth_check
 from vhdlgen.rtl.lower import Unit, lower
-from vhdlgen.rtl.names import identifier
-from vhdlgen.rtl.render import HeaderInfo, Port, render_files
+from vhdlgen.rtl.manifest import load_build  # noqa: F401  (simulate's reader, importable here)
+from vhdlgen.rtl.manifest import MANIFEST, manifest_text, read_listing, relative
+from vhdlgen.rtl.names import check_unique, choose_top, top_names, unit_names
+from vhdlgen.rtl.render import STATIC_PRIMITIVES, HeaderInfo, Port, render_files
 from vhdlgen.rtl.schedule import Timing
 from vhdlgen.rtl.testbench import DEFAULT_TEST_VECTORS, write_testbench
 from vhdlgen.vivado import write_vivado
@@ -28,7 +30,6 @@ DEFAULT_PART = "xcvu13p-fhga2104-2L-e"
 DEFAULT_CLOCK_NS = 3.125
 DEFAULT_SHARE_DEPTH = 3
 DEFAULT_MARGIN_NS = 0.3
-GRAPH_FILE = "graph.pkl"
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,18 @@ class BuildOptions:
                 f"subexpression depth {self.share_depth}{inputs}{front_end}")
 
 
-def top_name(graph: Graph, options: BuildOptions) -> str:
+def top_name(graph: Graph, options: BuildOptions, model_name: str | None = None
+             ) -> tuple[str, str | None]:
+    """(top entity name, how it was renamed or None): `options.top`, else the model's name
+    (`model_name`, else the model file's stem), made safe by `names.choose_top`."""
     stem = Path(graph.source).stem if graph.source else "network"
-    return identifier(options.top or stem)
+    return choose_top(options.top, model_name or stem)
+
+
+def name_units(units: list[Unit], top: str) -> list[Unit]:
+    """The units with the labels and entity names of `names.unit_names` (collision-free)."""
+    named = unit_names(top, [unit.sources[0] for unit in units])
+    return [replace(unit, label=label, entity=entity) for unit, (label, entity) in zip(units, named)]
 
 
 def _unit_report(unit: Unit, start_cycle: int) -> dict:
@@ -101,7 +111,7 @@ def _unit_report(unit: Unit, start_cycle: int) -> dict:
         "kind": unit.kind, "latency_cycles": unit.latency,
         "arithmetic": "signed" if unit.wide else "integer",
         "output_cycle": start_cycle + unit.latency,
-        "top_signal": f"{unit.label}_data",
+        "top_signal": top_names(unit.label)[1],
         "input": Port.of(unit.in_tensor).as_json(), "output": Port.of(unit.out_tensor).as_json(),
         "adders": len(adders), "shared_adders": unit.shared_adders,
         "adder_depth": max((a.depth for a in adders), default=0),
@@ -117,7 +127,7 @@ def _unit_report(unit: Unit, start_cycle: int) -> dict:
 
 
 def make_report(graph: Graph, units: list[Unit], top: str, options: BuildOptions,
-                files: list[str]) -> dict:
+                files: list[str], renamed: list[str] = ()) -> dict:
     """Everything a bench or a firmware engineer needs, as JSON-ready data."""
     layers, cycle = [], int(options.register_inputs)
     for unit in units:
@@ -140,6 +150,8 @@ def make_report(graph: Graph, units: list[Unit], top: str, options: BuildOptions
         "lut_estimate": sum(l["lut_estimate"] for l in layers),
         "sources": files,
     }
+    if renamed:
+        report["renamed"] = list(renamed)
     if timed:
         model = options.timing
         overhead = options.clock_ns - model.budget - options.margin_ns
@@ -174,6 +186,7 @@ def format_report(report: dict) -> str:
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines += [f"renamed: {note}" for note in report.get("renamed", [])]
     lines.append(f"total: {report['adders']} adders ({report['shared_adders']} shared), about "
                  f"{report['lut_estimate']} LUTs (adder bits where both operands vary)")
     if "timing" in report:
@@ -186,32 +199,42 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+def _write_new(path: Path, text: str) -> None:
+    """Write a file that must not exist yet: a generated file never replaces another one."""
+    with open(path, "x", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
 def _write_tree(staging: Path, graph: Graph, units: list[Unit], top: str,
-                options: BuildOptions) -> dict:
+                options: BuildOptions, renamed: list[str]) -> dict:
     rtl = staging / "rtl"
     rtl.mkdir(parents=True)
     info = HeaderInfo(__version__, Path(graph.source).name if graph.source else "(in memory)",
                       graph.source_hash or "-", options.describe())
+    expected = [*STATIC_PRIMITIVES, f"{top}_pkg.vhd", *(f"{u.entity}.vhd" for u in units),
+                f"{top}.vhd"]
+    check_unique([*expected, "sources.f"])
     files = render_files(graph, units, top, info, options.register_inputs)
+    if list(files) != expected:  # render_files names files as listed above
+        raise RuntimeError(f"render_files wrote {list(files)}, expected {expected}")
     chain = None
     if options.front_end == "rpc":  # the chain's files around the CNN's (vhdlgen.chain)
         from vhdlgen.chain.rtl import render_chain
 
         cnn_latency = sum(u.latency for u in units) + int(options.register_inputs)
         chain = render_chain(graph, top, cnn_latency, list(files), info, options)
+        check_unique([*files, *chain.files, "sources.f"])
         files.update(chain.files)
     for name, text in files.items():
-        (rtl / name).write_text(text)
-    (rtl / "sources.f").write_text("".join(f"{name}\n" for name in files))
+        _write_new(rtl / name, text)
+    _write_new(rtl / "sources.f", "".join(f"{name}\n" for name in files))
     synth_check(rtl, list(files), chain.top if chain else top, staging / "ghdl")
     shutil.rmtree(staging / "ghdl")
-    report = make_report(graph, units, top, options, list(files))
+    report = make_report(graph, units, top, options, list(files), renamed)
     if chain is not None:
         report = chain.report(report)
-    (staging / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    (staging / "report.txt").write_text(format_report(report) + "\n")
-    with open(staging / GRAPH_FILE, "wb") as handle:
-        pickle.dump(graph, handle)
+    _write_new(staging / "report.json", json.dumps(report, indent=2) + "\n")
+    _write_new(staging / "report.txt", format_report(report) + "\n")
     write_vivado(staging, report["top"], list(files), options.clock_ns, options.part)
     write_testbench(staging, graph, report, options.test_vectors, info,
                     chain.vectors(options.test_vectors) if chain else None)
@@ -222,14 +245,13 @@ def _write_tree(staging: Path, graph: Graph, units: list[Unit], top: str,
 # A build never deletes what it did not write. DIR/vhdlgen-build.json (the manifest) lists every
 # file and folder the build wrote, relative to DIR; a rebuild replaces exactly those and leaves
 # everything else in DIR alone (the user's notes, vivado_out/ with Vivado runs, ...).
-MANIFEST = "vhdlgen-build.json"
-MANIFEST_FORMAT = 1
 STAGING_PREFIX = ".vhdlgen-partial-"  # DIR/.vhdlgen-partial-*: the build being written
 # Written later by `simulate` / `estimate` from the RTL of this build: a rebuild removes them (a
 # GHDL library or a resource estimate of the old RTL must not pass for the new one's).
 DERIVED = ("sim", "estimate", "estimate.json", "waves.ghw")
 # What a vhdlgen from before the manifest wrote, besides rtl/<report.json "sources">.
-_LEGACY_FILES = ("report.json", "report.txt", GRAPH_FILE, "rtl/sources.f",
+LEGACY_GRAPH_FILE = "graph.pkl"  # the pickled IR of those builds (now the manifest's network)
+_LEGACY_FILES = ("report.json", "report.txt", LEGACY_GRAPH_FILE, "rtl/sources.f",
                  "vivado/constraints.xdc", "vivado/build.tcl", "vivado/package_ip.tcl",
                  "vivado/sources.f")
 _ACCEPTED = ("accepted: a new or empty folder, or a previous vhdlgen build (replaced file by "
@@ -251,38 +273,6 @@ class OutDir:
         return self.kind in ("build", "legacy")
 
 
-def _relative(entry: object) -> str | None:
-    """`entry` as a clean relative path inside DIR, or None if it is not one."""
-    if not isinstance(entry, str) or not entry or "\\" in entry:
-        return None
-    path = PurePosixPath(entry)
-    if path.is_absolute() or any(part in ("", ".", "..") for part in path.parts):
-        return None
-    return path.as_posix() if path.as_posix() == entry else None
-
-
-def read_manifest(build_dir: Path) -> dict | None:
-    """DIR/vhdlgen-build.json, checked; None when there is none; UserError when damaged."""
-    path = Path(build_dir) / MANIFEST
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-            raise ValueError(f"not a format-{MANIFEST_FORMAT} vhdlgen manifest")
-        entries = list(data.get("files", [])) + list(data.get("folders", []))
-        bad = [e for e in entries if _relative(e) is None]
-        if bad or not isinstance(data.get("files"), list):
-            raise ValueError(f"file list missing or naming paths outside the folder: {bad[:3]}")
-    except (OSError, ValueError, TypeError) as error:
-        raise UserError(
-            f"{path} is damaged ({error}), so vhdlgen cannot tell which files in {path.parent} "
-            "it wrote and will replace none of them; delete that file (a build with report.json "
-            "and graph.pkl is then recognised by its fixed file names) or choose another "
-            "--out folder") from None
-    return data
-
-
 def _legacy_files(out_dir: Path) -> frozenset[str] | None:
     """Files of a build written before the manifest existed, or None if DIR is not one."""
     try:
@@ -291,12 +281,12 @@ def _legacy_files(out_dir: Path) -> frozenset[str] | None:
         return None
     if (not isinstance(report, dict) or "vhdlgen_version" not in report
             or not isinstance(report.get("sources"), list)
-            or not (out_dir / GRAPH_FILE).is_file()
+            or not (out_dir / LEGACY_GRAPH_FILE).is_file()
             or not (out_dir / "rtl" / "sources.f").is_file()):
         return None
     names = [f"rtl/{s}" for s in report["sources"] if isinstance(s, str) and "/" not in s]
     return frozenset(n for n in (*_LEGACY_FILES, *names)
-                     if _relative(n) and (out_dir / n).is_file())
+                     if relative(n) and (out_dir / n).is_file())
 
 
 def _entries(out_dir: Path) -> list[str]:
@@ -316,7 +306,7 @@ def check_out_dir(out_dir: Path, force: bool = False) -> OutDir:
     if not out_dir.is_dir():
         raise UserError(f"--out {out_dir} is a file, not a folder; give a new or empty folder "
                         "or a previous vhdlgen build")
-    manifest = read_manifest(out_dir)
+    manifest = read_listing(out_dir)
     if manifest is not None:
         return OutDir(out_dir, "build", frozenset(manifest["files"]) | {MANIFEST},
                       frozenset(manifest.get("folders", [])))
@@ -405,19 +395,7 @@ class _Swap:
                 pass  # best effort; the attic is removed with the staging folder
 
 
-def _manifest(top: str, files: list[str], folders: list[str], complete: bool) -> str:
-    data = {
-        "format": MANIFEST_FORMAT, "tool": "vhdlgen", "vhdlgen_version": __version__, "top": top,
-        "complete": complete,
-        "note": "written by `vhdlgen build`: a rebuild into this folder replaces exactly the "
-                "files and (once empty) folders listed here, removes " + ", ".join(DERIVED)
-                + " (made by simulate/estimate from the old RTL) and leaves everything else",
-        "files": sorted(files), "folders": sorted(folders),
-    }
-    return json.dumps(data, indent=2) + "\n"
-
-
-def _commit(target: OutDir, staging: Path, tree: Path, top: str) -> None:
+def _commit(target: OutDir, staging: Path, tree: Path, report: dict, graph: Graph) -> None:
     """Move the finished tree into DIR file by file; old files that the new build no longer
     writes are removed last. DIR never looks like a complete build while it is mixed: the old
     report.json leaves first, the new one and the final manifest arrive last."""
@@ -432,10 +410,11 @@ def _commit(target: OutDir, staging: Path, tree: Path, top: str) -> None:
                         "folder (nothing was changed)")
     kept_folders = [f for f in folders
                     if f in target.old_folders or not (target.path / f).exists()]
-    (staging / "partial.json").write_text(_manifest(
+    top = report["top"]
+    (staging / "partial.json").write_text(manifest_text(
         top, sorted(set(files) | target.old_files),
         sorted(set(kept_folders) | target.old_folders), complete=False))
-    (tree / MANIFEST).write_text(_manifest(top, files, kept_folders, complete=True))
+    (tree / MANIFEST).write_text(manifest_text(top, files, kept_folders, True, report, graph))
     last = ("report.json", MANIFEST)
     swap = _Swap(target.path, staging / "attic")
     try:
@@ -463,18 +442,19 @@ def _commit(target: OutDir, staging: Path, tree: Path, top: str) -> None:
 
 
 def build(graph: Graph, out_dir: Path, options: BuildOptions = BuildOptions(),
-          force: bool = False) -> dict:
+          force: bool = False, model_name: str | None = None) -> dict:
     """Generate the design into `out_dir`, never deleting what vhdlgen did not write.
 
     `out_dir` may be missing (created), empty, or a previous build (only the files its manifest
     lists are replaced); any other folder only with `force` (nothing in it is deleted, and a
     file vhdlgen would overwrite is refused). Everything is written to DIR/.vhdlgen-partial-*
-    first and moved in once complete; a failure or an interrupt restores the old state."""
+    first and moved in once complete; a failure or an interrupt restores the old state.
+    The top entity is `options.top`, else `model_name`, else the model file's stem."""
     options.validate()
     target = check_out_dir(out_dir, force)
     started = time.perf_counter()
-    top = top_name(graph, options)
-    units = lower(graph, top, options.timing, options.share_depth)
+    top, renamed = top_name(graph, options, model_name)
+    units = name_units(lower(graph, top, options.timing, options.share_depth), top)
     created = []
     if target.kind == "new":
         missing = target.path
@@ -489,8 +469,9 @@ def build(graph: Graph, out_dir: Path, options: BuildOptions = BuildOptions(),
     staging = None
     try:
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=target.path))
-        report = _write_tree(staging / "tree", graph, units, top, options)
-        _commit(target, staging, staging / "tree", top)
+        report = _write_tree(staging / "tree", graph, units, top, options,
+                             [renamed] if renamed else [])
+        _commit(target, staging, staging / "tree", report, graph)
     except BaseException:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
@@ -503,43 +484,3 @@ def build(graph: Graph, out_dir: Path, options: BuildOptions = BuildOptions(),
     shutil.rmtree(staging, ignore_errors=True)
     report["build_seconds"] = round(time.perf_counter() - started, 3)
     return report
-
-
-def load_build(build_dir: Path) -> tuple[dict, Graph]:
-    """report.json and the IR of a finished build; UserError when it is not one."""
-    build_dir = Path(build_dir)
-    hint = "run `python -m vhdlgen build --out DIR` first"
-    if not build_dir.is_dir():
-        raise UserError(f"build folder {build_dir} does not exist (or is not a folder); {hint}")
-    try:  # report.json decides below; a manifest only tells of a build cut off while moving in
-        manifest = json.loads((build_dir / MANIFEST).read_text(encoding="utf-8"))
-        interrupted = manifest["complete"] is False
-    except (OSError, ValueError, TypeError, KeyError):
-        interrupted = False
-    if interrupted:
-        raise UserError(f"{build_dir} holds a vhdlgen build that was interrupted while being "
-                        f"written; {hint} again")
-    report_path = build_dir / "report.json"
-    if not report_path.is_file() or not (build_dir / GRAPH_FILE).is_file():
-        raise UserError(f"{build_dir} is not a vhdlgen build (no report.json and {GRAPH_FILE}); "
-                        f"{hint}")
-    try:
-        report = json.loads(report_path.read_text(encoding="utf-8"))
-        if not isinstance(report, dict):
-            raise ValueError("not a JSON object")
-        missing = [k for k in ("top", "sources", "latency_cycles") if k not in report]
-        if missing:
-            raise ValueError(f"no {', '.join(missing)}")
-    except (OSError, ValueError) as error:
-        raise UserError(f"{report_path} is not a readable vhdlgen report ({error}); rebuild: "
-                        f"{hint}") from None
-    try:
-        with open(build_dir / GRAPH_FILE, "rb") as handle:
-            graph = pickle.load(handle)
-        if not isinstance(graph, Graph):
-            raise TypeError(f"holds a {type(graph).__name__}, not a vhdlgen graph")
-    except Exception as error:  # unpickling damaged or foreign data can raise almost anything
-        raise UserError(f"{build_dir / GRAPH_FILE} cannot be read ({type(error).__name__}: "
-                        f"{error}); it is damaged or from another vhdlgen version; rebuild: "
-                        f"{hint}") from None
-    return report, graph
