@@ -437,3 +437,103 @@ def bias_near_tie():
     model.get_layer("fc").set_weights([np.array([[64.0]], np.float32),
                                       np.array([0.5 + 2.0**-20], np.float32)])
     return model
+
+
+# ------------------------------------------------------------------------------ random models
+# Layer names vhdlgen must turn into legal, unique VHDL identifiers: reserved words, port and
+# library names, case clashes, double and trailing underscores, dots, dashes, a leading digit.
+ODD_NAMES = ["entity", "Signal", "in", "out", "clk", "rst", "conv__1", "x__", "trail_",
+             "Dense-2", "x.y", "DENSE", "dense", "std_logic", "ieee", "process", "a1", "9lives",
+             "vhdlgen_pkg", "top"]
+
+
+def _random_activation(rng: np.random.Generator, allow_plain_relu: bool = True):
+    """quantized_relu(bits, integer), quantized_bits(bits, integer, symmetric, keep_negative)
+    (bits 2-8), or the plain 'relu' (no rounding)."""
+    from qkeras import quantized_bits, quantized_relu
+
+    kind = rng.choice(["qrelu", "qbits", "relu"] if allow_plain_relu else ["qrelu", "qbits"],
+                      p=[0.45, 0.4, 0.15] if allow_plain_relu else [0.5, 0.5])
+    bits = int(rng.integers(2, 9))
+    if kind == "qrelu":
+        return quantized_relu(bits, int(rng.integers(0, min(bits, 3) + 1)))
+    if kind == "qbits":
+        return quantized_bits(bits, int(rng.integers(0, 4)), symmetric=int(rng.integers(0, 2)),
+                              keep_negative=bool(rng.random() < 0.7))
+    return "relu"
+
+
+def _random_weight_quantizer(rng: np.random.Generator, bias: bool):
+    """quantized_bits with bits 2-8, integer 0-2 (0-3 for biases), symmetric or not, alpha
+    None/1/'auto_po2'; for biases also None (the bias stays float)."""
+    from qkeras import quantized_bits
+
+    if bias and rng.random() < 0.25:
+        return None
+    bits = int(rng.integers(2, 9))
+    alpha = [None, 1, "auto_po2"][int(rng.integers(0, 3))]
+    keep_negative = alpha is not None or rng.random() < 0.8
+    return quantized_bits(bits, int(rng.integers(0, 4 if bias else 3)),
+                          symmetric=int(rng.integers(0, 2)), keep_negative=keep_negative,
+                          alpha=alpha)
+
+
+def random_model(seed: int):
+    """A random model in the supported vocabulary, and the input format to load it with
+    (None when it has an input quantizer). Image (H<=7, W<=9, C<=2) or vector (<=19) input;
+    an input quantizer or not; 0-2 QConv2D (kernels up to 3x3, 1-4 filters), 0-2 QDense (>= 1
+    weighted layer), activations inside the layer or as QActivation/Activation layers; a
+    quantized or float (1-2 layer) head; names from ODD_NAMES."""
+    from vhdlgen.fixed import FixedType
+
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    rng = np.random.default_rng(seed)
+    names = iter(list(rng.permutation(ODD_NAMES)) + [f"layer{i}" for i in range(20)])
+    image = rng.random() < 0.65
+    shape = ((int(rng.integers(3, 8)), int(rng.integers(3, 10)), int(rng.integers(1, 3)))
+             if image else (int(rng.integers(2, 20)),))
+    inp = keras.layers.Input(shape, name=str(next(names)))
+    x, input_format = inp, None
+    if rng.random() < 0.7:
+        x = QActivation(_random_activation(rng, allow_plain_relu=False), name=str(next(names)))(x)
+    else:
+        width = int(rng.integers(2, 7))
+        input_format = FixedType(bool(rng.random() < 0.4), width, int(rng.integers(0, width + 1)))
+
+    def weighted(layer_class, *args):
+        activation = _random_activation(rng)
+        inside = rng.random() < 0.4
+        layer = layer_class(*args, kernel_quantizer=_random_weight_quantizer(rng, False),
+                            bias_quantizer=_random_weight_quantizer(rng, True),
+                            activation=activation if inside else None, name=str(next(names)))
+        out = layer
+        if not inside:
+            act = (keras.layers.Activation("relu", name=str(next(names))) if activation == "relu"
+                   else QActivation(activation, name=str(next(names))))
+            return lambda t: act(out(t))
+        return out
+
+    n_conv = int(rng.integers(1, 3)) if image else 0
+    h, w = shape[:2] if image else (0, 0)
+    for _ in range(n_conv):
+        kh, kw = int(rng.integers(1, min(h, 3) + 1)), int(rng.integers(1, min(w, 3) + 1))
+        x = weighted(QConv2D, int(rng.integers(1, 5)), (kh, kw))(x)
+        h, w = h - kh + 1, w - kw + 1
+    if image:
+        x = keras.layers.Flatten(name=str(next(names)))(x)
+    for _ in range(int(rng.integers(0, 3))):
+        x = weighted(QDense, int(rng.integers(2, 9)))(x)
+    n_out = int(rng.integers(1, 4))
+    if rng.random() < 0.3:  # a float head: vhdlgen quantizes it, with a printed bound
+        if rng.random() < 0.4:
+            x = keras.layers.Dense(int(rng.integers(2, 6)), activation="relu",
+                                   name=str(next(names)))(x)
+        x = keras.layers.Dense(n_out, name=str(next(names)))(x)
+    else:
+        x = QDense(n_out, kernel_quantizer=_random_weight_quantizer(rng, False),
+                   bias_quantizer=_random_weight_quantizer(rng, True),
+                   activation=_random_activation(rng) if rng.random() < 0.5 else None,
+                   name=str(next(names)))(x)
+    model = keras.Model(inp, x, name=f"random_{seed}")
+    randomize(model, seed, gain=float(rng.uniform(1.0, 2.5)), bias_mean=float(rng.uniform(0, 0.4)))
+    return model, input_format

@@ -10,7 +10,7 @@ from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph
 def _details(layer) -> str:
     if isinstance(layer, (Conv2D, Dense)):
         zeros = float(np.mean(layer.kernel == 0)) if layer.kernel.size else 0.0
-        text = f"weights 2^-{layer.weight_frac} steps, {zeros:.0%} zero"
+        text = f"weights 2^{-layer.weight_frac} steps, {zeros:.0%} zero"
         if layer.error_bound is not None:
             text += f", float layer quantized by vhdlgen (|error| <= {layer.error_bound:.3g})"
         return text

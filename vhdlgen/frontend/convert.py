@@ -169,8 +169,8 @@ def _weights(layer, x: Tensor, options: Options) -> tuple[np.ndarray, np.ndarray
         ) from error
     weight_frac = max(k.frac, b.frac - x.fmt.frac)
     acc_frac = x.fmt.frac + weight_frac
-    kernel_bits = int(np.max(np.abs(k.codes), initial=0)).bit_length() + weight_frac - k.frac
-    bias_bits = int(np.max(np.abs(b.codes), initial=0)).bit_length() + acc_frac - b.frac
+    kernel_bits = _shifted_bits(k.codes, weight_frac - k.frac)
+    bias_bits = _shifted_bits(b.codes, acc_frac - b.frac)
     if max(kernel_bits, bias_bits) > MAX_WIDTH:
         raise UserError(
             f"layer {layer.name!r}: its bias needs steps of 2**-{b.frac}, so its weights would "
@@ -178,6 +178,12 @@ def _weights(layer, x: Tensor, options: Options) -> tuple[np.ndarray, np.ndarray
             "give the layer a bias_quantizer, e.g. quantized_bits(8, 0)"
         )
     return k.codes << (weight_frac - k.frac), b.codes << (acc_frac - b.frac), weight_frac, None
+
+
+def _shifted_bits(codes: np.ndarray, shift: int) -> int:
+    """Bits of the largest |code| << shift (0 for all-zero codes, whatever their frac)."""
+    largest = int(np.max(np.abs(codes), initial=0))
+    return largest.bit_length() + shift if largest else 0
 
 
 def _float_weights(kernel: np.ndarray, bias: np.ndarray, x: Tensor,

@@ -73,11 +73,13 @@ def _ulp(magnitude: int) -> int:
     return 1 << max(int(magnitude).bit_length() - 24, 0)
 
 
-def _next_rounding(layers: tuple[Layer, ...], index: int) -> Activation | None:
-    """The quantizer that reads layer `index`'s output directly (through Flatten), if any."""
-    for layer in layers[index + 1:]:
+def _next_rounding(layers: tuple[Layer, ...], index: int) -> int | None:
+    """The index of the quantizer that reads layer `index`'s output directly (through
+    Flatten), if any."""
+    for later in range(index + 1, len(layers)):
+        layer = layers[later]
         if isinstance(layer, Activation):
-            return layer if _rounds(layer) else None
+            return later if _rounds(layer) else None
         if isinstance(layer, (Conv2D, Dense)):
             return None
     return None
@@ -100,10 +102,12 @@ def _bias_exact(bias: int, grid: int, top: int, after: Activation | None, acc_fr
     return 2 * distance > _ulp(top)
 
 
-def layer_notes(graph: Graph) -> list[str]:
-    """Every quantized Conv2D/Dense (with exact inputs) where QKeras' float32 result may differ
-    from the exact one, and why."""
-    notes = []
+def _analyse(graph: Graph) -> tuple[list[tuple[int, str]], set[int]]:
+    """(notes, rounded): (IR index, why) for every quantized Conv2D/Dense with exact inputs
+    where QKeras' float32 result may differ from the exact one; and the IR indices whose
+    values QKeras rounds harmlessly (a float-biased sum, and a Flatten of it, before the
+    quantizer that makes it exact again)."""
+    notes, rounded = [], set()
     for index, layer in enumerate(graph.layers):
         if _is_float(layer):
             break  # from here on the output bound speaks
@@ -115,23 +119,43 @@ def layer_notes(graph: Graph) -> list[str]:
         grid = 1 << _trailing_zeros(layer.kernel)
         steps = int(kernel.sum(axis=0).max(initial=0)) * max(abs(x.lo), abs(x.hi)) // grid
         if steps >= EXACT_STEPS:
-            notes.append(f"layer {name!r}: its sums reach {steps} steps, beyond the 2**24 "
+            notes.append((index, f"layer {name!r}: its sums reach {steps} steps, beyond the 2**24 "
                          "that float32 holds exactly; QKeras rounds them, vhdlgen does not, so "
-                         "outputs may differ from QKeras")
+                         "outputs may differ from QKeras"))
             continue
-        after = _next_rounding(graph.layers, index)
+        end = _next_rounding(graph.layers, index)
+        after = graph.layers[end] if end is not None else None
         top = max(abs(out.lo), abs(out.hi))
         if all(_bias_exact(int(b), grid, top, after, out.fmt.frac) for b in layer.bias):
+            if not all(_bias_exact(int(b), grid, top, None, out.fmt.frac) for b in layer.bias):
+                rounded.update(range(index, end))
             continue
         if after is None:
             worst = _ulp(top) / 2 * 2.0**-out.fmt.frac
-            notes.append(f"layer {name!r}: QKeras adds its float bias in float32 and rounds "
-                         f"the sum by up to {worst:.3g}; vhdlgen's sum is exact")
+            notes.append((index, f"layer {name!r}: QKeras adds its float bias in float32 and rounds "
+                         f"the sum by up to {worst:.3g}; vhdlgen's sum is exact"))
         else:
-            notes.append(f"layer {name!r}: QKeras adds its float bias in float32, and the "
+            notes.append((index, f"layer {name!r}: QKeras adds its float bias in float32, and the "
                          f"rounding can land a sum on a rounding tie of {after.name!r}; outputs "
-                         "may differ from QKeras by a step there (vhdlgen's sum is exact)")
-    return notes
+                         "may differ from QKeras by a step there (vhdlgen's sum is exact)"))
+    return notes, rounded
+
+
+def layer_notes(graph: Graph) -> list[str]:
+    """Every quantized Conv2D/Dense (with exact inputs) where QKeras' float32 result may differ
+    from the exact one, and why."""
+    return [note for _, note in _analyse(graph)[0]]
+
+
+def exact_layers(graph: Graph) -> list[str]:
+    """The IR layers whose outputs provably equal QKeras' own float32 results: every layer
+    before the first noted or float layer, except float-biased sums that QKeras rounds (the
+    quantizer after them is exact again)."""
+    notes, rounded = _analyse(graph)
+    ends = [index for index, _ in notes]
+    ends += [index for index, layer in enumerate(graph.layers) if _is_float(layer)]
+    stop = min(ends, default=len(graph.layers))
+    return [layer.name for index, layer in enumerate(graph.layers[:stop]) if index not in rounded]
 
 
 def output_bound(graph: Graph) -> float | None:

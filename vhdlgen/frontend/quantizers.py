@@ -148,7 +148,7 @@ def exact_dyadic(values: np.ndarray) -> Factored:
     pairs = [_dyadic(float(v)) for v in values.ravel()]
     fracs = [frac for code, frac in pairs if code != 0]
     frac = max(fracs, default=0)
-    codes = [code << (frac - f) for code, f in pairs]
+    codes = [code << (frac - f) if code else 0 for code, f in pairs]
     if any(abs(code) >= 1 << 62 for code in codes):
         raise FactoringError("the bias values span more than 62 binary orders of magnitude")
     return Factored(np.array(codes, dtype=np.int64).reshape(values.shape), frac)
