@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import TextIO
 
 from vhdlgen.errors import UserError
 
 INSTALL_HINT = "install GHDL 2.0 (Debian: apt-get install ghdl ghdl-llvm; or run `make build`)"
+PROGRESS_SECONDS = 10.0  # a line on stderr every this many seconds while ghdl runs
 
 
 def ghdl() -> str:
@@ -18,12 +22,35 @@ def ghdl() -> str:
     return path
 
 
+def run_with_progress(args: list[str], cwd: Path, what: str, every: float = PROGRESS_SECONDS,
+                      stream: TextIO | None = None) -> subprocess.CompletedProcess:
+    """Run `args` (its stdout discarded, its stderr kept), printing '<what>: N s' to `stream`
+    (default stderr) every `every` seconds until it ends, so a long step shows it is alive;
+    the process is killed if we are interrupted."""
+    stream = stream or sys.stderr
+    start = time.monotonic()
+    with subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True) as process:
+        try:
+            while True:
+                try:
+                    _, stderr = process.communicate(timeout=every)
+                    break
+                except subprocess.TimeoutExpired:
+                    print(f"{what}: {time.monotonic() - start:.0f} s", file=stream, flush=True)
+        except BaseException:
+            process.kill()
+            raise
+    return subprocess.CompletedProcess(args, process.returncode, None, stderr)
+
+
 def synth_check(rtl_dir: Path, sources: list[str], top: str, workdir: Path) -> None:
     """`ghdl --synth` of `top` from `sources` (VHDL-2008, analysed in memory: no code
-    generation, so it takes seconds even for large designs); UserError with GHDL's messages."""
+    generation; seconds for the students, many minutes for designs of hundreds of MB, with
+    the elapsed time on stderr every 10 s); UserError with GHDL's messages."""
     workdir.mkdir(parents=True, exist_ok=True)
     args = [ghdl(), "--synth", "--std=08", f"--workdir={workdir}", *sources, "-e", top]
-    result = subprocess.run(args, cwd=rtl_dir, capture_output=True, text=True)
+    result = run_with_progress(args, rtl_dir, f"ghdl --synth {top} (synthesizability check)")
     if result.returncode != 0:
         log = result.stderr.strip().splitlines()
         raise UserError("ghdl --synth rejected the generated design:\n" + "\n".join(log[-30:]))
