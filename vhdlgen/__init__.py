@@ -1,5 +1,10 @@
-"""vhdlgen: quantized (QKeras) CNNs -> bit-exact, fully parallel, pipelined VHDL."""
-from vhdlgen.network import Network, load
+"""vhdlgen: quantized (QKeras) CNNs -> bit-exact, fully parallel, pipelined VHDL.
 
-__version__ = "0.1.0"
-__all__ = ["Network", "load", "__version__"]
+`convert(model, **options)` runs the whole flow from Python (see `vhdlgen.api`); `load(path)`
+gives the bit-exact reference alone."""
+__version__ = "0.1.0"  # before the imports below: generated files carry it
+
+from vhdlgen.api import Design, SimulationMismatch, convert  # noqa: E402
+from vhdlgen.network import Network, load  # noqa: E402
+
+__all__ = ["Design", "Network", "SimulationMismatch", "convert", "load", "__version__"]

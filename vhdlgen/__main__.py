@@ -8,42 +8,34 @@ from pathlib import Path
 import numpy as np
 
 from vhdlgen.errors import UserError
-from vhdlgen.fixed import FixedType, FormatError
-from vhdlgen.frontend import Options
+from vhdlgen.options import BUILD_OPTIONS, MODEL_OPTIONS, add_options, from_namespace
 
 DEFAULT_MODEL = Path("models/student_4bit.h5")
 
 
-def _format(text: str) -> FixedType:
-    try:
-        return FixedType.parse(text)
-    except FormatError as error:
-        raise argparse.ArgumentTypeError(str(error)) from error
-
-
 def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
-    """--model and the frontend options shared by every command that reads a model."""
+    """--model and the options of how it is read, shared by every command that reads a model."""
     parser.add_argument("--model", type=Path, required=required, default=None if required else DEFAULT_MODEL,
                         help="QKeras model (.h5 or SavedModel folder)"
                         + ("" if required else f"; default {DEFAULT_MODEL}"))
-    parser.add_argument("--input-format", type=_format, default=Options.input_format,
-                        help="input format when the model has no input quantizer "
-                        "(default ufixed<2,1>: the pooled RPC hits 0, 0.5, 1)")
-    parser.add_argument("--float-weight-bits", type=int, default=Options.float_weight_bits,
-                        help="signed width vhdlgen gives the weights of unquantized layers "
-                        f"(default {Options.float_weight_bits})")
+    add_options(parser, MODEL_OPTIONS)
 
 
-def frontend_options(args: argparse.Namespace) -> Options:
-    if not 2 <= args.float_weight_bits <= 32:
-        raise UserError(f"--float-weight-bits {args.float_weight_bits}: accepted 2 to 32")
-    return Options(args.input_format, args.float_weight_bits)
+def convert_model(args: argparse.Namespace, options: tuple = MODEL_OPTIONS):
+    """`vhdlgen.convert` of --model with the command's options; prints to stderr wherever its
+    outputs may differ from QKeras."""
+    from vhdlgen.api import convert
+    from vhdlgen.frontend.float32 import caveats
+
+    design = convert(args.model, **from_namespace(args, options))
+    for note in caveats(design.network.graph) if args.command != "inspect" else []:  # inspect: in its table
+        print(f"vhdlgen {args.command}: note: {note}", file=sys.stderr)
+    return design
 
 
 def load_network(args: argparse.Namespace):
-    from vhdlgen.network import load
-
-    return load(args.model, frontend_options(args))
+    """The bit-exact reference of --model (`convert_model(args).network`)."""
+    return convert_model(args).network
 
 
 def _load_array(path: Path) -> np.ndarray:
@@ -100,31 +92,27 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from vhdlgen.rtl.build import BuildOptions, build, check_out_dir, format_report
-    from vhdlgen.rtl.testbench import check_count
+    from vhdlgen.options import resolve
+    from vhdlgen.rtl.build import check_out_dir, format_report
 
     out = args.out or Path("build") / args.model.stem
-    options = BuildOptions(args.clock_ns, args.part, args.adder_levels_per_stage, args.top,
-                           args.share_depth, args.margin_ns, args.max_logic_levels,
-                           args.register_inputs, args.test_vectors, args.front_end,
-                           args.threshold_gev)
-    options.validate()
-    check_count(options.test_vectors)
+    _, options = resolve(from_namespace(args, MODEL_OPTIONS + BUILD_OPTIONS))
     check_out_dir(out, args.force)  # refuse a folder of the user's before loading the model
-    network = load_network(args)
+    design = convert_model(args, MODEL_OPTIONS + BUILD_OPTIONS)
     print(f"building {args.model} -> {out} ({options.describe()})", flush=True)
-    report = build(network.graph, out, options, force=args.force)
-    print(format_report(report))
+    report = design.build(out, force=args.force)
+    print(format_report(report.data))
     tb = (f"{out}/tb ({options.test_vectors} test vectors, run_ghdl.sh), "
           if options.test_vectors else "")
-    print(f"wrote {out}/rtl ({len(report['sources'])} VHDL files, ghdl --synth clean), "
-          f"{out}/vivado, {tb}{out}/report.json in {report['build_seconds']:.1f} s")
+    print(f"wrote {out}/rtl ({len(report.sources)} VHDL files, ghdl --synth clean), "
+          f"{out}/vivado, {tb}{out}/report.json in {report.data['build_seconds']:.1f} s")
     return 0
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from vhdlgen.api import mismatch
     from vhdlgen.fixed import dequantize
-    from vhdlgen.rtl.build import load_build
+    from vhdlgen.rtl.manifest import load_build
     from vhdlgen.sim.verify import simulate
 
     report, graph = load_build(args.build)
@@ -144,17 +132,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(f"wrote {args.output}: {len(verdict.rtl_codes)} RTL outputs; "
           f"{verdict.vectors_per_second:,.0f} vectors/s; latency {verdict.latency} cycles "
           f"(report: {verdict.expected_latency})" + (f"; waves in {waves}" if waves else ""))
-    if verdict.latency is None:
-        print("MISMATCH: out_valid never rose; the RTL produced no output", file=sys.stderr)
-        return 1
-    if verdict.first_mismatch is not None:
-        where = f"; first diverging layer: {verdict.diverging_layer}" if verdict.diverging_layer else ""
-        print(f"MISMATCH: RTL differs from the reference at vector {verdict.first_mismatch}{where}",
-              file=sys.stderr)
-        return 1
-    if verdict.latency != verdict.expected_latency:
-        print(f"MISMATCH: measured latency {verdict.latency} != report {verdict.expected_latency}",
-              file=sys.stderr)
+    problem = mismatch(verdict)
+    if problem:
+        print(f"MISMATCH: {problem}", file=sys.stderr)
         return 1
     print("RTL == reference, bit for bit")
     return 0
@@ -180,40 +160,13 @@ def parser() -> argparse.ArgumentParser:
     add_model_options(inspect)
     inspect.set_defaults(func=cmd_inspect)
 
-    from vhdlgen.rtl.build import (DEFAULT_CLOCK_NS, DEFAULT_MARGIN_NS, DEFAULT_PART,
-                                   DEFAULT_SHARE_DEPTH)
-    from vhdlgen.rtl.testbench import DEFAULT_TEST_VECTORS
-
     build = commands.add_parser("build", help="generate pipelined VHDL, Vivado scripts, report")
     add_model_options(build)
     build.add_argument("--out", type=Path, default=None, help="output folder (default build/<model>)")
-    build.add_argument("--clock-ns", type=float, default=DEFAULT_CLOCK_NS,
-                       help=f"target clock period in ns (default {DEFAULT_CLOCK_NS} = 320 MHz)")
-    build.add_argument("--part", default=DEFAULT_PART, help=f"FPGA part (default {DEFAULT_PART})")
-    build.add_argument("--adder-levels-per-stage", type=int, default=None,
-                       help="override the timing-driven pipeline: a register after every N "
-                       "adder levels")
-    build.add_argument("--margin-ns", type=float, default=DEFAULT_MARGIN_NS,
-                       help="slack kept free in every stage of the delay model, for routing "
-                       f"(default {DEFAULT_MARGIN_NS})")
-    build.add_argument("--max-logic-levels", type=int, default=None,
-                       help="also cap the logic levels (LUT and CARRY8 cells, modelled) on any "
-                       "path of a stage; default: the delay model alone decides")
-    build.add_argument("--register-inputs", action="store_true",
-                       help="register in_data and in_valid in the top (one more cycle), so the "
-                       "first stage starts at a flip-flop whatever drives the ports")
-    build.add_argument("--share-depth", type=int, default=DEFAULT_SHARE_DEPTH,
-                       help="adder depth allowed for shared subexpressions; 0 = no sharing "
-                       f"(default {DEFAULT_SHARE_DEPTH})")
-    build.add_argument("--top", default=None, help="top entity name (default: the model name)")
-    build.add_argument("--test-vectors", type=int, default=DEFAULT_TEST_VECTORS, metavar="N",
-                       help="write DIR/tb/: a self-checking VHDL testbench for any simulator "
-                       "with N input vectors and the reference's outputs, run_ghdl.sh, a "
-                       f"component and a Verilog stub; 0 = no tb/ (default {DEFAULT_TEST_VECTORS})")
+    add_options(build, BUILD_OPTIONS)
     build.add_argument("--force", action="store_true",
                        help="write into a non-empty folder that is not a vhdlgen build (nothing "
                        "in it is deleted; a file vhdlgen would overwrite is still refused)")
-    add_front_end_options(build)
     build.set_defaults(func=cmd_build)
 
     simulate = commands.add_parser("simulate", help="run the RTL on GHDL (cocotb) vs the reference")

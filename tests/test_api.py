@@ -1,0 +1,115 @@
+"""The Python API (`vhdlgen.convert`): the README example runs exactly as written (build, then
+the RTL on GHDL equals `predict` bit for bit), a wrong RTL raises SimulationMismatch, and the
+options are the CLI's (same names, same defaults, one error per bad value)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qmodels
+import vhdlgen
+from tools import require_tool
+from vhdlgen.__main__ import parser
+from vhdlgen.errors import UserError
+from vhdlgen.fixed import FixedType
+from vhdlgen.options import ALL_OPTIONS, BUILD_OPTIONS, MODEL_OPTIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_example() -> str:
+    """The first Python block of the README's "Python API" section."""
+    section = (ROOT / "README.md").read_text().split("\n## Python API\n", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> dict:
+    """The README example, run as written in a fresh working directory: its variables."""
+    require_tool("ghdl")
+    cwd = tmp_path_factory.mktemp("readme")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        namespace: dict = {}
+        exec(compile(readme_example(), "README.md (Python API)", "exec"), namespace)
+    namespace["cwd"] = cwd
+    return namespace
+
+
+@pytest.mark.sim
+def test_readme_example_builds_and_simulates_bit_exact(example) -> None:
+    design, x, y = example["design"], example["x"], example["y"]
+    assert "vhdlgen.convert(model" in readme_example() and ".simulate(x)" in readme_example()
+    build_dir = example["cwd"] / "build" / "net"
+    assert design.report.build_dir == build_dir.resolve() and design.report.top == "net"
+    assert (build_dir / "rtl" / "net.vhd").is_file() and (build_dir / "tb").is_dir()
+    assert design.report.latency_cycles >= 1 and design.report.sources[-1] == "net.vhd"
+    assert y.shape == (len(x), 2) and len(np.unique(y, axis=0)) > 20  # not a constant output
+    assert np.array_equal(y, vhdlgen.load(qmodels.save_h5(example["model"], example["cwd"],
+                                                          "net")).predict(x))
+
+
+@pytest.mark.sim
+def test_simulate_raises_on_a_wrong_rtl(example) -> None:
+    """Invert out_data in the top: simulate must raise, naming the first vector."""
+    design = example["design"]
+    top = example["cwd"] / "build" / "net" / "rtl" / "net.vhd"
+    text = top.read_text()
+    line = re.search(r"^  out_data  <= (\w+);$", text, re.M)
+    top.write_text(text.replace(line.group(0), f"  out_data  <= not {line.group(1)};"))
+    try:
+        with pytest.raises(vhdlgen.SimulationMismatch, match="differs from the reference at "
+                                                             "vector 0"):
+            design.simulate(example["x"][:50])
+    finally:
+        top.write_text(text)
+
+
+def test_options_are_the_cli_options_with_the_cli_defaults() -> None:
+    """Every option is a flag of `build` (model options also of predict and inspect) with the
+    default that convert() uses, and the Design carries exactly those defaults."""
+    cli = parser()
+    build_args = vars(cli.parse_args(["build"]))
+    predict_args = vars(cli.parse_args(["predict", "--input", "x", "--output", "y"]))
+    for option in ALL_OPTIONS:
+        assert build_args[option.name] == option.default, option.name
+    for option in MODEL_OPTIONS:
+        assert predict_args[option.name] == option.default, option.name
+    design = vhdlgen.convert(qmodels.dense_only(n_in=6))
+    for option in BUILD_OPTIONS:
+        assert getattr(design.options, option.name) == option.default, option.name
+    assert design.name == "dense_only"
+
+
+def test_options_by_keyword_and_their_errors() -> None:
+    model = qmodels.MODELS["no_input_quant"]()
+    design = vhdlgen.convert(model, input_format="ufixed<3,1>", adder_levels_per_stage=2,
+                             top="mu_cnn", register_inputs=True)
+    assert design.network.graph.input.fmt == FixedType.parse("ufixed<3,1>")
+    assert (design.options.adder_levels_per_stage, design.options.top,
+            design.options.register_inputs) == (2, "mu_cnn", True)
+    x = qmodels.uniform_inputs(50, 1, FixedType.parse("ufixed<3,1>"))
+    assert np.array_equal(design.predict(x), design.network.predict(x))
+    cases = [({"clock": 3.0}, "unknown option clock; accepted: input_format, float_weight_bits"),
+             ({"clock_ns": "fast"}, "clock_ns='fast': could not convert"),
+             ({"share_depth": 1.5}, "share_depth=1.5: expected int"),
+             ({"register_inputs": 1}, "register_inputs=1: expected bool"),
+             ({"input_format": "fixed<2"}, "cannot parse fixed-point format"),
+             ({"float_weight_bits": 40}, "--float-weight-bits 40: accepted 2 to 32"),
+             ({"margin_ns": 5.0}, "--margin-ns 5.0: accepted 0 to less than the clock"),
+             ({"top": "work"}, "--top 'work' is a library, package")]
+    for options, message in cases:
+        with pytest.raises(UserError, match=re.escape(message)):
+            vhdlgen.convert(model, **options)
+
+
+def test_report_and_simulate_need_a_build() -> None:
+    design = vhdlgen.convert(qmodels.dense_only(n_in=6))
+    for call in (lambda: design.report, lambda: design.simulate(np.zeros((1, 6)))):
+        with pytest.raises(UserError, match=re.escape("call .build(out_dir) first")):
+            call()
+    with pytest.raises(UserError, match="convert.. got a list; accepted: a Keras/QKeras model"):
+        vhdlgen.convert([1, 2])

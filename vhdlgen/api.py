@@ -1,0 +1,119 @@
+"""The whole flow in Python, as the CLI runs it: model -> bit-exact reference -> VHDL build ->
+simulation on GHDL -> resource estimate.
+
+    design = vhdlgen.convert(model, clock_ns=3.125)  # a Keras/QKeras model, or a saved one's path
+    y = design.predict(x)            # what the FPGA computes (float64, exact)
+    design.build("build/net")        # DIR/rtl, vivado/, tb/, report.json; design.report
+    assert (design.simulate(x) == y).all()   # the RTL on GHDL; raises on any difference
+
+Options are the CLI's (`vhdlgen.options`), as keyword arguments: `--clock-ns 2.5` is
+`clock_ns=2.5`.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from vhdlgen.errors import UserError
+from vhdlgen.fixed import dequantize
+from vhdlgen.network import Network
+from vhdlgen.options import resolve
+from vhdlgen.report import BuildReport
+from vhdlgen.rtl.build import BuildOptions
+
+
+class SimulationMismatch(UserError):
+    """The RTL's outputs or latency differ from the reference (the message says where)."""
+
+
+def mismatch(verdict) -> str | None:
+    """What is wrong in a `vhdlgen.sim.verify.Verdict`, or None when the RTL equals the
+    reference bit for bit with the reported latency."""
+    if verdict.latency is None:
+        return "out_valid never rose; the RTL produced no output"
+    if verdict.first_mismatch is not None:
+        layer = verdict.diverging_layer
+        return (f"RTL differs from the reference at vector {verdict.first_mismatch}"
+                + (f"; first diverging layer: {layer}" if layer else ""))
+    if verdict.latency != verdict.expected_latency:
+        return f"measured latency {verdict.latency} != report {verdict.expected_latency}"
+    return None
+
+
+class Design:
+    """A model converted for the FPGA. `predict`/`trace` need nothing else; `build` writes the
+    firmware, after which `report`, `simulate` and `estimate` work on that build folder."""
+
+    def __init__(self, network: Network, options: BuildOptions, name: str) -> None:
+        self.network = network
+        self.options = options
+        self.name = name  # the model's name: the default top entity and build folder
+        self._report: BuildReport | None = None
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Exact dequantized outputs (N, n_out) float64 for float inputs (N, *input_shape)."""
+        return self.network.predict(x)
+
+    def trace(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Every layer's integer output codes, keyed by Keras layer name."""
+        return self.network.trace(x)
+
+    def build(self, out_dir: str | os.PathLike | None = None, force: bool = False) -> BuildReport:
+        """Write the firmware into `out_dir` (default build/<model name>); the CLI's `build`
+        (same folder rules: a new or empty folder, a previous build, or `force`)."""
+        from vhdlgen.rtl.build import build
+
+        out = Path(out_dir) if out_dir is not None else Path("build") / self.name
+        data = build(self.network.graph, out, self.options, force=force, model_name=self.name)
+        self._report = BuildReport.from_json(out.resolve(), data)
+        return self._report
+
+    @property
+    def report(self) -> BuildReport:
+        """The report of the last `build` (UserError before one)."""
+        if self._report is None:
+            raise UserError("this design has not been built yet; call .build(out_dir) first")
+        return self._report
+
+    def simulate(self, x: np.ndarray, waves: bool = False) -> np.ndarray:
+        """The built RTL's outputs on GHDL (cocotb), in `predict`'s format; SimulationMismatch
+        when any output or the latency differs from the reference. `waves`: also write
+        DIR/waves.ghw."""
+        from vhdlgen.sim.verify import simulate
+
+        folder = self.report.build_dir
+        verdict = simulate(folder, x, folder / "waves.ghw" if waves else None)
+        problem = mismatch(verdict)
+        if problem:
+            raise SimulationMismatch(f"{folder}: {problem}")
+        return dequantize(verdict.rtl_codes, self.network.graph.output.fmt.frac)
+
+    def estimate(self, flow: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> dict:
+        """Resources and modelled timing of the build (GHDL + yosys, minutes for a full
+        network; `vhdlgen estimate`); writes and returns DIR/estimate.json."""
+        from vhdlgen.estimate import DEFAULT_FLOW, estimate
+
+        return estimate(self.report.build_dir, progress, flow=flow or DEFAULT_FLOW)
+
+
+def _model_name(model: Any) -> str:
+    return str(getattr(model, "name", "") or "network")
+
+
+def convert(model: Any, **options: Any) -> Design:
+    """A Keras/QKeras model (in memory), or the path of a saved one (.h5 or SavedModel
+    folder), as a Design; `options` are the CLI's options by their underscored names."""
+    from vhdlgen.frontend import graph_from_keras, load_graph
+
+    frontend, build_options = resolve(options)
+    if isinstance(model, (str, os.PathLike)):
+        return Design(Network(load_graph(model, frontend)), build_options, Path(model).stem)
+    if not hasattr(model, "layers") or not hasattr(model, "input_shape"):
+        raise UserError(f"convert() got a {type(model).__name__}; accepted: a Keras/QKeras "
+                        "model, or the path of a saved one (.h5 file or SavedModel folder)")
+    graph = graph_from_keras(model, frontend)
+    return Design(Network(graph), build_options, _model_name(model))

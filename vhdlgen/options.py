@@ -1,0 +1,140 @@
+"""The options of the model-to-firmware flow, defined once for the CLI and the Python API.
+
+Each `Option` is a CLI flag (`--clock-ns`) and a keyword argument of `vhdlgen.convert`
+(`clock_ns=`) with the same meaning; its default is the field default of the dataclass that
+holds it (`vhdlgen.frontend.Options` for how the model is read, `BuildOptions` for the
+hardware), so there is one default per option. A new option is one row in `MODEL_OPTIONS` or
+`BUILD_OPTIONS` plus its dataclass field.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, fields
+from typing import Any, Callable
+
+from vhdlgen.errors import UserError
+from vhdlgen.fixed import FixedType, FormatError
+from vhdlgen.frontend import Options
+from vhdlgen.rtl.build import BuildOptions
+from vhdlgen.rtl.names import choose_top
+from vhdlgen.rtl.testbench import check_count
+
+
+def fixed_format(text: str) -> FixedType:
+    """'fixed<W,I>' / 'ufixed<W,I>' -> FixedType (argparse shows the message as it is)."""
+    try:
+        return FixedType.parse(text)
+    except FormatError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: `name` is the keyword argument, `--name-with-dashes` the CLI flag; `help`
+    may contain `{default}`; `parse` turns CLI text into a value of type `kind`."""
+
+    name: str
+    owner: type
+    help: str
+    kind: type | tuple[type, ...]
+    parse: Callable[[str], Any] = str
+    metavar: str | None = None
+
+    @property
+    def default(self) -> Any:
+        return next(f.default for f in fields(self.owner) if f.name == self.name)
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        text = self.help.format(default=self.default)
+        if self.kind is bool:
+            parser.add_argument(self.flag, action="store_true", help=text)
+        else:
+            parser.add_argument(self.flag, type=self.parse, default=self.default,
+                                metavar=self.metavar, help=text)
+
+    def value(self, given: Any) -> Any:
+        """`given` (a value, or text to parse) checked against `kind`; UserError else."""
+        if isinstance(given, str) and self.kind is not str:
+            try:
+                given = self.parse(given)
+            except (ValueError, argparse.ArgumentTypeError) as error:
+                raise UserError(f"{self.name}={given!r}: {error}") from None
+        if given is None and self.default is None:
+            return None
+        kinds = self.kind if isinstance(self.kind, tuple) else (self.kind,)
+        if not isinstance(given, kinds) or (isinstance(given, bool) and bool not in kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise UserError(f"{self.name}={given!r}: expected {names}"
+                            + (" or None" if self.default is None else ""))
+        return given
+
+
+MODEL_OPTIONS = (
+    Option("input_format", Options, "input format when the model has no input quantizer "
+           "(default {default}: the pooled RPC hits 0, 0.5, 1)", FixedType, fixed_format, "FORMAT"),
+    Option("float_weight_bits", Options, "signed width vhdlgen gives the weights of "
+           "unquantized layers, 2 to 32 (default {default})", int, int, "N"),
+)
+BUILD_OPTIONS = (
+    Option("clock_ns", BuildOptions, "target clock period in ns (default {default} = 320 MHz)",
+           (int, float), float, "NS"),
+    Option("part", BuildOptions, "FPGA part (default {default})", str),
+    Option("adder_levels_per_stage", BuildOptions, "override the timing-driven pipeline: a "
+           "register after every N adder levels", int, int, "N"),
+    Option("margin_ns", BuildOptions, "slack kept free in every stage of the delay model, for "
+           "routing (default {default})", (int, float), float, "NS"),
+    Option("max_logic_levels", BuildOptions, "also cap the logic levels (LUT and CARRY8 "
+           "cells, modelled) on any path of a stage; default: the delay model alone decides",
+           int, int, "N"),
+    Option("register_inputs", BuildOptions, "register in_data and in_valid in the top (one "
+           "more cycle), so the first stage starts at a flip-flop whatever drives the ports",
+           bool),
+    Option("share_depth", BuildOptions, "adder depth allowed for shared subexpressions; 0 = "
+           "no sharing (default {default})", int, int, "D"),
+    Option("top", BuildOptions, "top entity name (default: the model name)", str),
+    Option("test_vectors", BuildOptions, "write DIR/tb/: a self-checking VHDL testbench for "
+           "any simulator with N input vectors and the reference's outputs, run_ghdl.sh, a "
+           "component and a Verilog stub; 0 = no tb/ (default {default})", int, int, "N"),
+    Option("front_end", BuildOptions, "rpc: the whole Level-0 chain, raw 9x384 strips in, "
+           "window selection and pooling, the CNN, then pT, absolute eta, window and trigger "
+           "bit out (docs/frontend.md); none: the CNN alone (default {default})", str, str,
+           "{none,rpc}"),
+    Option("threshold_gev", BuildOptions, "with --front-end rpc: the trigger bit is pT >= this "
+           "(default {default})", (int, float), float, "GEV"),
+)
+ALL_OPTIONS = MODEL_OPTIONS + BUILD_OPTIONS
+
+
+def add_options(parser: argparse.ArgumentParser, options: tuple[Option, ...]) -> None:
+    for option in options:
+        option.add_to(parser)
+
+
+def from_namespace(args: argparse.Namespace, options: tuple[Option, ...]) -> dict[str, Any]:
+    """The option values of parsed CLI arguments, as keyword arguments."""
+    return {option.name: getattr(args, option.name) for option in options}
+
+
+def resolve(values: dict[str, Any], options: tuple[Option, ...] = ALL_OPTIONS
+            ) -> tuple[Options, BuildOptions]:
+    """Checked (frontend options, build options) from keyword arguments (defaults for the
+    missing ones); UserError naming the first unknown or unusable option."""
+    known = {option.name: option for option in options}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise UserError(f"unknown option{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                        f"accepted: {', '.join(known)}")
+    checked = {name: known[name].value(value) for name, value in values.items()}
+    frontend = Options(**{k: v for k, v in checked.items() if known[k].owner is Options})
+    build = BuildOptions(**{k: v for k, v in checked.items() if known[k].owner is BuildOptions})
+    if not 2 <= frontend.float_weight_bits <= 32:
+        raise UserError(f"--float-weight-bits {frontend.float_weight_bits}: accepted 2 to 32")
+    build.validate()
+    check_count(build.test_vectors)
+    if build.top is not None:
+        choose_top(build.top, "")  # an unusable --top is refused before the model is read
+    return frontend, build
