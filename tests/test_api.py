@@ -3,6 +3,7 @@ the RTL on GHDL equals `predict` bit for bit), a wrong RTL raises SimulationMism
 options are the CLI's (same names, same defaults, one error per bad value)."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -113,3 +114,16 @@ def test_report_and_simulate_need_a_build() -> None:
             call()
     with pytest.raises(UserError, match="convert.. got a list; accepted: a Keras/QKeras model"):
         vhdlgen.convert([1, 2])
+
+
+def test_estimate_reads_a_real_build(tmp_path) -> None:
+    """design.estimate() on a tiny built model: GHDL + yosys through the build manifest (the
+    netlist has registers and carry chains, no DSP), and estimate.json is the result."""
+    require_tool("ghdl")
+    require_tool("yosys")
+    design = vhdlgen.convert(qmodels.dense_only(n_in=4), test_vectors=0, top="tiny_est")
+    report = design.build(tmp_path / "b")
+    result = design.estimate()
+    assert result["top"] == "tiny_est" and result["dsp"] == 0 and result["lut"] > 0
+    assert result["ff"] > 0 and result["carry"] > 0 and report.top == "tiny_est"
+    assert json.loads((tmp_path / "b" / "estimate.json").read_text()) == result
