@@ -85,3 +85,18 @@ def test_a_layer_named_like_the_format_layer_is_refused(student) -> None:
     graph = with_output_format(student.graph, FixedType.parse("fixed<12,6>"))
     with pytest.raises(UserError, match="output_format"):
         with_output_format(graph, FixedType.parse("fixed<10,5>"))
+
+
+def test_the_option_reaches_predict_and_inspect(student) -> None:
+    """`output_format=` (the CLI's --output-format) changes what predict returns, and inspect's
+    table states the bound."""
+    import vhdlgen
+    from vhdlgen.summary import describe
+
+    x = inputs(student, 300)
+    design = vhdlgen.convert(ROOT / "models" / "student_4bit.h5", output_format="fixed<12,6>")
+    expected = Network(with_output_format(student.graph, FixedType.parse("fixed<12,6>")))
+    assert np.array_equal(design.predict(x), expected.predict(x))
+    assert "output format fixed<12,6>" in describe(design.network.graph)
+    with pytest.raises(UserError, match="output_format"):
+        vhdlgen.convert(ROOT / "models" / "student_4bit.h5", output_format="fixed<12")

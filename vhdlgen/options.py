@@ -78,6 +78,9 @@ MODEL_OPTIONS = (
            "(default {default}: the pooled RPC hits 0, 0.5, 1)", FixedType, fixed_format, "FORMAT"),
     Option("float_weight_bits", Options, "signed width vhdlgen gives the weights of "
            "unquantized layers, 2 to 32 (default {default})", int, int, "N"),
+    Option("output_format", Options, "requantize every output to this format, rounding half to "
+           "even and saturating, e.g. 'fixed<12,6>' (`inspect` prints the error bound); "
+           "default: exact", FixedType, fixed_format, "FORMAT"),
 )
 BUILD_OPTIONS = (
     Option("clock_ns", BuildOptions, "target clock period in ns (default {default} = 320 MHz)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from vhdlgen.frontend.float32 import caveats
+from vhdlgen.output_format import LAYER_NAME, error
 from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph
 
 
@@ -48,6 +49,9 @@ def describe(graph: Graph) -> str:
     lines.append(f"parameters: {graph.parameter_count}; zero weights: {zeros}/{total} "
                  f"({zeros / max(total, 1):.1%}, they cost no hardware)")
     lines.append(f"output: {graph.output.shape} {graph.output.fmt}")
+    formatted = next((i for i, l in enumerate(graph.layers) if l.name == LAYER_NAME), None)
+    if formatted is not None:
+        lines.append(error(graph.layer_input(formatted), graph.output.fmt).describe())
     notes = caveats(graph)
     lines.append("QKeras: " + ("equal to vhdlgen, bit for bit (no float32 rounding it makes can "
                                "change a result)" if not notes else "may differ from vhdlgen:"))

@@ -12,8 +12,11 @@ __all__ = ["Options", "SUPPORTED_LAYERS", "graph_from_keras", "load_graph"]
 
 def graph_from_keras(model, options: Options = Options(), source: str = "", source_hash: str = "") -> Graph:
     """The IR of an in-memory Keras model."""
+    from vhdlgen.output_format import with_output_format
+
     graph_input, layers, tensors = convert(model, options)
-    return Graph(graph_input, layers, tensors, source, source_hash)
+    return with_output_format(Graph(graph_input, layers, tensors, source, source_hash),
+                              options.output_format)
 
 
 def load_graph(path: str | Path, options: Options = Options()) -> Graph:

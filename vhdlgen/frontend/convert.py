@@ -26,11 +26,13 @@ MAX_WIDTH = 62  # int64 reference; every tensor must fit
 
 @dataclass(frozen=True)
 class Options:
-    """Frontend options: the input format when the model has no input quantizer, and the
-    signed width vhdlgen gives to the weights of unquantized (float) layers."""
+    """Frontend options: the input format when the model has no input quantizer, the signed
+    width vhdlgen gives to the weights of unquantized (float) layers, and the format the outputs
+    are requantized to (None: exact, the full-precision result)."""
 
     input_format: FixedType = FixedType(False, 2, 1)
     float_weight_bits: int = 12
+    output_format: FixedType | None = None
 
 
 def _activation_name(activation: object) -> str:
