@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,8 +66,10 @@ def simulate(build_dir: Path, x: np.ndarray, waves: Path | None = None,
     codes = network.input_codes(x)
     if processes is None:
         processes = 1 if waves else processes_for(len(codes))
-    result = runner.stream(build_dir, report, codes, waves=waves, processes=processes)
-    reference = network.predict_codes(codes)
+    with ThreadPoolExecutor(1) as pool:  # the reference is computed while GHDL runs
+        expected = pool.submit(network.predict_codes, codes)
+        result = runner.stream(build_dir, report, codes, waves=waves, processes=processes)
+        reference = expected.result()
     mismatch = first_mismatch(result.outputs, reference)
     layer = None
     if mismatch is not None and mismatch < len(codes):
