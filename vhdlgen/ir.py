@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vhdlgen import windows
+from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, Requantizer
+from vhdlgen.windows import Padding
 
 
 def _frozen_array(values: np.ndarray) -> np.ndarray:
@@ -38,14 +41,17 @@ class Input:
 
 @dataclass(frozen=True, eq=False)
 class Conv2D:
-    """'valid' stride-1 convolution: kernel codes (KH, KW, CIN, COUT) at `weight_frac`,
-    bias codes (COUT,) at the accumulator frac = input frac + weight_frac. Output: exact sums."""
+    """Convolution: kernel codes (KH, KW, CIN, COUT) at `weight_frac`, bias codes (COUT,) at
+    the accumulator frac = input frac + weight_frac, `strides` (SH, SW), zero `padding` (top,
+    bottom, left, right; Keras 'same' made explicit). Output: exact sums."""
 
     name: str
     kernel: np.ndarray
     bias: np.ndarray
     weight_frac: int
     error_bound: float | None = None  # float layer quantized by vhdlgen: max |output error|
+    strides: tuple[int, int] = (1, 1)
+    padding: Padding = (0, 0, 0, 0)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kernel", _frozen_array(self.kernel))
@@ -84,7 +90,57 @@ class Flatten:
     name: str
 
 
-Layer = Conv2D | Dense | Activation | Flatten
+@dataclass(frozen=True)
+class Reshape:
+    """Row-major reshape to `shape` (Keras Reshape): the elements and their order stay."""
+
+    name: str
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ZeroPadding2D:
+    """(H, W, C) -> (H + top + bottom, W + left + right, C), the new elements code 0."""
+
+    name: str
+    padding: Padding
+
+
+@dataclass(frozen=True)
+class Pooling2D:
+    """Max or average pooling of (PH, PW) windows at `strides` over each channel.
+
+    `padding` is Keras 'same' made explicit: padded positions take no part (max ignores them,
+    the average divides by the positions it covers, as TensorFlow does). op "max": the largest
+    code, same format. op "average": sum / count times `scale` = code * 2**-frac (1 for Keras
+    AveragePooling2D; area * quantized(1/area) for QAveragePooling2D with an average_quantizer),
+    exact: every count must be a power of two, and the output frac is
+    in frac + scale frac + log2(largest count)."""
+
+    name: str
+    op: str  # "max" | "average"
+    pool: tuple[int, int]
+    strides: tuple[int, int]
+    padding: Padding = (0, 0, 0, 0)
+    scale: tuple[int, int] = (1, 0)  # (code, frac), average only
+
+    def average_weights(self, shape: tuple[int, ...]) -> tuple[np.ndarray, int]:
+        """(per output position (OH, OW) the integer weight of every tap, the weight frac):
+        scale / count = weight * 2**-frac exactly. UserError when a count is not a power of two
+        (Keras divides in float32 then, inexactly)."""
+        count = windows.counts(shape, self.pool, self.strides, self.padding)
+        odd = sorted({int(c) for c in count.ravel() if c & (c - 1)})
+        if odd:
+            raise UserError(
+                f"layer {self.name!r}: average pooling over {', '.join(map(str, odd))} elements "
+                "per window; Keras divides by that count in float32, which is inexact unless it "
+                "is a power of two. Accepted: pool sizes (and, with 'same' padding, the edge "
+                "windows) covering 1, 2, 4, 8, ... elements")
+        top = int(count.max()).bit_length() - 1
+        return self.scale[0] * ((1 << top) // count), self.scale[1] + top
+
+
+Layer = Conv2D | Dense | Activation | Flatten | Reshape | ZeroPadding2D | Pooling2D
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import numpy as np
 
 from vhdlgen.frontend.float32 import caveats
 from vhdlgen.output_format import LAYER_NAME, error
-from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph
+from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Pooling2D, Reshape, ZeroPadding2D
 
 
 def _details(layer) -> str:
@@ -14,10 +14,21 @@ def _details(layer) -> str:
         text = f"weights 2^{-layer.weight_frac} steps, {zeros:.0%} zero"
         if layer.error_bound is not None:
             text += f", float layer quantized by vhdlgen (|error| <= {layer.error_bound:.3g})"
+        if isinstance(layer, Conv2D) and (layer.strides != (1, 1) or any(layer.padding)):
+            text += f", strides {layer.strides}, padding (t, b, l, r) {layer.padding}"
         return text
+    if isinstance(layer, Pooling2D):
+        text = f"{layer.op} {layer.pool[0]}x{layer.pool[1]}, strides {layer.strides}"
+        if any(layer.padding):
+            text += f", padding (t, b, l, r) {layer.padding}"
+        if layer.scale != (1, 0):
+            text += f", times {layer.scale[0]}*2^{-layer.scale[1]}"
+        return text
+    if isinstance(layer, ZeroPadding2D):
+        return f"zeros (t, b, l, r) {layer.padding}"
     if isinstance(layer, Activation):
         return f"{layer.kind}, shift {layer.requantizer.shift}"
-    if isinstance(layer, Flatten):
+    if isinstance(layer, (Flatten, Reshape)):
         return "wiring only"
     return ""
 

@@ -5,6 +5,7 @@ A unit computes every output element from its input elements through
 - *views*: input element i shifted left by k bits (wiring: the input bits with k zeros);
 - *adders*: `dst = a + b`, `a - b` or `-a`, where a and b are views, adders or integer
   constants; an adder may feed many others (a shared subexpression);
+- *comparators*: `dst = max(a, b)` (max pooling), adders with `maximum` set;
 - *outputs*: an adder or view (the accumulator, rounding offset included), then the
   requantizer's lowered form (`fixed.Requantizer.apply_offset`) or nothing.
 
@@ -61,6 +62,7 @@ class Adder:
     luts: int  # estimated LUTs: bit positions where both operands vary
     shared: bool = False
     users: tuple[str, ...] = ()
+    maximum: bool = False  # max(a, b) instead of a sum (sign unused)
 
     @property
     def width(self) -> int:
@@ -173,7 +175,10 @@ def run_unit(graph: AdderGraph, codes: np.ndarray) -> np.ndarray:
         store(view.name, codes[:, view.element] << view.shift, view.lo, view.hi)
     for adder in graph.adders:
         a = _evaluate(adder.a, values, batch)
-        result = -a if adder.b is None else a + adder.sign * _evaluate(adder.b, values, batch)
+        if adder.maximum:
+            result = np.maximum(a, _evaluate(adder.b, values, batch))
+        else:
+            result = -a if adder.b is None else a + adder.sign * _evaluate(adder.b, values, batch)
         store(adder.name, result, adder.lo, adder.hi)
     out = np.empty((batch, len(graph.outputs)), dtype=np.int64)
     for j, output in enumerate(graph.outputs):

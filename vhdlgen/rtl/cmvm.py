@@ -50,13 +50,15 @@ class Ref:
 
 @dataclass(frozen=True)
 class PlannedAdder:
-    """a + sign * b, or -a when b is None."""
+    """a + sign * b, or -a when b is None; max(a, b) when `maximum` (a comparator and a
+    multiplexer, built by `vhdlgen.rtl.comparators` for max pooling)."""
 
     a: Ref
     b: Ref | None
     sign: int
     shared: bool
     depth: int
+    maximum: bool = False
 
 
 @dataclass

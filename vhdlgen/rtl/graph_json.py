@@ -10,7 +10,8 @@ import numpy as np
 
 from vhdlgen.fixed import FixedType, Requantizer
 from vhdlgen.infer import infer_all
-from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Input, Layer
+from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Input, Layer, Pooling2D,
+                        Reshape, ZeroPadding2D)
 
 
 def _codes(array: np.ndarray) -> dict:
@@ -26,11 +27,26 @@ def _array(data: dict) -> np.ndarray:
     return np.array(codes, dtype=np.int64).reshape(shape)
 
 
+def _ints(values: list) -> tuple[int, ...]:
+    return tuple(int(v) for v in values)
+
+
 def _layer_json(layer: Layer) -> dict:
     if isinstance(layer, (Conv2D, Dense)):
-        return {"type": type(layer).__name__, "name": layer.name, "kernel": _codes(layer.kernel),
+        data = {"type": type(layer).__name__, "name": layer.name, "kernel": _codes(layer.kernel),
                 "bias": _codes(layer.bias), "weight_frac": layer.weight_frac,
                 "error_bound": layer.error_bound}
+        if isinstance(layer, Conv2D):
+            data.update(strides=list(layer.strides), padding=list(layer.padding))
+        return data
+    if isinstance(layer, Pooling2D):
+        return {"type": "Pooling2D", "name": layer.name, "op": layer.op, "pool": list(layer.pool),
+                "strides": list(layer.strides), "padding": list(layer.padding),
+                "scale": list(layer.scale)}
+    if isinstance(layer, ZeroPadding2D):
+        return {"type": "ZeroPadding2D", "name": layer.name, "padding": list(layer.padding)}
+    if isinstance(layer, Reshape):
+        return {"type": "Reshape", "name": layer.name, "shape": list(layer.shape)}
     if isinstance(layer, Activation):
         rq = layer.requantizer
         return {"type": "Activation", "name": layer.name, "kind": layer.kind,
@@ -42,10 +58,20 @@ def _layer_json(layer: Layer) -> dict:
 
 def _layer(data: dict) -> Layer:
     kind = data["type"]
-    if kind in ("Conv2D", "Dense"):
-        cls = Conv2D if kind == "Conv2D" else Dense
-        return cls(str(data["name"]), _array(data["kernel"]), _array(data["bias"]),
-                   int(data["weight_frac"]), data["error_bound"])
+    if kind == "Conv2D":  # manifests from before strides and padding are stride 1, 'valid'
+        return Conv2D(str(data["name"]), _array(data["kernel"]), _array(data["bias"]),
+                      int(data["weight_frac"]), data["error_bound"],
+                      _ints(data.get("strides", [1, 1])), _ints(data.get("padding", [0] * 4)))
+    if kind == "Dense":
+        return Dense(str(data["name"]), _array(data["kernel"]), _array(data["bias"]),
+                     int(data["weight_frac"]), data["error_bound"])
+    if kind == "Pooling2D":
+        return Pooling2D(str(data["name"]), str(data["op"]), _ints(data["pool"]),
+                         _ints(data["strides"]), _ints(data["padding"]), _ints(data["scale"]))
+    if kind == "ZeroPadding2D":
+        return ZeroPadding2D(str(data["name"]), _ints(data["padding"]))
+    if kind == "Reshape":
+        return Reshape(str(data["name"]), _ints(data["shape"]))
     if kind == "Activation":
         rq = Requantizer(int(data["in_frac"]), FixedType.parse(data["out"]), int(data["lo"]),
                          int(data["hi"]))

@@ -1,7 +1,9 @@
 """Lowering: IR graph -> hardware units, each an executable adder graph (no text here).
 
-A unit is one VHDL entity: a Conv2D/Dense with the activation that follows it, or a standalone
-activation. Flatten and identity activations are wiring. A unit's arithmetic is one adder graph
+A unit is one VHDL entity: a Conv2D/Dense or average pooling (a constant matrix too) with the
+activation that follows it and the ZeroPadding2D before it (padding taps have no term), a
+standalone activation or zero padding, or max pooling (comparator trees, `comparators`).
+Flatten, Reshape and identity activations are wiring. A unit's arithmetic is one adder graph
 for the whole layer (`cmvm`: CSD terms, subexpressions shared across outputs, channels and
 positions, depth-balanced sums), scheduled into pipeline stages (`schedule`), and executable
 (`adder_graph.run_unit`). Data is packed flat: element i of a tensor (row-major over (h, w, c))
@@ -21,9 +23,13 @@ import numpy as np
 
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import Requantizer, signed_width
-from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Tensor
+from vhdlgen import windows
+from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Pooling2D, Reshape, Tensor,
+                        ZeroPadding2D)
+from vhdlgen.windows import Padding
 from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, Register, run_unit
 from vhdlgen.rtl.cmvm import Plan, optimise
+from vhdlgen.rtl.comparators import max_plan
 from vhdlgen.rtl.schedule import Arrival, OutputSpec, Timing, output_arrival, schedule
 from vhdlgen.rtl.names import unique_identifiers
 from vhdlgen.rtl.statements import (Declaration, Element, Fit, InputView, Stage, VectorView,
@@ -96,6 +102,11 @@ class Unit:
         return self.graph.adders
 
     @property
+    def comparators(self) -> int:
+        """max(a, b) nodes (max pooling)."""
+        return sum(a.maximum for a in self.graph.adders)
+
+    @property
     def shared_adders(self) -> int:
         return sum(a.shared for a in self.graph.adders)
 
@@ -105,21 +116,55 @@ class Unit:
         return [(o.name, o.lo, o.hi, o.initial) for o in self.graph.outputs]
 
 
-def _connections(layer, shape: tuple[int, ...]) -> list[tuple[list[int], list[int], int]]:
-    """Per output neuron: (input element indices, integer weights, bias code)."""
+Connections = list[tuple[list[int], list[int], int]]
+
+
+def _connections(layer, shape: tuple[int, ...], zero_pad: Padding = (0, 0, 0, 0)) -> Connections:
+    """Per output neuron: (input element indices, integer weights, bias code).
+
+    `shape` is the layer's input shape; `zero_pad` the ZeroPadding2D merged in front of it
+    (the unit's input is then the unpadded tensor): a tap on padding or on a zero of
+    `zero_pad` reads a zero, so it has no term."""
     if isinstance(layer, Dense):
         nin, nout = layer.kernel.shape
         return [(list(range(nin)), layer.kernel[:, j].tolist(), int(layer.bias[j]))
                 for j in range(nout)]
-    kh, kw, cin, cout = layer.kernel.shape
-    h, w, _ = shape
+    top, bottom, left, right = zero_pad
+    source = (shape[0] - top - bottom, shape[1] - left - right, shape[2])
+
+    def index(h: int, w: int, c: int) -> int | None:
+        h, w = h - top, w - left
+        if 0 <= h < source[0] and 0 <= w < source[1]:
+            return int(np.ravel_multi_index((h, w, c), source))
+        return None
+
+    if isinstance(layer, ZeroPadding2D):
+        result = []
+        for h, w, c in itertools.product(*(range(d) for d in shape)):
+            element = index(h, w, c)
+            result.append(([], [], 0) if element is None else ([element], [1], 0))
+        return result
+    if isinstance(layer, Pooling2D):  # average: every tap times its window's weight
+        kernel, cout = layer.pool, shape[2]
+        weights, _ = layer.average_weights(shape)
+    else:
+        kernel, cout = layer.kernel.shape[:2], layer.kernel.shape[3]
+    oh, ow = windows.output_size(shape, kernel, layer.strides, layer.padding)
     result = []
-    for oh, ow, co in itertools.product(range(h - kh + 1), range(w - kw + 1), range(cout)):
-        indices, weights = [], []
-        for i, j, ci in itertools.product(range(kh), range(kw), range(cin)):
-            indices.append(int(np.ravel_multi_index((oh + i, ow + j, ci), shape)))
-            weights.append(int(layer.kernel[i, j, ci, co]))
-        result.append((indices, weights, int(layer.bias[co])))
+    for r, c, co in itertools.product(range(oh), range(ow), range(cout)):
+        indices, coefficients = [], []
+        for i, j, h, w in windows.taps(shape, kernel, layer.strides, layer.padding, r, c):
+            if isinstance(layer, Pooling2D):
+                terms = [(index(h, w, co), int(weights[r, c]))]
+            else:
+                terms = [(index(h, w, ci), int(layer.kernel[i, j, ci, co]))
+                         for ci in range(shape[2])]
+            for element, weight in terms:
+                if element is not None:
+                    indices.append(element)
+                    coefficients.append(weight)
+        bias = 0 if isinstance(layer, Pooling2D) else int(layer.bias[co])
+        result.append((indices, coefficients, bias))
     return result
 
 
@@ -161,17 +206,32 @@ class _Arithmetic:
     """How a unit's sums are formed: connections, and the extra left shift that makes the
     requantizer's shift non-negative (a finer output than accumulator is exact wiring)."""
 
-    connections: list[tuple[list[int], list[int], int]]
+    connections: Connections
     acc_frac: int
     requant: Requantizer | None  # with a shift >= 0
 
 
+def _is_linear(layer) -> bool:
+    """A layer the unit computes as sums of weighted inputs (no requantization)."""
+    return (isinstance(layer, (Conv2D, Dense, ZeroPadding2D))
+            or isinstance(layer, Pooling2D) and layer.op == "average")
+
+
 def _arithmetic(ir_layers: list, in_tensor: Tensor) -> _Arithmetic:
-    weighted = ir_layers[0] if isinstance(ir_layers[0], (Conv2D, Dense)) else None
+    zero_pad = (0, 0, 0, 0)
+    if isinstance(ir_layers[0], ZeroPadding2D):
+        zero_pad = ir_layers[0].padding
+        if len(ir_layers) > 1 and _is_linear(ir_layers[1]):
+            ir_layers = ir_layers[1:]  # merged: the padding's zeros are taps without a term
+    weighted = ir_layers[0] if _is_linear(ir_layers[0]) else None
     activation = ir_layers[-1] if isinstance(ir_layers[-1], Activation) else None
     if weighted is not None:
-        connections = _connections(weighted, in_tensor.shape)
-        acc_frac = in_tensor.fmt.frac + weighted.weight_frac
+        top, bottom, left, right = zero_pad
+        shape = in_tensor.shape if isinstance(weighted, Dense) else (
+            in_tensor.shape[0] + top + bottom, in_tensor.shape[1] + left + right,
+            in_tensor.shape[2])
+        connections = _connections(weighted, shape, zero_pad)
+        acc_frac = in_tensor.fmt.frac + _weight_frac(weighted, shape)
     else:
         connections = [([i], [1], 0) for i in range(int(np.prod(in_tensor.shape)))]
         acc_frac = in_tensor.fmt.frac
@@ -183,6 +243,14 @@ def _arithmetic(ir_layers: list, in_tensor: Tensor) -> _Arithmetic:
         connections = [(idx, [w << extra for w in ws], b << extra) for idx, ws, b in connections]
     return _Arithmetic(connections, acc_frac + extra,
                        Requantizer(rq.in_frac + extra, rq.out, rq.lo, rq.hi))
+
+
+def _weight_frac(layer, shape: tuple[int, ...]) -> int:
+    if isinstance(layer, (Conv2D, Dense)):
+        return layer.weight_frac
+    if isinstance(layer, Pooling2D):
+        return layer.average_weights(shape)[1]
+    return 0
 
 
 @dataclass(frozen=True)
@@ -206,11 +274,27 @@ class _Planned:
         return graph
 
 
+def _max_windows(layer: Pooling2D, shape: tuple[int, ...]) -> list[list[int]]:
+    """Per output element (row-major): the input elements of its window ('same' padding has
+    none: it takes no part in the max)."""
+    oh, ow = windows.output_size(shape, layer.pool, layer.strides, layer.padding)
+    return [[int(np.ravel_multi_index((h, w, c), shape))
+             for _, _, h, w in windows.taps(shape, layer.pool, layer.strides, layer.padding, r, q)]
+            for r, q, c in itertools.product(range(oh), range(ow), range(shape[2]))]
+
+
 def _plan_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor,
                out_tensor: Tensor, share_depth: int) -> _Planned:
     """One unit's adder graph: an optional weighted layer, then an optional requantizing
     activation."""
     inputs = elements("x", in_tensor)
+    if isinstance(ir_layers[0], Pooling2D) and ir_layers[0].op == "max":
+        plan = max_plan(_max_windows(ir_layers[0], in_tensor.shape),
+                        [(e.lo, e.hi) for e in inputs])
+        specs = [OutputSpec(o.signal, None, o.lo, o.hi) for o in elements("y", out_tensor)]
+        return _Planned(entity, label, ir_layers, in_tensor, out_tensor, plan,
+                        [inputs[e].signal for e, _ in plan.views],
+                        [(inputs[e].lo, inputs[e].hi) for e, _ in plan.views], specs)
     arithmetic = _arithmetic(ir_layers, in_tensor)
     rq = arithmetic.requant
     offset = rq.rounding_offset if rq is not None else 0
@@ -234,6 +318,9 @@ def _unit(planned: _Planned, graph: AdderGraph) -> Unit:
               input_views(graph.views, inputs), outputs, graph)
     if not _is_wide(graph):
         return Unit(*common, integer_stages(graph), planned.in_tensor, planned.out_tensor)
+    if any(adder.maximum for adder in graph.adders):
+        raise UserError(f"layer {planned.label!r}: max pooling of values beyond 32 bits is not "
+                        "supported; quantize its input (e.g. a QActivation before it)")
     return Unit(*common, vector_stages(graph), planned.in_tensor, planned.out_tensor, wide=True,
                 vector_views=vector_views(graph.views, inputs),
                 variables=vector_variables(graph), signals=vector_signals(graph),
@@ -290,19 +377,24 @@ def _is_identity(layer, x: Tensor) -> bool:
 
 
 def _groups(graph: Graph) -> list[tuple[list, int]]:
-    """IR layers grouped into units (with the index of each group's last layer); Flatten and
-    identity activations are wiring and form no unit."""
+    """IR layers grouped into units (with the index of each group's last layer): a ZeroPadding2D
+    with the Conv2D or average pooling after it, a weighted layer with the activation after it,
+    max pooling alone. Flatten, Reshape and identity activations are wiring and form no unit."""
     groups: list[tuple[list, int]] = []
     layers = graph.layers
     index = 0
     while index < len(layers):
         layer = layers[index]
-        if isinstance(layer, Flatten) or _is_identity(layer, graph.layer_input(index)):
+        if isinstance(layer, (Flatten, Reshape)) or _is_identity(layer, graph.layer_input(index)):
             index += 1
             continue
         group = [layer]
+        if (isinstance(layer, ZeroPadding2D) and index + 1 < len(layers)
+                and _is_linear(layers[index + 1])):
+            index += 1
+            group.append(layers[index])
         follower = layers[index + 1] if index + 1 < len(layers) else None
-        if (isinstance(layer, (Conv2D, Dense)) and isinstance(follower, Activation)
+        if (_is_linear(group[-1]) and isinstance(follower, Activation)
                 and not _is_identity(follower, graph.tensors[index])):
             group.append(follower)
             index += 1

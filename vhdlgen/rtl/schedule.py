@@ -39,6 +39,7 @@ class Timing:
     requantizer: float
     budget: float
     max_levels: int | None = None  # logic levels (LUT, CARRY8) allowed on a stage's paths
+    mux: float = 0.0  # a comparator's multiplexer after its carry chain (one LUT)
 
     @classmethod
     def levels(cls, per_stage: int) -> "Timing":
@@ -49,7 +50,7 @@ class Timing:
         from vhdlgen.timing import ULTRASCALE_PLUS_2 as model
 
         return cls(model.adder, model.lut_levels(REQUANTIZER_LUT_LEVELS),
-                   model.budget(clock_ns, margin_ns), max_levels)
+                   model.budget(clock_ns, margin_ns), max_levels, model.lut_levels(1))
 
     def fits(self, time: float, levels: int) -> bool:
         return time <= self.budget and (self.max_levels is None or levels <= self.max_levels)
@@ -70,13 +71,17 @@ class Arrival:
         return self if self.stage == stage else Arrival(stage)
 
 
-def adder_arrival(operands: list[Arrival], stage: int, delay: float, width: int) -> Arrival:
+def adder_arrival(operands: list[Arrival], stage: int, delay: float, width: int,
+                  extra_levels: int = 0) -> Arrival:
     """A ripple-carry adder reading `operands` in `stage`: one LUT and one CARRY8 over the
     latest low bit, and either the carry rippling ceil(width/8) CARRY8 cells up or the latest
-    high bit entering the top cell."""
+    high bit entering the top cell; then `extra_levels` LUTs on every bit (a comparator's
+    multiplexer)."""
     ready = [a.fresh(stage) for a in operands] or [Arrival(stage)]
     low = max(a.low_levels for a in ready) + 2
     high = max(max(a.high_levels for a in ready) + 2, low + math.ceil(width / 8) - 1)
+    if extra_levels:
+        low = high = high + extra_levels  # every result bit waits for the comparison
     return Arrival(stage, max(a.time for a in ready) + delay, low, high)
 
 
@@ -139,11 +144,13 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
         stage = max((arrival[r].stage for r in refs), default=0)
         width = signed_width(lo, hi)
         delay = timing.adder(width, max((fanout.get(r, 1) for r in refs), default=1))
-        ready = adder_arrival([arrival[r] for r in refs], stage, delay, width)
+        mux = int(planned.maximum)  # a comparator: the carry chain compares, a LUT selects
+        delay += mux * timing.mux
+        ready = adder_arrival([arrival[r] for r in refs], stage, delay, width, mux)
         if not timing.fits(ready.time, ready.high_levels) and any(
                 arrival[r].fresh(stage).time > 0 for r in refs):
             stage += 1
-            ready = adder_arrival([], stage, delay, width)
+            ready = adder_arrival([], stage, delay, width, mux)
         arrival[Ref(ADD, index)] = ready
         who = tuple(sorted(users[index]))
         if planned.shared:
@@ -151,10 +158,10 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
         else:
             owner = who[0] if who else "unused"
             owned[owner] = owned.get(owner, 0) + 1
-            name = f"{owner}_a{owned[owner]}"
+            name = f"{owner}_{'m' if planned.maximum else 'a'}{owned[owner]}"
         adder = Adder(name, _operand(planned.a, values), _operand(planned.b, values),
                       planned.sign, lo, hi, stage, ready.time, ready.high_levels, planned.depth,
-                      plan.luts[index], planned.shared, who)
+                      plan.luts[index], planned.shared, who, planned.maximum)
         values[Ref(ADD, index)] = adder
         adders.append(adder)
     placed = [_place_output(spec, root, arrival, values, plan, timing)

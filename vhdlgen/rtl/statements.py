@@ -103,7 +103,8 @@ class VectorView:
 
 @dataclass(frozen=True)
 class Statement:
-    """One line of a stage: `dst := a <op> b` (op '+' or '-'; 'neg': `dst := -a`), or a register
+    """One line of a stage: `dst := a <op> b` (op '+' or '-'; 'neg': `dst := -a`; 'max': the
+    larger of a and b, integer form only), or a register
     copy `dst := a` (op None). Integer form: a and b are names or integer literals; signed form:
     `Fit`s at dst's width."""
 
@@ -218,6 +219,8 @@ def _stages(graph: AdderGraph, add_statement, output_statement) -> tuple[Stage, 
 
 
 def _op(adder: Adder) -> str:
+    if adder.maximum:
+        return "max"
     return "neg" if adder.b is None else ("+" if adder.sign > 0 else "-")
 
 
