@@ -60,7 +60,8 @@ def _save_array(path: Path, array: np.ndarray) -> None:
     """np.save into `path`, creating missing folders; one clear error when it cannot."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, array)
+        with open(path, "wb") as file:  # exactly `path`: np.save(path) would add '.npy'
+            np.save(file, array)
     except OSError as error:
         raise UserError(f"cannot write {path}: {error.strerror or error}; give --output a "
                         "path in a folder you can write") from error
@@ -195,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UserError as error:
         print(f"vhdlgen {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a path the command could not create or write (/proc, /sys, ...)
+        print(f"vhdlgen {args.command}: error: cannot create or write {error.filename or ''}: "
+              f"{error.strerror or error}; give a path in a folder you can write",
+              file=sys.stderr)
         return 2
 
 

@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from vhdlgen.errors import UserError
 from vhdlgen.train import metrics as M
 
 #: Requirement on the fake rate (fraction of background events passing the threshold).
@@ -46,6 +47,9 @@ def _predict_all(models: list[tuple[str, str]], x: np.ndarray,
     for label, path in models:
         _progress(f"{label}: Keras predict on {len(x):,} events ({path})")
         model = load_keras_model(path)
+        if tuple(model.input_shape[1:]) != x.shape[1:]:
+            raise UserError(f"model {path!r} takes inputs {tuple(model.input_shape[1:])}; "
+                            f"evaluate runs the toy RPC events {x.shape[1:]} through it")
         rows.append((label, model.predict(x, batch_size=4096, verbose=0).astype(np.float64), ""))
         if reference and is_quantized(model):
             _progress(f"{label}: bit-exact reference")

@@ -98,15 +98,11 @@ def _write_state(out: str, state: dict) -> None:
 
 
 def load_keras_model(path: str):  # noqa: ANN201
-    """Load a saved .h5 (float Keras or QKeras) model; UserError if it is missing or unreadable."""
-    if not os.path.isfile(path):
-        raise UserError(f"model file {path!r} does not exist; give an .h5 written by `train`")
-    from qkeras.utils import load_qmodel
+    """Load a saved .h5 (float Keras or QKeras) model; UserError if it is missing or unreadable
+    (the frontend's loader: it also refuses a .keras file at once instead of hanging)."""
+    from vhdlgen.frontend.keras_model import load_keras_model as load
 
-    try:
-        return load_qmodel(path, compile=False)
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot load {path!r} as a Keras/QKeras .h5 model: {exc}") from exc
+    return load(path)
 
 
 def _build(cfg: TrainConfig):  # noqa: ANN202
