@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vhdlgen.ir import Activation, Conv2D, Dense, Graph, Layer
+from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Layer, Reshape,
+                        ZeroPadding2D)
 
 EXACT_STEPS = 1 << 24  # float32 holds every integer up to 2**24 exactly
 UNIT_ROUNDOFF = 2.0**-24
@@ -75,12 +76,12 @@ def _ulp(magnitude: int) -> int:
 
 def _next_rounding(layers: tuple[Layer, ...], index: int) -> int | None:
     """The index of the quantizer that reads layer `index`'s output directly (through
-    Flatten), if any."""
+    Flatten, Reshape or zero padding, which move values without arithmetic), if any."""
     for later in range(index + 1, len(layers)):
         layer = layers[later]
         if isinstance(layer, Activation):
             return later if _rounds(layer) else None
-        if isinstance(layer, (Conv2D, Dense)):
+        if not isinstance(layer, (Flatten, Reshape, ZeroPadding2D)):
             return None
     return None
 
