@@ -195,6 +195,96 @@ def wide_acc(seed: int = 15):
     return model
 
 
+# --------------------------------------------------------- wider vocabulary (issue #12)
+def strided_pools(seed: int = 31):
+    """(9,16,1) RPC-like input; QConv2D 3x3 stride 2 'same' (odd pads: TF puts the extra one
+    bottom/right); QConv2D (2,3) strides (1,2) 'same'; MaxPooling2D 2x2 stride 1 'same';
+    AveragePooling2D 2x2 'valid'; a quantizer; Dropout; Flatten; QDense."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input(IMAGE, name="hits")
+    x = QActivation(quantized_bits(2, 1, keep_negative=False), name="in_q")(inp)
+    x = QConv2D(4, (3, 3), strides=2, padding="same", name="c1",
+                kernel_quantizer=quantized_bits(4, 0, 1, alpha="auto_po2"),
+                bias_quantizer=quantized_bits(4, 0, 1))(x)
+    x = QActivation(quantized_relu(4), name="c1_relu")(x)
+    x = QConv2D(5, (2, 3), strides=(1, 2), padding="same", name="c2",
+                kernel_quantizer=quantized_bits(4, 0, 1), bias_quantizer=quantized_bits(4, 0, 1),
+                activation=quantized_relu(4, 1))(x)
+    x = keras.layers.MaxPooling2D(2, strides=1, padding="same", name="max")(x)
+    x = keras.layers.AveragePooling2D(2, name="avg")(x)
+    x = QActivation(quantized_relu(3, 1), name="avg_q")(x)
+    x = keras.layers.Dropout(0.3, name="drop")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = QDense(3, kernel_quantizer=quantized_bits(5, 0, 1), bias_quantizer=quantized_bits(5, 0, 1),
+               name="out")(x)
+    model = keras.Model(inp, x, name="strided_pools")
+    randomize(model, seed, gain=2.2)
+    return model
+
+
+def padded_pools(seed: int = 32):
+    """(7,11,2) odd input, signed input quantizer; ZeroPadding2D ((1,2),(0,1)); QConv2D 3x2
+    'valid' stride (2,1); MaxPooling2D (3,2) strides (2,1) 'valid'; QAveragePooling2D 2x2 'same'
+    (edge windows of 2 and 1 elements) with an average_quantizer and an activation;
+    Reshape; QDense."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    from qkeras import QAveragePooling2D
+
+    inp = keras.layers.Input((7, 11, 2), name="planes")
+    x = QActivation(quantized_bits(4, 1), name="in_q")(inp)
+    x = keras.layers.ZeroPadding2D(((1, 2), (0, 1)), name="pad")(x)
+    x = QConv2D(3, (3, 2), strides=(2, 1), name="conv",
+                kernel_quantizer=quantized_bits(4, 0, 1, alpha="auto_po2"),
+                bias_quantizer=quantized_bits(4, 0, 1))(x)
+    x = QActivation(quantized_bits(5, 2), name="conv_q")(x)
+    x = keras.layers.MaxPooling2D((3, 2), strides=(2, 1), name="max")(x)
+    x = QAveragePooling2D(2, padding="same", average_quantizer=quantized_bits(6, 0, 1),
+                          activation=quantized_bits(5, 1), name="qavg")(x)
+    x = keras.layers.Reshape((-1,), name="reshape")(x)
+    x = QDense(2, kernel_quantizer=quantized_bits(5, 0, 1), bias_quantizer=quantized_bits(5, 0, 1),
+               name="out")(x)
+    model = keras.Model(inp, x, name="padded_pools")
+    randomize(model, seed, gain=2.0)
+    return model
+
+
+def conv_batchnorm(seed: int = 33, float_bias: bool = False):
+    """(8,9,1) input; ZeroPadding2D(1); QConv2DBatchnorm 3x3 stride 2 with a bias_quantizer;
+    QConv2DBatchnorm 2x2 'same' with a quantized_relu inside (and, if `float_bias`, no
+    bias_quantizer: the folded float32 bias is taken exactly);
+    Flatten; QDense. Batch-norm statistics as after training (gamma, beta, moving mean and
+    variance drawn from `seed`); QKeras folds them at inference (ema_stats_folding)."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    from qkeras import QConv2DBatchnorm
+
+    inp = keras.layers.Input((8, 9, 1), name="image")
+    x = QActivation(quantized_relu(3, 1), name="in_q")(inp)
+    x = keras.layers.ZeroPadding2D(1, name="pad")(x)
+    x = QConv2DBatchnorm(4, (3, 3), strides=2, name="cbn1",
+                         kernel_quantizer=quantized_bits(4, 0, 1, alpha="auto_po2"),
+                         bias_quantizer=quantized_bits(6, 2, 1))(x)
+    x = QActivation(quantized_relu(4, 1), name="cbn1_relu")(x)
+    x = QConv2DBatchnorm(3, (2, 2), padding="same", name="cbn2",
+                         kernel_quantizer=quantized_bits(5, 0, 1),
+                         bias_quantizer=None if float_bias else quantized_bits(6, 2, 1),
+                         activation=quantized_relu(4, 1))(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = QDense(2, kernel_quantizer=quantized_bits(5, 0, 1), bias_quantizer=quantized_bits(5, 0, 1),
+               name="out")(x)
+    model = keras.Model(inp, x, name="conv_batchnorm")
+    randomize(model, seed, gain=1.8)
+    rng = np.random.default_rng(seed + 1)
+    for layer in model.layers:
+        if type(layer).__name__ == "QConv2DBatchnorm":
+            n = layer.filters
+            bn = layer.batchnorm
+            bn.gamma.assign(rng.uniform(0.6, 1.6, n).astype(np.float32))
+            bn.beta.assign(rng.normal(0.2, 0.3, n).astype(np.float32))
+            bn.moving_mean.assign(rng.normal(0.0, 0.3, n).astype(np.float32))
+            bn.moving_variance.assign(rng.uniform(0.3, 2.0, n).astype(np.float32))
+    return model
+
+
 MODELS = {
     # seeds chosen so that every quantized ReLU both clips at 0 and saturates (>= 1% of codes
     # at each end on sparse + uniform inputs; checked by test_reference_qkeras)
@@ -208,6 +298,9 @@ MODELS = {
     "sequential": sequential,
     "dense_only": dense_only,
     "wide_acc": wide_acc,
+    "strided_pools": strided_pools,
+    "padded_pools": padded_pools,
+    "conv_batchnorm": conv_batchnorm,
 }
 
 # Models whose accumulators exceed float32's exact integers (2**24): QKeras' own float32 sums

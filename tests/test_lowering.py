@@ -25,7 +25,8 @@ from vhdlgen.timing import ULTRASCALE_PLUS_2
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_MODELS = ["student2", "student4", "student4_qout", "wide_conv", "no_input_quant",
-               "sequential", "dense_only", "wide_acc"]
+               "sequential", "dense_only", "wide_acc", "strided_pools", "padded_pools",
+               "conv_batchnorm"]
 OPTIONS = {  # name -> (timing, share depth)
     "levels3-share3": (Timing.levels(3), 3),
     "levels1-share0": (Timing.levels(1), 0),

@@ -9,16 +9,21 @@ import numpy as np
 
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, Requantizer, unsigned_width
+from vhdlgen.frontend import layers
 from vhdlgen.frontend import quantizers as q
 from vhdlgen.frontend.float32 import rounding_after_float
 from vhdlgen.infer import infer
 from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Input, Layer, Tensor
+from vhdlgen.windows import keras_padding
 
 SUPPORTED_LAYERS = (
-    "InputLayer; QConv2D/Conv2D (strides 1, padding 'valid', channels_last, no dilation, "
-    "groups 1); QDense/Dense; QActivation(quantized_relu | quantized_bits | 'relu' | 'linear'); "
-    "Activation('relu' | 'linear'); Flatten. Layer activations: linear, relu, quantized_relu, "
-    "quantized_bits. Unquantized Conv2D/Dense weights are quantized by vhdlgen "
+    "InputLayer; QConv2D/Conv2D/QConv2DBatchnorm (any strides, padding 'valid' or 'same', "
+    "channels_last, no dilation, groups 1); QDense/Dense; QActivation(quantized_relu | "
+    "quantized_bits | 'relu' | 'linear'); Activation('relu' | 'linear'); Flatten; Reshape; "
+    "ZeroPadding2D; MaxPooling2D, AveragePooling2D, QAveragePooling2D (any pool size and strides, "
+    "'valid' or 'same'; averages over power-of-two element counts); Dropout and the other "
+    "inference no-ops (" + ", ".join(layers.NO_OPS[1:]) + "). Layer activations: linear, relu, "
+    "quantized_relu, quantized_bits. Unquantized Conv2D/Dense weights are quantized by vhdlgen "
     "(--float-weight-bits)."
 )
 MAX_WIDTH = 62  # int64 reference; every tensor must fit
@@ -54,11 +59,9 @@ def _activation_problems(activation: object) -> list[str]:
 
 def _weighted_problems(layer) -> list[str]:
     problems = []
-    if type(layer).__name__ in ("QConv2D", "Conv2D"):
-        if tuple(layer.strides) != (1, 1):
-            problems.append(f"strides {tuple(layer.strides)} (only 1)")
-        if layer.padding != "valid":
-            problems.append(f"padding {layer.padding!r} (only 'valid')")
+    if type(layer).__name__ in ("QConv2D", "Conv2D", "QConv2DBatchnorm"):
+        if layer.padding not in ("valid", "same"):
+            problems.append(f"padding {layer.padding!r} (accepted: 'valid', 'same')")
         if tuple(layer.dilation_rate) != (1, 1):
             problems.append(f"dilation_rate {tuple(layer.dilation_rate)}")
         if getattr(layer, "groups", 1) != 1:
@@ -86,12 +89,18 @@ def _activation_layer_problems(layer) -> list[str]:
 
 CHECKS: dict[str, Callable[[object], list[str]]] = {
     "QConv2D": _weighted_problems,
+    "QConv2DBatchnorm": _weighted_problems,
     "Conv2D": _weighted_problems,
     "QDense": _weighted_problems,
     "Dense": _weighted_problems,
     "QActivation": _activation_layer_problems,
     "Activation": _activation_layer_problems,
     "Flatten": lambda layer: [] if layer.data_format == "channels_last" else ["channels_first"],
+    "Reshape": lambda layer: [],
+    "ZeroPadding2D": layers.zero_padding_problems,
+    "BatchNormalization": layers.batchnorm_problems,
+    **{kind: layers.pooling_problems for kind in layers.POOLING},
+    **{kind: lambda layer: [] for kind in layers.NO_OPS},
 }
 
 
@@ -156,7 +165,7 @@ def _weights(layer, x: Tensor, options: Options) -> tuple[np.ndarray, np.ndarray
     A quantized kernel is taken exactly from its quantizer; the bias, quantized or left float
     (no bias_quantizer), is taken exactly as the float32 that QKeras adds, at the finest step it
     needs (`quantizers.exact_dyadic`). Unquantized kernels are quantized by vhdlgen."""
-    kernel, *rest = layer.get_weights()
+    kernel, *rest = layers.raw_weights(layer)
     bias = rest[0] if rest else np.zeros(kernel.shape[-1], dtype=np.float32)
     kernel_q, bias_q = _weight_quantizers(layer)
     if kernel_q is None:
@@ -208,8 +217,12 @@ def _weighted_ir(layer, x: Tensor, options: Options) -> list[Layer]:
     activation = layer.activation
     has_activation = _activation_name(activation) != "linear"
     name = f"{layer.name}_linear" if has_activation else layer.name
-    cls = Conv2D if len(kernel.shape) == 4 else Dense
-    ir_layer = cls(name, kernel, bias, weight_frac, bound)
+    if len(kernel.shape) == 4:
+        strides = tuple(int(s) for s in layer.strides)
+        padding = keras_padding(layer.padding, x.shape, kernel.shape[:2], strides)
+        ir_layer = Conv2D(name, kernel, bias, weight_frac, bound, strides, padding)
+    else:
+        ir_layer = Dense(name, kernel, bias, weight_frac, bound)
     if not has_activation:
         return [ir_layer]
     return [ir_layer, _activation_ir(layer.name, activation, infer(ir_layer, x))]
@@ -231,6 +244,11 @@ BUILDERS: dict[str, Callable[[object, Tensor, Options], list[Layer]]] = {
     "QActivation": _activation_layer_ir,
     "Activation": _activation_layer_ir,
     "Flatten": lambda layer, x, options: [Flatten(layer.name)],
+    "QConv2DBatchnorm": _weighted_ir,
+    "Reshape": layers.reshape_ir,
+    "ZeroPadding2D": layers.zero_padding_ir,
+    **{kind: layers.pooling_ir for kind in layers.POOLING},
+    **{kind: layers.no_op_ir for kind in layers.NO_OPS},
 }
 
 
@@ -280,7 +298,8 @@ def _refuse_rounding_after_float(layers: list[Layer]) -> None:
     if pairs:
         listed = "; ".join(f"{after!r} after {first!r}" for first, after in pairs)
         raise UserError(
-            f"quantizers after an unquantized (float) layer: {listed}. vhdlgen rounds a float "
+            f"quantizers or average pooling after an unquantized (float) layer: {listed}. "
+            "vhdlgen rounds a float "
             "layer's weights to --float-weight-bits codes, and a quantizer after it would turn "
             "that small error into a whole step wherever a value sits near a rounding tie, so "
             "the result could differ from QKeras without bound. Give the float layer a "

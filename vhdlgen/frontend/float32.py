@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Layer, Reshape,
+from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Layer, Pooling2D, Reshape,
                         ZeroPadding2D)
 
 EXACT_STEPS = 1 << 24  # float32 holds every integer up to 2**24 exactly
@@ -32,6 +32,10 @@ def _is_float(layer: Layer) -> bool:
 
 
 def _rounds(layer: Layer) -> bool:
+    """A quantizer, or average pooling: Keras' float32 average of a float layer's inexact
+    values rounds again, beyond the float layers' error bound."""
+    if isinstance(layer, Pooling2D):
+        return layer.op == "average"
     return isinstance(layer, Activation) and layer.kind not in PASS_THROUGH
 
 
