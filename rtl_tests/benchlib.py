@@ -60,6 +60,10 @@ CONFIGS = {
     "student4_l4": Config("student4", levels=4),
     "student2_regin": Config("student2", register_inputs=True),
     "wide_acc": Config("wide_acc"),  # values beyond 32-bit integers: the signed-vector form
+    # issue #12: strides, 'same' and zero padding, max/average pooling, QConv2DBatchnorm
+    "strided_pools": Config("strided_pools"),
+    "padded_pools": Config("padded_pools", levels=1),
+    "conv_batchnorm": Config("conv_batchnorm"),
 }
 
 
