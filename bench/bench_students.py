@@ -39,7 +39,7 @@ SHIPPED = [REPO / "models" / f"student_{b}bit.h5" for b in (2, 3, 4, 5)]
 DEFAULT_DATA_SEED = 20261121  # toy-dataset seed of the bench events (not a training seed)
 RANDOM_SEED = 0
 
-# Published / public reference points (design.md section 9). All Vivado (or GHDL for the
+# Published / public reference points (the published ATLAS L0 muon study and the public hand-written VHDL; docs/benchmarks.md). All Vivado (or GHDL for the
 # hand-written cycle count) numbers from elsewhere, NOT measured by this script.
 ANCHORS = [
     {"label": "hls4ml, 4-bit student (published)", "latency_cycles": 183, "latency_ns": 438,

@@ -133,7 +133,7 @@ def format_machine(info: dict) -> str:
 
 # ----------------------------------------------------------------------------- one design
 def realistic_inputs(events: int, seed: int):
-    """`events` toy RPC events (design.md section 7; half muons, half noise-only), x only."""
+    """`events` toy RPC events (docs/physics.md section 1; half muons, half noise-only), x only."""
     from vhdlgen.data.generator import generate_events
 
     return generate_events(events, seed)["x"]

@@ -48,8 +48,8 @@ def slow_requantize(code: int, in_frac: int, out_frac: int, lo: int, hi: int) ->
 
 def qkeras_bits(x: Fraction, bits: int, integer: int, symmetric: bool, keep_negative: bool):
     """quantized_bits with alpha None, the VALUE, exactly as QKeras 0.9 code computes it:
-    clip(round(x*m/2**integer), keep_negative * (-m + symmetric), m - 1). (design.md section 3
-    writes the lower bound -m*keep_negative + symmetric, which differs for keep_negative=False,
+    clip(round(x*m/2**integer), keep_negative * (-m + symmetric), m - 1). (The project's
+    specification writes the lower bound -m*keep_negative + symmetric, which differs for keep_negative=False,
     symmetric=1: QKeras clips at 0 there, not at 1.)"""
     m = 2 ** (bits - int(keep_negative))
     scale = Fraction(2) ** integer
@@ -59,7 +59,7 @@ def qkeras_bits(x: Fraction, bits: int, integer: int, symmetric: bool, keep_nega
 
 
 def qkeras_relu(x: Fraction, bits: int, integer: int):
-    """design.md section 3, quantized_relu: the VALUE, exactly."""
+    """quantized_relu as QKeras 0.9 computes it: the VALUE, exactly."""
     step = Fraction(2) ** (integer - bits)
     return min(max(round_half_even(x / step) * step, Fraction(0)), 2**integer - step)
 

@@ -1,4 +1,4 @@
-"""Toy RPC dataset for the ATLAS Phase-2 L0 muon barrel trigger (design.md section 7).
+"""Toy RPC dataset for the ATLAS Phase-2 L0 muon barrel trigger (docs/physics.md section 1).
 
     >>> from vhdlgen.data import generate_events, save_npz
     >>> ev = generate_events(1000, seed=1)          # dict of arrays, ev["x"] is (1000, 9, 16, 1)

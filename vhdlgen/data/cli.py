@@ -12,7 +12,7 @@ def add_parser(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]"
     """Register the `dataset` subcommand."""
     p = subparsers.add_parser(
         "dataset", help="generate a toy RPC muon dataset (.npz)",
-        description="Generate toy RPC events (design.md section 7) into an .npz holding x "
+        description="Generate toy RPC events (docs/physics.md section 1) into an .npz holding x "
                     "(N,9,16,1) float32, pt (GeV, 0 for background), eta, charge, is_muon, window "
                     "and, with --full-image, image (N,9,384).")
     p.add_argument("--events", type=int, required=True, help="number of events")

@@ -22,7 +22,7 @@ import numpy as np
 from vhdlgen.data import fragmentation as frag
 from vhdlgen.data import geometry as geo
 
-#: Signal muons: pT uniform in [PT_MIN_GEV, PT_MAX_GEV] (design.md section 7).
+#: Signal muons: pT uniform in [PT_MIN_GEV, PT_MAX_GEV] (docs/physics.md section 1).
 PT_MIN_GEV: float = 3.0
 PT_MAX_GEV: float = 20.0
 #: Signal muons: eta uniform in [ETA_GEN_MIN, ETA_GEN_MAX], inside the sector with a margin so that

@@ -16,7 +16,7 @@ import numpy as np
 
 # --- Stations and layers -------------------------------------------------------------------
 #: Radii (m) of the 9 RPC layers, inner to outer: 3 inner layers (BI, r ~ 4.6 m), 4 middle layers
-#: (BM, two doublets at 7.8-8.4 m), 2 outer layers (BO, r ~ 10.2 m), as in design.md section 7.
+#: (BM, two doublets at 7.8-8.4 m), 2 outer layers (BO, r ~ 10.2 m), as in docs/physics.md section 1.
 LAYER_RADII_M: np.ndarray = np.array([4.55, 4.60, 4.65, 7.80, 8.00, 8.20, 8.40, 10.15, 10.25])
 N_LAYERS: int = 9
 #: Strips (pixels) per layer along eta: the image width of the published study.

@@ -1,4 +1,4 @@
-"""Training and evaluation of the trigger CNNs (design.md section 8, docs/physics.md).
+"""Training and evaluation of the trigger CNNs (docs/physics.md).
 
 - ``models``: teacher, float student, QKeras students (2-5 bits), output-scale folding;
 - ``labels``: [pT GeV, local eta] targets and their scaling;
