@@ -115,6 +115,8 @@ def _cases(d: Path) -> list[Case]:
              ("foreign", "vhdlgen-build.json")),
         Case("simulate interrupted build", ("simulate", "--build", f"{d}/partial", *x, *out),
              ("partial", "interrupted")),
+        Case("simulate build missing a source", ("simulate", "--build", f"{d}/no_source", *x,
+                                                 *out), ("no_source", "does not exist")),
         Case("simulate empty input", (*simulate, "--input", f"{d}/empty.npy", *out), ("no vectors",)),
         Case("simulate output in /proc", (*simulate, *x, "--output", "/proc/vhdlgen/y.npy"),
              ("/proc/vhdlgen/y.npy", "cannot write")),
@@ -129,6 +131,8 @@ def _cases(d: Path) -> list[Case]:
              ("bad_manifest", "vhdlgen-build.json"), no_tools=True),
         Case("estimate foreign manifest", ("estimate", "--build", f"{d}/foreign"),
              ("foreign", "vhdlgen-build.json"), no_tools=True),
+        Case("estimate build missing a source", ("estimate", "--build", f"{d}/no_source"),
+             ("no_source", "does not exist"), no_tools=True),
         Case("estimate interrupted build", ("estimate", "--build", f"{d}/partial"),
              ("partial", "interrupted"), no_tools=True),
         # --- dataset
@@ -198,6 +202,7 @@ def _make_inputs(d: Path) -> None:
     for name, damage in {
         "bad_manifest": lambda b: (b / manifest).write_text("{ not json"),
         "foreign": lambda b: (b / manifest).write_text(json.dumps({"someone": "else"})),
+        "no_source": lambda b: next((b / "rtl").glob("*.vhd")).unlink(),
         "partial": lambda b: (b / manifest).write_text(json.dumps(
             {**json.loads((b / manifest).read_text()), "complete": False})),
     }.items():
