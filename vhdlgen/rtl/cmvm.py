@@ -37,6 +37,12 @@ from dataclasses import dataclass
 from vhdlgen.fixed import csd_digits, product_interval, signed_width
 
 VIEW, ADD, CONST = "view", "add", "const"
+# Scale limits (docs/benchmarks.md, bench/bench_scaling.py): sharing counts every pair of terms
+# of every output, so its memory grows with the square of an output's terms; a layer with more
+# pairs than this is summed without sharing (memory linear in its terms). An output of more
+# than LARGE_SUM terms is summed by a heap (n log n) instead of the cheapest-partner search.
+MAX_PAIRS = 4_000_000
+LARGE_SUM = 256
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ class _Builder:
         self.depth: list[int] = []
         self.refs: list[Ref] = []
         self._intervals: dict[int, tuple[int, int]] = {}
+        self._widths: dict[int, int] = {}  # caches: a value's form never changes
+        self._zeros: dict[int, int] = {}
 
     def view(self, element: int, shift: int) -> int:
         key = (element, shift)
@@ -130,7 +138,9 @@ class _Builder:
         return value
 
     def width(self, value: int) -> int:
-        return signed_width(*self.interval(value))
+        if value not in self._widths:
+            self._widths[value] = signed_width(*self.interval(value))
+        return self._widths[value]
 
     def interval(self, value: int) -> tuple[int, int]:
         if value not in self._intervals:
@@ -146,15 +156,19 @@ class _Builder:
         return lo, hi
 
     def zero_lsbs(self, value: int) -> int:
-        coefs, offset = self.linear[value]
-        parts = [abs(c) for c in coefs.values()] + ([abs(offset)] if offset else [])
-        return min(((v & -v).bit_length() - 1 for v in parts), default=0)
+        if value not in self._zeros:
+            coefs, offset = self.linear[value]
+            parts = [abs(c) for c in coefs.values()] + ([abs(offset)] if offset else [])
+            self._zeros[value] = min(((v & -v).bit_length() - 1 for v in parts), default=0)
+        return self._zeros[value]
 
     def _variable_bits(self, value: int, top: int) -> tuple[int, int]:
         """The bit positions [low, high] where `value` can vary, in a result of top bit `top`:
         from its known-zero low bits up to its own top (unsigned) or to `top` (a signed value's
         sign extension varies)."""
         lo, hi = self.interval(value)
+        if lo == hi:
+            return 0, -1  # it cannot vary (e.g. an input whose range is one code): no bit does
         high = top if lo < 0 else max(hi, 1).bit_length() - 1
         return self.zero_lsbs(value), high
 
@@ -177,6 +191,8 @@ class _Builder:
             var, const = (b, a) if constant_a else (a, b)
             value = self.linear[const][1] * (sign if const == b else 1)
             low, high = self._variable_bits(var, top)
+            if high < low:
+                return 0
             bits = value & ((1 << (top + 1)) - 1)  # two's complement over the result width
             return bin((bits >> low) & ((1 << (high - low + 1)) - 1)).count("1")
         low_a, high_a = self._variable_bits(a, top)
@@ -188,6 +204,11 @@ class _Builder:
 
 def _key(a: int, sign_a: int, b: int, sign_b: int) -> tuple[int, int, int]:
     return (a, b, sign_a * sign_b) if a < b else (b, a, sign_a * sign_b)
+
+
+def pair_count(terms: list[dict[int, int]]) -> int:
+    """How many term pairs `_share` would count: its memory and time grow with this."""
+    return sum(len(output) * (len(output) - 1) // 2 for output in terms)
 
 
 def _share(builder: _Builder, terms: list[dict[int, int]], max_depth: int) -> None:
@@ -246,15 +267,34 @@ def _share(builder: _Builder, terms: list[dict[int, int]], max_depth: int) -> No
             holders[new].add(j)
 
 
+def _huffman_sum(builder: _Builder, values: list[int]) -> int:
+    """The sum of many `values`: always join the two shallowest (then narrowest) nodes, a heap
+    instead of `_balanced_sum`'s search for the cheapest partner (that search is quadratic in
+    the terms of an output; this is n log n). Same depth as `_balanced_sum`."""
+    heap = [(builder.depth[v], builder.width(v), i, v) for i, v in enumerate(values)]
+    heapq.heapify(heap)
+    count = len(heap)
+    while len(heap) > 1:
+        a, b = heapq.heappop(heap)[3], heapq.heappop(heap)[3]
+        if builder.refs[a].kind == CONST:
+            a, b = b, a
+        new = builder.add(a, b, +1, shared=False)
+        heapq.heappush(heap, (builder.depth[new], builder.width(new), count, new))
+        count += 1
+    return heap[0][3]
+
+
 def _balanced_sum(builder: _Builder, values: list[int]) -> int | None:
     """The sum of `values` (all added): a tree that always takes the shallowest (then
     narrowest) node and joins it with the node of the same depth that shares the fewest
     variable bit positions with it (the cheapest adder), or with the next shallowest node when
     it is the only one of its depth. Merging two of the shallowest nodes each time keeps the
-    tree as shallow as Huffman's construction."""
+    tree as shallow as Huffman's construction. Beyond LARGE_SUM terms: `_huffman_sum`."""
     nodes = list(values)
     if not nodes:
         return None
+    if len(nodes) > LARGE_SUM:
+        return _huffman_sum(builder, nodes)
     while len(nodes) > 1:
         nodes.sort(key=lambda v: (builder.depth[v], builder.width(v)))
         a = nodes.pop(0)
@@ -300,7 +340,7 @@ def optimise(weights: list[dict[int, int]], constants: list[int],
             for shift, sign in csd_digits(int(weight)):
                 output[builder.view(element, shift)] = sign
         terms.append(output)
-    if max_depth > 0:
+    if max_depth > 0 and pair_count(terms) <= MAX_PAIRS:
         _share(builder, terms, max_depth)
     builder.plan.roots = [builder.refs[_sum_tree(builder, output, int(constant))]
                           for output, constant in zip(terms, constants)]
