@@ -121,6 +121,14 @@ def test_plan_computes_the_matrix_and_shares() -> None:
     assert sum(shared.luts) < sum(unshared.luts)
 
 
+def test_inputs_that_cannot_vary_cost_nothing_and_do_not_crash() -> None:
+    """A layer whose inputs are all one code (a previous ReLU that is always 0: random model 49
+    of tests/qmodels.py) used to raise 'negative shift count' in the cost model."""
+    rows = [{0: -32, 2: 8, 3: 16, 9: 32}, {1: 56, 2: -8, 3: 32, 9: 24}, {0: -40, 1: 24, 2: -8}]
+    plan = optimise(rows, [48, -16, 0], [(0, 0)] * 10, 3)
+    assert sum(plan.luts) == 0  # every adder of constant-in-practice values is free
+
+
 def test_identical_rows_share_all_but_the_final_subtraction() -> None:
     row = {0: 3, 1: -5, 2: 7, 3: 1}
     plan = optimise([row, dict(row)], [0, 0], [(0, 15)] * 4, 8)
