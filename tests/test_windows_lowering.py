@@ -88,3 +88,21 @@ def test_average_of_a_non_power_of_two_is_refused() -> None:
         _graph([Pooling2D("ap", "average", (1, 3), (1, 1))])
     with pytest.raises(UserError, match=r"over 6, 9 elements"):  # 'same' edges of a 3x3
         _graph([Pooling2D("ap", "average", (3, 3), (1, 1), (1, 1, 1, 1))])
+
+
+def test_manifest_round_trip_keeps_every_new_field() -> None:
+    """The build manifest's network (graph_json) restores strides, padding, pooling and scale:
+    `simulate` reads the network from there."""
+    from vhdlgen.rtl.graph_json import graph_from_json, graph_to_json
+
+    graph = _network()
+    again = graph_from_json(graph_to_json(graph))
+    assert again.tensors == graph.tensors
+    for a, b in zip(graph.layers, again.layers):
+        assert type(a) is type(b) and a.name == b.name
+        if isinstance(a, Conv2D):
+            assert (a.strides, a.padding) == (b.strides, b.padding)
+        elif not isinstance(a, Activation):
+            assert a == b
+    codes = np.random.default_rng(2).integers(0, 8, (50, 7, 9, 2))
+    assert np.array_equal(Network(again).predict_codes(codes), Network(graph).predict_codes(codes))
