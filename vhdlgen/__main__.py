@@ -70,15 +70,18 @@ def _save_array(path: Path, array: np.ndarray) -> None:
 def cmd_predict(args: argparse.Namespace) -> int:
     from vhdlgen.chain import cli as chain_cli
 
+    # the input is read (and a bad file refused) before the model, which takes seconds to load
+    rpc = args.front_end != "none"
+    inputs = chain_cli.load_strips(args.input) if rpc else _load_array(args.input)
     network = load_network(args)
     chain = chain_cli.chain(args, network)
     if chain is not None:  # --front-end rpc: strips in, [pT, absolute eta, window, trigger] out
-        outputs = chain.predict(chain_cli.load_strips(args.input))
+        outputs = chain.predict(inputs)
         _save_array(args.output, outputs)
         print(f"wrote {args.output}: {len(outputs)} events x 4 outputs "
               f"({chain_cli.describe_outputs(chain)}, exact)")
         return 0
-    outputs = network.predict(_load_array(args.input))
+    outputs = network.predict(inputs)
     _save_array(args.output, outputs)
     print(f"wrote {args.output}: {outputs.shape[0]} vectors x {outputs.shape[1]} outputs "
           f"({network.graph.output.fmt}, exact)")
