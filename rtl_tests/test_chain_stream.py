@@ -123,3 +123,20 @@ def test_simulate_command_takes_the_strips_of_a_chain_build(student_chain, tmp_p
                      str(tmp_path / "e.npz"), "--output", str(tmp_path / "y.npy")])
     assert code == 0 and "RTL == reference, bit for bit" in capsys.readouterr().out
     assert np.array_equal(np.load(tmp_path / "y.npy"), student_chain.chain.predict(events["image"]))
+
+
+def test_python_api_runs_the_chain(tmp_path, require_ghdl) -> None:
+    """`vhdlgen.convert(..., front_end="rpc")`: predict takes strips and gives the chain's four
+    outputs; build + simulate give the same, bit for bit."""
+    import vhdlgen
+    from vhdlgen.chain.reference import Chain
+    from vhdlgen.data import generate_events
+
+    model = Path(__file__).parents[1] / "models" / "student_4bit.h5"
+    strips = generate_events(300, seed=7, full_image=True)["image"]
+    design = vhdlgen.convert(model, front_end="rpc", threshold_gev=8.0, test_vectors=0)
+    y = design.predict(strips)
+    assert np.array_equal(y, Chain(vhdlgen.load(model), threshold_gev=8.0).predict(strips))
+    assert y.shape == (300, 4) and 0 < y[:, 3].sum() < 300  # some events trigger, not all
+    design.build(tmp_path / "chain")
+    assert np.array_equal(design.simulate(strips), y)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from vhdlgen.network import Network
 from vhdlgen.options import resolve
 from vhdlgen.report import BuildReport
 from vhdlgen.rtl.build import BuildOptions
+
+if TYPE_CHECKING:
+    from vhdlgen.chain.reference import Chain
 
 
 class SimulationMismatch(UserError):
@@ -53,9 +56,21 @@ class Design:
         self.name = name  # the model's name: the default top entity and build folder
         self._report: BuildReport | None = None
 
+    @property
+    def chain(self) -> Chain | None:
+        """The whole Level-0 chain around the network (`front_end="rpc"`), or None."""
+        if self.options.front_end == "none":
+            return None
+        from vhdlgen.chain.reference import Chain
+
+        return Chain(self.network, threshold_gev=self.options.threshold_gev)
+
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Exact dequantized outputs (N, n_out) float64 for float inputs (N, *input_shape)."""
-        return self.network.predict(x)
+        """Exact dequantized outputs (N, n_out) float64 for float inputs (N, *input_shape);
+        with `front_end="rpc"`: (N, 9, 384) 0/1 strips in, (N, 4) [pT, absolute eta, window,
+        trigger] out, as `predict --front-end rpc`."""
+        chain = self.chain
+        return chain.predict(x) if chain is not None else self.network.predict(x)
 
     def trace(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Every layer's integer output codes, keyed by Keras layer name."""
@@ -85,11 +100,20 @@ class Design:
         from vhdlgen.sim.verify import simulate
 
         folder = self.report.build_dir
-        verdict = simulate(folder, x, folder / "waves.ghw" if waves else None)
+        trace = folder / "waves.ghw" if waves else None
+        if self.report.data.get("front_end"):  # a chain build: strips in, its 4 outputs out
+            from vhdlgen.chain.simulate import simulate_chain
+
+            verdict, chain = simulate_chain(folder, self.report.data, self.network.graph, x,
+                                            trace)
+            outputs = chain.decode(verdict.rtl_codes)
+        else:
+            verdict = simulate(folder, x, trace)
+            outputs = dequantize(verdict.rtl_codes, self.network.graph.output.fmt.frac)
         problem = mismatch(verdict)
         if problem:
             raise SimulationMismatch(f"{folder}: {problem}")
-        return dequantize(verdict.rtl_codes, self.network.graph.output.fmt.frac)
+        return outputs
 
     def estimate(self, flow: str | None = None,
                  progress: Callable[[str], None] | None = None) -> dict:
