@@ -238,6 +238,18 @@ def test_no_multiplication_operator(tiny, hostile, student_twice) -> None:
     assert not offenders, offenders[:5]
 
 
+def test_verilog_netlist_has_no_shift_operator(tiny, ghdl) -> None:
+    """The requantizer's floor is a slice: GHDL 2.0's Verilog writer turns numeric_std's
+    shift_right of a signed value into `>>`, a logical shift in Verilog, so a netlist read by
+    yosys (`estimate`) or any Verilog flow would compute another function."""
+    _, out, report = tiny
+    rtl = out / "rtl"
+    sources = (rtl / "sources.f").read_text().split()
+    proc = subprocess.run([ghdl, "--synth", "--std=08", "--out=verilog", *sources, "-e",
+                           report["top"]], cwd=rtl, capture_output=True, text=True, check=True)
+    assert "assign" in proc.stdout and ">>" not in proc.stdout and "<<" not in proc.stdout
+
+
 @pytest.mark.parametrize("which", ["tiny", "hostile", "student"])
 def test_identifiers_are_legal(which, tiny, hostile, student_twice) -> None:
     build_dir = {"tiny": tiny[1], "hostile": hostile[1], "student": student_twice[0]}[which]

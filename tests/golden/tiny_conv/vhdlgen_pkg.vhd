@@ -24,9 +24,12 @@ end package vhdlgen_pkg;
 package body vhdlgen_pkg is
 
   -- floor(value / 2**shift), with the lowest bit cleared on an exact tie (the dropped bits all
-  -- zero): the rounding of both requantize functions, on bits only (wiring and one OR tree)
+  -- zero): the rounding of both requantize functions, on bits only (wiring and one OR tree).
+  -- The floor is a slice, sign-extended: not shift_right, which GHDL 2.0's Verilog writer
+  -- (the netlist `estimate` and any Verilog flow read) emits as a logical shift.
   function floor_ties_to_even(value : signed; shift : natural) return signed is
-    variable quotient : signed(value'length - 1 downto 0) := shift_right(value, shift);
+    variable quotient : signed(value'length - 1 downto 0) :=
+      resize(value(value'left downto value'right + shift), value'length);
   begin
     if shift > 0 then
       if value(value'right + shift - 1 downto value'right) = 0 then
