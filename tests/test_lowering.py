@@ -192,3 +192,17 @@ def test_model_budget_used_by_the_schedule() -> None:
     timing = Timing.model(3.125, 0.3)
     assert timing.budget == pytest.approx(ULTRASCALE_PLUS_2.budget(3.125, 0.3))
     assert timing.adder(12, 4) == pytest.approx(ULTRASCALE_PLUS_2.adder(12, 4))
+
+
+def test_register_layers_option_closes_every_boundary(tmp_path) -> None:
+    """`--register-layers` (BuildOptions.register_layers) reaches the schedule: every unit ends
+    on a register, at more cycles than the default, which leaves some boundary open."""
+    from vhdlgen.rtl.build import BuildOptions, build
+
+    graph = load(ROOT / "models" / "student_4bit.h5").graph
+    default = build(graph, tmp_path / "default", BuildOptions(test_vectors=0))
+    closed = build(graph, tmp_path / "closed", BuildOptions(test_vectors=0, register_layers=True))
+    assert closed["register_layers"] and not default["register_layers"]
+    assert all(layer["registered_output"] for layer in closed["layers"])
+    assert not all(layer["registered_output"] for layer in default["layers"])
+    assert closed["latency_cycles"] > default["latency_cycles"]

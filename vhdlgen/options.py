@@ -96,6 +96,9 @@ BUILD_OPTIONS = (
     Option("register_inputs", BuildOptions, "register in_data and in_valid in the top (one "
            "more cycle), so the first stage starts at a flip-flop whatever drives the ports",
            bool),
+    Option("register_layers", BuildOptions, "end every layer on a register: no stage spans "
+           "two layers (more cycles, fewer flip-flops; by default a boundary stays open where "
+           "that saves a cycle)", bool),
     Option("share_depth", BuildOptions, "adder depth allowed for shared subexpressions; 0 = "
            "no sharing (default {default})", int, int, "D"),
     Option("top", BuildOptions, "top entity name (default: the model name)", str),

@@ -47,6 +47,7 @@ class BuildOptions:
     margin_ns: float = DEFAULT_MARGIN_NS
     max_logic_levels: int | None = None  # also cap LUT + CARRY8 levels per stage (model)
     register_inputs: bool = False  # a register on in_data/in_valid in the top (+1 cycle)
+    register_layers: bool = False  # every layer ends on a register (no open boundaries)
     test_vectors: int = DEFAULT_TEST_VECTORS  # DIR/tb/: testbench + vectors; 0 = no tb/
     front_end: str = "none"  # "rpc": strips in, trigger out, the Level-0 chain (vhdlgen.chain)
     threshold_gev: float = DEFAULT_THRESHOLD_GEV  # front end rpc: trigger bit = pT >= this
@@ -82,6 +83,7 @@ class BuildOptions:
                   + (f", at most {self.max_logic_levels} logic levels"
                      if self.max_logic_levels is not None else ""))
         inputs = ", registered inputs" if self.register_inputs else ""
+        inputs += ", every layer registered" if self.register_layers else ""
         g = self.strip_geometry
         front_end = (f", front end rpc ({g.layers}x{g.strips} strips, {g.windows} windows of "
                      f"{g.window_strips}, pool {g.pool}, threshold {self.threshold_gev:g} GeV)"
@@ -144,6 +146,7 @@ def make_report(graph: Graph, units: list[Unit], top: str, options: BuildOptions
         "adder_levels_per_stage": options.adder_levels_per_stage,
         "share_depth": options.share_depth,
         "register_inputs": options.register_inputs,
+        "register_layers": options.register_layers,
         "in_data": Port.of(graph.input_tensor).as_json(), "out_data": Port.of(graph.output).as_json(),
         "layers": layers, "adders": sum(l["adders"] for l in layers),
         "shared_adders": sum(l["shared_adders"] for l in layers),
@@ -454,7 +457,8 @@ def build(graph: Graph, out_dir: Path, options: BuildOptions = BuildOptions(),
     target = check_out_dir(out_dir, force)
     started = time.perf_counter()
     top, renamed = top_name(graph, options, model_name)
-    units = name_units(lower(graph, top, options.timing, options.share_depth), top)
+    units = name_units(lower(graph, top, options.timing, options.share_depth,
+                             open_boundaries=not options.register_layers), top)
     created = []
     if target.kind == "new":
         missing = target.path
