@@ -40,20 +40,10 @@ def load_network(args: argparse.Namespace):
 
 def _load_array(path: Path) -> np.ndarray:
     """A .npy array, or the inputs `x` of an .npz written by `vhdlgen dataset`."""
-    accepted = "a .npy array (N, H, W, C) or an .npz from `vhdlgen dataset` (its array x)"
-    if not path.is_file():
-        raise UserError(f"input file not found: {path}; expected {accepted}")
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as error:
-        raise UserError(f"cannot read {path}: {error}; expected {accepted}") from error
-    if isinstance(loaded, np.lib.npyio.NpzFile):
-        with loaded:
-            if "x" not in loaded.files:
-                raise UserError(f"{path} holds {', '.join(loaded.files) or 'no arrays'} but no "
-                                f"array x; expected {accepted}")
-            return loaded["x"]
-    return loaded
+    from vhdlgen.arrays import load_array
+
+    return load_array(path, "x", "a .npy array (N, H, W, C) or an .npz from `vhdlgen dataset` "
+                      "(its array x)")
 
 
 def _save_array(path: Path, array: np.ndarray) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from vhdlgen.arrays import load_array
 from vhdlgen.chain import DEFAULT_THRESHOLD_GEV, FRONT_ENDS
 from vhdlgen.chain.reference import Chain
-from vhdlgen.errors import UserError
 from vhdlgen.network import Network
 
 STRIPS_ACCEPTED = ("a .npy array (N, 9, 384) of 0/1 strip hits, or an .npz from `vhdlgen dataset "
@@ -35,20 +35,7 @@ def chain(args: argparse.Namespace, network: Network) -> Chain | None:
 
 def load_strips(path: Path) -> np.ndarray:
     """Strips from a .npy, or the `image` of a `dataset --full-image` .npz."""
-    if not path.is_file():
-        raise UserError(f"input file not found: {path}; expected {STRIPS_ACCEPTED}")
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as error:
-        raise UserError(f"cannot read {path}: {error}; expected {STRIPS_ACCEPTED}") from error
-    if isinstance(loaded, np.lib.npyio.NpzFile):
-        with loaded:
-            if "image" not in loaded.files:
-                raise UserError(f"{path} holds {', '.join(loaded.files) or 'no arrays'} but no "
-                                f"array image (make it with --full-image); expected "
-                                f"{STRIPS_ACCEPTED}")
-            return loaded["image"]
-    return loaded
+    return load_array(path, "image", STRIPS_ACCEPTED, " (make it with --full-image)")
 
 
 def describe_outputs(chain: Chain) -> str:
