@@ -148,3 +148,35 @@ def test_unsupported_constructs_named_in_one_error() -> None:
                      "'dilated'", "dilation_rate", "'cf_pool'", "channels_first",
                      "MaxPooling2D, AveragePooling2D"):
         assert expected in text, expected
+
+
+def test_quantized_teacher_equals_qkeras() -> None:
+    """The 5-bit teacher of bench/bench_scaling.py at full width (trained teacher weights,
+    'same' padding, MaxPooling2D, 10,655 parameters): every quantized layer array_equal to
+    QKeras on toy events and uniform inputs (its RTL: bench/bench_scaling.py)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "bench_scaling.py"
+    spec = importlib.util.spec_from_file_location("bench_scaling", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from vhdlgen.data.generator import generate_events
+
+    model = bench.teacher_5bit(1.0)
+    assert model.count_params() == 10655
+    network = Network(graph_from_keras(model))
+    spec_in = network.graph.input
+    x = np.concatenate([generate_events(300, 5)["x"],
+                        qmodels.uniform_inputs(100, 6, spec_in.fmt, spec_in.shape)])
+    keras = qmodels.keras_layer_outputs(model, x)
+    trace = network.trace(x)
+    fracs = {layer.name: t.fmt.frac for layer, t in zip(network.graph.layers,
+                                                         network.graph.tensors)}
+    compared = 0
+    for name, keras_out in keras.items():
+        if name in fracs and name != "output":  # the float output layer has its error bound
+            ours = dequantize(trace[name], fracs[name]).reshape(keras_out.shape)
+            assert np.array_equal(ours, keras_out), name
+            compared += 1
+    assert compared == 17  # conv1-5, relu1-5, pool1-2, flatten, dense1-2, relu_d1-2
