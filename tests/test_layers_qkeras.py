@@ -180,3 +180,15 @@ def test_quantized_teacher_equals_qkeras() -> None:
             assert np.array_equal(ours, keras_out), name
             compared += 1
     assert compared == 17  # conv1-5, relu1-5, pool1-2, flatten, dense1-2, relu_d1-2
+
+
+def test_average_beyond_float32_is_refused() -> None:
+    """Window sums beyond 2**24 steps: Keras' float32 sum rounds, so vhdlgen refuses."""
+    from qkeras import QActivation, quantized_bits
+    from tensorflow import keras
+
+    inp = keras.layers.Input((4, 4, 1))
+    x = QActivation(quantized_bits(24, 12), name="q24")(inp)
+    x = keras.layers.AveragePooling2D(2, name="avg")(x)
+    with pytest.raises(UserError, match=r"'avg': its window sums reach \d+ steps, beyond the 2\*\*24"):
+        graph_from_keras(keras.Model(inp, keras.layers.Flatten()(x)))

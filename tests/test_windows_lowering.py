@@ -106,3 +106,11 @@ def test_manifest_round_trip_keeps_every_new_field() -> None:
             assert a == b
     codes = np.random.default_rng(2).integers(0, 8, (50, 7, 9, 2))
     assert np.array_equal(Network(again).predict_codes(codes), Network(graph).predict_codes(codes))
+
+
+def test_max_pooling_beyond_32_bits_is_refused() -> None:
+    spec = Input("in", (2, 2, 1), FixedType(True, 40, 0), -(2**39), 2**39 - 1)
+    layers = (Pooling2D("mp", "max", (2, 2), (2, 2)),)
+    graph = Graph(spec, layers, infer_all(layers, Graph(spec, ()).input_tensor))
+    with pytest.raises(UserError, match=r"'mp': max pooling of values beyond 32 bits"):
+        lower(graph, "top", Timing.levels(3), 3)
