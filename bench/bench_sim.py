@@ -42,7 +42,7 @@ def children_cpu() -> float:
 
 def run(args: argparse.Namespace) -> dict:
     from vhdlgen.data import generate_events
-    from vhdlgen.rtl.build import load_build
+    from vhdlgen.rtl.manifest import load_build
     from vhdlgen.sim import runner
     from vhdlgen.sim.verify import processes_for, simulate
 

@@ -160,7 +160,7 @@ def prepare(key: str, root: Path) -> None:
         np.savez(vectors, codes=network.input_codes(x), keras=keras,
                  set_names=np.array(list(bounds)), set_bounds=np.array(list(bounds.values())))
     if not stream_file.exists():
-        from vhdlgen.rtl.build import load_build
+        from vhdlgen.rtl.manifest import load_build
 
         report, _ = load_build(build_dir)
         result = runner.stream(build_dir, report, np.load(vectors)["codes"])

@@ -51,7 +51,7 @@ def builds_root(tmp_path_factory) -> Path:
 def designs(builds_root, require_ghdl):
     """designs(key) -> Design, built/compiled/streamed once per run (across workers)."""
     from vhdlgen.network import Network
-    from vhdlgen.rtl.build import load_build
+    from vhdlgen.rtl.manifest import load_build
     from vhdlgen.sim.runner import StreamResult
 
     cache: dict[str, Design] = {}

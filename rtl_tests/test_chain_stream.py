@@ -29,7 +29,8 @@ class ChainDesign:
     """A chain build, its reference, and simulator runs under the build's lock."""
 
     def __init__(self, root: Path, key: str, graph_of, geometry: StripGeometry) -> None:
-        from vhdlgen.rtl.build import BuildOptions, build, load_build
+        from vhdlgen.rtl.build import BuildOptions, build
+        from vhdlgen.rtl.manifest import load_build
 
         self.lock, self.dir = root / f"{key}.lock", root / key
         with file_lock(self.lock):

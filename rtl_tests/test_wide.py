@@ -67,7 +67,8 @@ def test_wide_acc_probe(designs) -> None:
 @pytest.fixture(scope="module", params=[None, 1], ids=["timed", "levels1"])
 def edges(request, builds_root):
     """wide_edges_graph built (once per run, under a lock) with the given adder levels."""
-    from vhdlgen.rtl.build import BuildOptions, build, load_build
+    from vhdlgen.rtl.build import BuildOptions, build
+    from vhdlgen.rtl.manifest import load_build
 
     key = "wide_edges" + ("" if request.param is None else f"_l{request.param}")
     build_dir = builds_root / key

@@ -37,7 +37,8 @@ from tools import require_tool
 from vhdlgen.__main__ import main
 from vhdlgen.errors import UserError
 from vhdlgen.rtl import build as build_module
-from vhdlgen.rtl.build import MANIFEST, BuildOptions, build, load_build
+from vhdlgen.rtl.build import MANIFEST, BuildOptions, build
+from vhdlgen.rtl.manifest import load_build
 
 ROOT = Path(__file__).resolve().parents[1]
 USER_FILES = {"thesis.tex": b"\\documentclass{article}\n", "notes/todo.md": b"- ask about II\n",

@@ -13,7 +13,7 @@ import pytest
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, Requantizer
 from vhdlgen.infer import infer_all
-from vhdlgen.ir import (Activation, Conv2D, Graph, Input, Pooling2D, Reshape, Tensor,
+from vhdlgen.ir import (Activation, Conv2D, Graph, Input, Pooling2D, Reshape,
                         ZeroPadding2D)
 from vhdlgen.network import Network
 from vhdlgen.rtl.lower import lower, run_units

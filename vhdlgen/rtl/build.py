@@ -18,7 +18,6 @@ from vhdlgen.errors import UserError
 from vhdlgen.ir import Graph
 from vhdlgen.rtl.ghdl import synth_check
 from vhdlgen.rtl.lower import Unit, lower
-from vhdlgen.rtl.manifest import load_build  # noqa: F401  (simulate's reader, importable here)
 from vhdlgen.rtl.manifest import MANIFEST, manifest_text, read_listing, relative
 from vhdlgen.rtl.names import check_unique, choose_top, top_names, unit_names
 from vhdlgen.rtl.render import STATIC_PRIMITIVES, HeaderInfo, Port, render_files

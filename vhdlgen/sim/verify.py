@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from vhdlgen.network import Network
-from vhdlgen.rtl.build import load_build
+from vhdlgen.rtl.manifest import load_build
 from vhdlgen.sim import runner
 
 VECTORS_PER_PROCESS = 20_000  # so that each simulator's start-up (seconds) stays small
