@@ -6,6 +6,7 @@
 - processes=2 splits a stream over two simulators at once: the joined outputs equal the
   reference and the single-simulator stream of the same vectors, one per input, each exactly
   `latency` edges after its input.
+- A run removes only the DIR/sim/run_* folder it made: the user's files there survive.
 - (slow) 100,000 toy-dataset events through the shipped 4-bit student's default build, the way
   `vhdlgen simulate` runs them: numpy.array_equal with the reference. bench/bench_sim.py times
   the same run; test_stream.py and the test above cover the property in the default suite.
@@ -57,6 +58,31 @@ def test_two_simulators_at_once(designs) -> None:
     assert len(in_edges) == len(codes) == len(result.out_edges)
     assert np.array_equal(result.out_edges, in_edges + design.latency)
     assert result.latency == design.latency
+
+
+@pytest.mark.sim
+def test_a_stream_removes_only_its_own_run_folder(designs) -> None:
+    """Each run writes into a fresh DIR/sim/run_* folder it creates and removes that folder
+    alone: a file and a run_-named folder of the user's in DIR/sim survive, and no run folder of
+    the simulator is left behind after a run that worked."""
+    from vhdlgen.sim import runner
+
+    design = designs("dense_only")
+    sim = design.build_dir / "sim"
+    with design.locked():  # no other run of this build meanwhile
+        (sim / "notes.txt").write_text("mine")
+        (sim / "run_mine").mkdir(exist_ok=True)
+        (sim / "run_mine" / "keep.txt").write_text("mine too")
+        before = {p.name for p in sim.glob("run_*")}
+        result = runner.stream(design.build_dir, design.report, design.codes[:50])
+        after = {p.name for p in sim.glob("run_*")}
+        assert (sim / "notes.txt").read_text() == "mine"
+        assert (sim / "run_mine" / "keep.txt").read_text() == "mine too"
+        (sim / "notes.txt").unlink()  # the test's own files
+        (sim / "run_mine" / "keep.txt").unlink()
+        (sim / "run_mine").rmdir()
+    assert after == before and "run_mine" in before
+    assert np.array_equal(result.outputs, design.expected[:50])
 
 
 @pytest.mark.sim
