@@ -27,7 +27,7 @@ from vhdlgen import windows
 from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Pooling2D, Reshape, Tensor,
                         ZeroPadding2D)
 from vhdlgen.windows import Padding
-from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, Register, run_unit
+from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, run_unit
 from vhdlgen.rtl.cmvm import Plan, optimise
 from vhdlgen.rtl.comparators import max_plan
 from vhdlgen.rtl.schedule import Arrival, OutputSpec, Timing, output_arrival, schedule
@@ -85,9 +85,10 @@ class Unit:
         """True for logic of the open last stage."""
         return self.open and stage == self.graph.stages - 1
 
-    def is_signal(self, register: Register) -> bool:
-        """Registers read by the open last stage are signals (the tail is its own process)."""
-        return self.open and register.stage == self.graph.stages - 2
+    def signal_registers(self, stage: int) -> bool:
+        """True when the registers closing `stage` are signals: those read by the open last
+        stage (the tail is its own process)."""
+        return self.open and stage == self.graph.stages - 2
 
     @property
     def in_width(self) -> int:
@@ -333,13 +334,18 @@ class _Path:
     """Units scheduled so far, and when the next unit's inputs arrive."""
 
     graphs: tuple[AdderGraph, ...]
-    latency: int
-    register_bits: int
     arrival: Arrival
 
+    @property
+    def latency(self) -> int:
+        return sum(graph.latency for graph in self.graphs)
+
+    @property
+    def register_bits(self) -> int:
+        return sum(graph.register_bits for graph in self.graphs)
+
     def then(self, graph: AdderGraph) -> "_Path":
-        return _Path(self.graphs + (graph,), self.latency + graph.latency,
-                     self.register_bits + graph.register_bits, output_arrival(graph))
+        return _Path(self.graphs + (graph,), output_arrival(graph))
 
 
 def _chain(planned: list[_Planned], timing: Timing, open_boundaries: bool) -> list[AdderGraph]:
@@ -351,7 +357,7 @@ def _chain(planned: list[_Planned], timing: Timing, open_boundaries: bool) -> li
     cycles, then the earliest and shallowest outputs); an open path survives only when it is
     shorter than the registered one. The last unit and units in the signed form are always
     closed: the top's out_data is registered, and the signed template has no open form."""
-    paths = [_Path((), 0, 0, Arrival(0))]
+    paths = [_Path((), Arrival(0))]
     for index, unit in enumerate(planned):
         closed, opened = [], []
         for path in paths:
