@@ -267,64 +267,73 @@ def _share(builder: _Builder, terms: list[dict[int, int]], max_depth: int) -> No
             holders[new].add(j)
 
 
-def _huffman_sum(builder: _Builder, values: list[int]) -> int:
-    """The sum of many `values`: always join the two shallowest (then narrowest) nodes, a heap
-    instead of `_balanced_sum`'s search for the cheapest partner (that search is quadratic in
-    the terms of an output; this is n log n). Same depth as `_balanced_sum`."""
+def _join(builder: _Builder, a: int, b: int, subtrahend: int | None) -> int:
+    """a + b, or the other minus `subtrahend` when one of them is it (constants second)."""
+    if subtrahend in (a, b):
+        return builder.add(b if a == subtrahend else a, subtrahend, -1, shared=False)
+    if builder.refs[a].kind == CONST:
+        a, b = b, a
+    return builder.add(a, b, +1, shared=False)
+
+
+def _huffman_sum(builder: _Builder, values: list[int], subtrahend: int | None) -> int:
+    """`_balanced_sum` for many values: always join the two shallowest (then narrowest)
+    nodes, a heap instead of `_balanced_sum`'s search for the cheapest partner (that search is
+    quadratic in the terms of an output; this is n log n). Same depth as `_balanced_sum`."""
     heap = [(builder.depth[v], builder.width(v), i, v) for i, v in enumerate(values)]
     heapq.heapify(heap)
     count = len(heap)
     while len(heap) > 1:
         a, b = heapq.heappop(heap)[3], heapq.heappop(heap)[3]
-        if builder.refs[a].kind == CONST:
-            a, b = b, a
-        new = builder.add(a, b, +1, shared=False)
+        new = _join(builder, a, b, subtrahend)
         heapq.heappush(heap, (builder.depth[new], builder.width(new), count, new))
         count += 1
     return heap[0][3]
 
 
-def _balanced_sum(builder: _Builder, values: list[int]) -> int | None:
-    """The sum of `values` (all added): a tree that always takes the shallowest (then
-    narrowest) node and joins it with the node of the same depth that shares the fewest
-    variable bit positions with it (the cheapest adder), or with the next shallowest node when
-    it is the only one of its depth. Merging two of the shallowest nodes each time keeps the
-    tree as shallow as Huffman's construction. Beyond LARGE_SUM terms: `_huffman_sum`."""
+def _balanced_sum(builder: _Builder, values: list[int], subtrahend: int | None = None
+                  ) -> int | None:
+    """The sum of `values` (all added, except `subtrahend`, which is subtracted): a tree that
+    always takes the shallowest (then narrowest) node and joins it with the node of the same
+    depth that shares the fewest variable bit positions with it (the cheapest adder), or with
+    the next shallowest node when it is the only one of its depth. Merging two of the
+    shallowest nodes each time keeps the tree as shallow as Huffman's construction. Beyond
+    LARGE_SUM terms: `_huffman_sum`."""
     nodes = list(values)
     if not nodes:
         return None
     if len(nodes) > LARGE_SUM:
-        return _huffman_sum(builder, nodes)
+        return _huffman_sum(builder, nodes, subtrahend)
     while len(nodes) > 1:
         nodes.sort(key=lambda v: (builder.depth[v], builder.width(v)))
         a = nodes.pop(0)
         peers = [i for i, v in enumerate(nodes) if builder.depth[v] <= builder.depth[a]] or [0]
         b = nodes.pop(min(peers, key=lambda i: (builder.overlap(a, nodes[i]),
                                                  builder.width(nodes[i]), i)))
-        if builder.refs[a].kind == CONST:
-            a, b = b, a
-        nodes.append(builder.add(a, b, +1, shared=False))
+        nodes.append(_join(builder, a, b, subtrahend))
     return nodes[0]
 
 
 def _sum_tree(builder: _Builder, terms: dict[int, int], constant: int) -> int:
-    """The value holding constant + sum(sign * term): the positive and the negative terms
-    each summed by a balanced tree (unsigned sums of unsigned terms stay narrow), then one
-    subtraction."""
+    """The value holding constant + sum(sign * term): the negative terms summed by a balanced
+    tree (unsigned sums of unsigned terms stay narrow), then the positive terms and that sum
+    by another, which subtracts it as soon as it is among the shallowest nodes (so a shallow
+    negative sum costs no adder level of its own at the end)."""
     positive = [v for v, s in sorted(terms.items()) if s > 0]
     negative = [v for v, s in sorted(terms.items()) if s < 0]
     if constant > 0:
         positive.append(builder.const(constant))
     elif constant < 0:
         negative.append(builder.const(-constant))
-    plus, minus = _balanced_sum(builder, positive), _balanced_sum(builder, negative)
+    minus = _balanced_sum(builder, negative)
     if minus is None:
+        plus = _balanced_sum(builder, positive)
         return plus if plus is not None else builder.const(0)
-    if plus is None:
+    if not positive:
         if builder.refs[minus].kind == CONST:
             return builder.const(-builder.refs[minus].index)
         return builder.add(minus, None, 1, shared=False)
-    return builder.add(plus, minus, -1, shared=False)
+    return _balanced_sum(builder, positive + [minus], minus)
 
 
 def optimise(weights: list[dict[int, int]], constants: list[int],
