@@ -28,7 +28,17 @@ from vhdlgen.rtl.adder_graph import (Adder, AdderGraph, Const, Output, Register,
                                      register_name)
 from vhdlgen.rtl.cmvm import ADD, CONST, VIEW, Plan, Ref
 
-REQUANTIZER_LUT_LEVELS = 2  # tie detection + saturation: two LUT levels, no carry chain
+REQUANTIZER_LUT_LEVELS = 2  # delay: tie detection + saturation, two LUT levels, no carry chain
+
+
+def requantizer_levels(acc_width: int, rq: Requantizer) -> int:
+    """Logic levels of a requantizer as yosys maps it: its widest output bit, the lowest (it
+    reads the dropped bits for the tie, itself, and the bits that decide saturation), is one
+    LUT6 up to 6 inputs, and a LUT6 with MUXF7, MUXF8, MUXF9 for 7, 8, 9 inputs; wider ones
+    measured 4 levels too (the 4- and 5-bit students' netlists, docs/benchmarks.md)."""
+    code_bits = rq.hi.bit_length() if rq.lo >= 0 else signed_width(rq.lo, rq.hi) - 1
+    inputs = acc_width - code_bits + 1
+    return 1 if inputs <= 6 else min(inputs - 5, 4)
 
 
 @dataclass(frozen=True)
@@ -194,17 +204,16 @@ def _place_output(spec: OutputSpec, root: Ref, arrival: dict[Ref, Arrival], valu
         return Output(spec.name, None, value, None, 1, value, value, value), Arrival(0)
     ready, source, rq = arrival[root], values[root], spec.requantizer
     stage, time, levels = ready.stage, ready.time, ready.high_levels
-    if rq is not None:
-        levels += REQUANTIZER_LUT_LEVELS
-        time += timing.requantizer
-        if ready.time > 0 and not timing.fits(time, levels):
-            stage, time, levels = stage + 1, timing.requantizer, REQUANTIZER_LUT_LEVELS
     base = source.lo if root.kind == VIEW else plan.bases[root.index]
+    width = signed_width(source.lo, source.hi)
     if rq is not None:
         base = int(rq.apply_offset(np.array([base]))[0])
-        width = max(signed_width(source.lo, source.hi), rq.shift + 2)
-    else:
-        width = signed_width(source.lo, source.hi)
+        width = max(width, rq.shift + 2)
+        rq_levels = requantizer_levels(width, rq)
+        levels += rq_levels
+        time += timing.requantizer
+        if ready.time > 0 and not timing.fits(time, levels):
+            stage, time, levels = stage + 1, timing.requantizer, rq_levels
     output = Output(spec.name, source, None, rq, width, spec.lo, spec.hi, base)
     return output, Arrival(stage, time, levels, levels)
 
