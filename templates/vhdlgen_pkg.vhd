@@ -1,4 +1,4 @@
--- vhdlgen static primitive package: the requantizer.
+-- vhdlgen static primitive package: the requantizer and the input views.
 --
 -- requantize(acc, acc_width, shift, out_min, out_max)
 --   = clip(round_half_even((acc - 2**(shift-1)) / 2**shift), out_min, out_max)
@@ -10,6 +10,18 @@
 --
 -- requantize(acc, shift, out_min, out_max), acc a signed vector: the same function for the
 -- units computed on signed vectors (values beyond 32-bit integers); the result is an integer.
+--
+-- unsigned_value(bits, shift), signed_value(bits, shift): an input element's bits, read as
+-- unsigned or as two's complement, times 2**shift: the input views of the integer-form units.
+--
+-- Why integers: a simulator runs these functions hundreds of times per clock. On integers they
+-- are a few machine operations; numeric_std's to_signed / to_integer are loops over arrays of
+-- std_logic with copies, and took most of GHDL's time. Every operation below is wiring once
+-- synthesized: `mod 2**k` keeps the low k bits, `/ 2**k` of a value that cannot be negative
+-- drops the low k bits, and adding a power of two to a value whose bit at that place is known
+-- to be zero sets that bit. None divides a negative value (that needs a correction adder) and
+-- none is a shift_right (GHDL 2.0's Verilog writer emits that as a logical shift). Powers of two
+-- come from a table built by doubling: the generated text has no `*`.
 library ieee;
 use ieee.std_logic_1164.all;
 use ieee.numeric_std.all;
@@ -19,12 +31,29 @@ package vhdlgen_pkg is
                       out_min, out_max : integer) return integer;
   function requantize(acc : signed; shift : natural;
                       out_min, out_max : integer) return integer;
+  function unsigned_value(bits : std_logic_vector; shift : natural) return natural;
+  function signed_value(bits : std_logic_vector; shift : natural) return integer;
 end package vhdlgen_pkg;
 
 package body vhdlgen_pkg is
 
+  type naturals is array (natural range <>) of natural;
+
+  -- 2**k for k = 0 to 30 (every power of two a VHDL integer holds), by doubling.
+  function powers_of_two return naturals is
+    variable powers : naturals(0 to 30);
+  begin
+    powers(0) := 1;
+    for k in 1 to powers'high loop
+      powers(k) := powers(k - 1) + powers(k - 1);
+    end loop;
+    return powers;
+  end function powers_of_two;
+
+  constant POW2 : naturals(0 to 30) := powers_of_two;
+
   -- floor(value / 2**shift), with the lowest bit cleared on an exact tie (the dropped bits all
-  -- zero): the rounding of both requantize functions, on bits only (wiring and one OR tree).
+  -- zero): the rounding of the vector requantize, on bits only (wiring and one OR tree).
   -- The floor is a slice, sign-extended: not shift_right, which GHDL 2.0's Verilog writer
   -- (the netlist `estimate` and any Verilog flow read) emits as a logical shift.
   function floor_ties_to_even(value : signed; shift : natural) return signed is
@@ -39,16 +68,56 @@ package body vhdlgen_pkg is
     return quotient;
   end function floor_ties_to_even;
 
-  function requantize(acc : integer; acc_width : positive; shift : natural;
-                      out_min, out_max : integer) return integer is
-    constant rounded : integer := to_integer(floor_ties_to_even(to_signed(acc, acc_width), shift));
+  -- value - 1 for an odd value of `width` bits: its lowest bit cleared, on the vector (wiring;
+  -- `value - 1` would synthesize as a decrementer).
+  function even_below(value : integer; width : positive) return integer is
+    variable bits : signed(width - 1 downto 0) := to_signed(value, width);
   begin
-    if rounded < out_min then
-      return out_min;
-    elsif rounded > out_max then
-      return out_max;
+    bits(0) := '0';
+    return to_integer(bits);
+  end function even_below;
+
+  -- The same rounding on an integer acc of acc_width bits (at most 30), in integer operations
+  -- that are wiring: `mod 2**acc_width` is acc's two's complement bits read as a natural, `/`
+  -- of that natural drops the low `shift` bits, and when the top bit left (acc's sign) is set,
+  -- subtracting its doubled place value makes the quotient negative again: a constant with
+  -- zero low bits from a value that is zero above, so only the sign bit is copied upwards (a
+  -- test on `acc < 0` instead became a carry chain in yosys). On a tie with an odd quotient the
+  -- lowest bit is cleared on a vector (even_below); ties are rare, so simulation seldom pays.
+  function floor_ties_to_even(acc : integer; acc_width : positive; shift : natural)
+    return integer is
+    constant sign_at : natural := acc_width - 1 - shift;  -- the sign bit's place in the quotient
+    variable rounded : integer range -POW2(sign_at) to POW2(sign_at + 1) - 1 :=
+      (acc mod POW2(acc_width)) / POW2(shift);
+  begin
+    if rounded >= POW2(sign_at) then
+      rounded := rounded - POW2(sign_at + 1);
+    end if;
+    if shift > 0 and acc mod POW2(shift) = 0 and rounded mod 2 = 1 then
+      rounded := even_below(rounded, sign_at + 1);
     end if;
     return rounded;
+  end function floor_ties_to_even;
+
+  function clip(value, low, high : integer) return integer is
+  begin
+    if value < low then
+      return low;
+    elsif value > high then
+      return high;
+    end if;
+    return value;
+  end function clip;
+
+  function requantize(acc : integer; acc_width : positive; shift : natural;
+                      out_min, out_max : integer) return integer is
+  begin
+    -- 2**acc_width must be a natural: 31- and 32-bit accumulators (rare in integer-form units)
+    -- take the vector form
+    if acc_width > 30 then
+      return requantize(to_signed(acc, acc_width), shift, out_min, out_max);
+    end if;
+    return clip(floor_ties_to_even(acc, acc_width, shift), out_min, out_max);
   end function requantize;
 
   function requantize(acc : signed; shift : natural;
@@ -62,4 +131,34 @@ package body vhdlgen_pkg is
     end if;
     return to_integer(resize(quotient, 32));
   end function requantize;
+
+  -- The place values 2**(i + shift) of the '1' bits among the lowest `count` bits, lowest
+  -- first: each sum sets one bit known to be zero, so synthesis folds the adders into wiring.
+  function place_values(bits : std_logic_vector; shift, count : natural) return natural is
+    alias word : std_logic_vector(bits'length - 1 downto 0) is bits;
+    variable total : natural := 0;
+  begin
+    for i in 0 to count - 1 loop
+      if word(i) = '1' then
+        total := total + POW2(i + shift);
+      end if;
+    end loop;
+    return total;
+  end function place_values;
+
+  function unsigned_value(bits : std_logic_vector; shift : natural) return natural is
+  begin
+    return place_values(bits, shift, bits'length);
+  end function unsigned_value;
+
+  -- Two's complement: the top bit weighs -2**(width-1+shift).
+  function signed_value(bits : std_logic_vector; shift : natural) return integer is
+    constant top : natural := bits'length - 1;
+    variable value : integer := place_values(bits, shift, top);
+  begin
+    if bits(bits'left) = '1' then
+      value := value - POW2(top + shift);
+    end if;
+    return value;
+  end function signed_value;
 end package body vhdlgen_pkg;

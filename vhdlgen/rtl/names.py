@@ -47,6 +47,7 @@ rising_edge falling_edge to_integer to_signed to_unsigned resize shift_left shif
 rotate_left rotate_right std_match to_01 to_x01 is_x to_hstring to_string to_bitvector
 to_stdlogicvector to_stdulogicvector read write hread hwrite readline writeline endfile
 file_open file_close deallocate now minimum maximum requantize floor_ties_to_even
+unsigned_value signed_value
 """.split())
 
 STATIC_UNITS = ("vhdlgen_pkg", "vhdlgen_valid_pipe")

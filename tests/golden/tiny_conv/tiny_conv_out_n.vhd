@@ -64,13 +64,13 @@ begin
     if rising_edge(clk) then
 
       -- stage 0 (longest path 1.36)
-      x_0_s4 := to_integer(unsigned(in_data(2 downto 0) & "0000"));
+      x_0_s4 := unsigned_value(in_data(2 downto 0), 4);
       x_0_s3 := x_0_s4 / 2;
       x_0_s1 := x_0_s4 / 8;
       x_0 := x_0_s4 / 16;
-      x_1_s2 := to_integer(unsigned(in_data(5 downto 3) & "00"));
+      x_1_s2 := unsigned_value(in_data(5 downto 3), 2);
       x_1 := x_1_s2 / 4;
-      x_2_s3 := to_integer(unsigned(in_data(8 downto 6) & "000"));
+      x_2_s3 := unsigned_value(in_data(8 downto 6), 3);
       x_2 := x_2_s3 / 8;
       y_0_a1 := x_0 + x_2_s3;
       y_0_a2 := x_1 + x_1_s2;
