@@ -23,10 +23,11 @@ Cost model (measured with yosys `synth_xilinx`, see docs/rtl.md): an adder on a 
 needs a LUT only at bit positions where BOTH operands have variable bits; bits above an
 unsigned operand's top, constant bits and known-zero low bits are wires. So unsigned values are
 kept unsigned: sharing pairs only same-sign terms, and each output sums its positive terms and
-its negative terms in two trees (ReLU activations and their views are unsigned, so both sums
-stay narrow) and subtracts once. Each tree always joins a shallowest node with the node of
-its depth whose variable bits overlap it least (the cheapest adder), so it is as shallow as
-Huffman's construction on depth and no wider than it needs to be.
+its negative terms apart (ReLU activations and their views are unsigned, so both sums stay
+narrow) and subtracts the negative sum once, inside the positive tree where its depth puts it.
+Each tree always joins a shallowest node with the node of its depth whose variable bits overlap
+it least (the cheapest adder), so it is as shallow as Huffman's construction on depth and no
+wider than it needs to be.
 """
 from __future__ import annotations
 
