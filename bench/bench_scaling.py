@@ -5,11 +5,11 @@
 
 The models: the reference work's VGG-like teacher (Conv 10, Conv 10, MaxPool (1,2), Conv 17 x3,
 MaxPool (2,2), Dense 10, Dense 10, Dense 2; 'same' padding) quantized to 5 bits as the students
-are (QConv2D/QDense kernels quantized_bits(5,0,1,alpha='auto_po2'), biases quantized_bits(5,0,1),
-quantized_relu(5), ufixed<2,1> input quantizer, float Dense(2) output), with every layer's
-filter count scaled by a width factor (1.0: the full 10,655-parameter teacher). Weights: the
+are (`vhdlgen.train.models.build_teacher(5, width)`, the architecture `train --teacher --bits 5`
+trains), with every layer's filter count scaled by a width factor (1.0: the full
+10,655-parameter teacher). Weights: the
 trained float teacher's (models/teacher.h5), the first channels of each layer, quantized by the
-layer quantizers. Each width is built in its own process (`--worker`), so its peak memory
+layer quantizers (`vhdlgen.train.models.copy_teacher_weights`). Each width is built in its own process (`--worker`), so its peak memory
 (ru_maxrss) is its own: `vhdlgen.convert(model).build(DIR)` (conversion, lowering, rendering,
 `ghdl --synth`), then, up to --simulate-up-to, `Design.simulate` on --vectors toy events,
 required equal to `Design.predict` (numpy.array_equal). Writes bench/results/scaling.md/.json.
@@ -32,52 +32,18 @@ from common import (REPO, BenchFailure, abort, format_machine, machine,  # noqa:
                     markdown_table, realistic_inputs, say, write_results)
 
 TEACHER = REPO / "models" / "teacher.h5"
-FILTERS = (10, 10, 17, 17, 17)
 EVENT_SEED = 20261201
 
 
 def teacher_5bit(width: float, bits: int = 5):
     """The quantized teacher at `width` times the filters, weights from models/teacher.h5."""
-    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
     from tensorflow import keras
-    from tensorflow.keras import layers as L
 
-    filters = [max(1, round(f * width)) for f in FILTERS]
-    kq = lambda: quantized_bits(bits, 0, 1, alpha="auto_po2")  # noqa: E731
-    bq = lambda: quantized_bits(bits, 0, 1)  # noqa: E731
-    inp = keras.Input((9, 16, 1), name="input")
-    x = QActivation(quantized_bits(2, 1, keep_negative=False), name="input_quant")(inp)
-    for i, f in enumerate(filters, 1):
-        x = QConv2D(f, 3, padding="same", kernel_quantizer=kq(), bias_quantizer=bq(),
-                    name=f"conv{i}")(x)
-        x = QActivation(quantized_relu(bits), name=f"relu{i}")(x)
-        if i in (2, 5):
-            x = L.MaxPooling2D((1, 2) if i == 2 else (2, 2), name=f"pool{i // 2}")(x)
-    x = L.Flatten(name="flatten")(x)
-    for i in (1, 2):
-        x = QDense(10, kernel_quantizer=kq(), bias_quantizer=bq(), name=f"dense{i}")(x)
-        x = QActivation(quantized_relu(bits), name=f"relu_d{i}")(x)
-    out = L.Dense(2, name="output")(x)
-    model = keras.Model(inp, out, name=f"teacher_{bits}bit_w{round(width * 100)}")
-    _copy_teacher_weights(model, filters[-1])
+    from vhdlgen.train.models import build_teacher, copy_teacher_weights
+
+    model = build_teacher(bits, width)
+    copy_teacher_weights(model, keras.models.load_model(TEACHER, compile=False))
     return model
-
-
-def _copy_teacher_weights(model, last_filters: int) -> None:
-    """Each layer takes the trained teacher's weights of its first input and output channels
-    (dense1: the flattened (4, 4, C) rows of the first C channels)."""
-    from tensorflow import keras
-
-    teacher = keras.models.load_model(TEACHER, compile=False)
-    for layer in model.layers:
-        if not layer.get_weights():
-            continue
-        kernel, bias = teacher.get_layer(layer.name).get_weights()
-        shape = layer.get_weights()[0].shape
-        if layer.name == "dense1":
-            kernel = kernel.reshape(4, 4, FILTERS[-1], -1)[:, :, :last_filters].reshape(-1, 10)
-        kernel = kernel[tuple(slice(0, d) for d in shape)]
-        layer.set_weights([kernel, bias[:shape[-1]]])
 
 
 def worker(width: float, out_dir: Path, vectors: int, simulate: bool) -> dict:

@@ -48,6 +48,20 @@ def test_training_writes_loadable_models(runs: str) -> None:
     assert state["epoch"] == 1 and state["config"]["distill"] and state["finished"]
 
 
+def test_quantized_teacher_starts_from_the_float_teacher(runs: str) -> None:
+    """`train --teacher --bits 5 --init-from TEACHER`: the quantized teacher, trained from the
+    float teacher's weights (as models/teacher_5bit.h5 is)."""
+    args = _parse(["train", "--teacher", "--bits", "5", "--init-from", f"{runs}/teacher/model.h5",
+                   "--events", "1000", "--epochs", "1", "--quiet", "--out", f"{runs}/t5"])
+    assert args.func(args) == 0
+    model = load_keras_model(f"{runs}/t5/model.h5")
+    assert model.count_params() == 10_655 and model.name == "teacher_5bit"
+    kinds = {type(layer).__name__ for layer in model.layers}
+    assert {"QConv2D", "QDense", "MaxPooling2D"} <= kinds and "Conv2D" not in kinds
+    with open(f"{runs}/t5/state.json") as f:
+        assert json.load(f)["config"]["kind"] == "quantized_teacher"
+
+
 def test_resume_continues_after_last_epoch(runs: str) -> None:
     args = _parse(["train", "--bits", "3", "--distill", "--teacher-model",
                    f"{runs}/teacher/model.h5", "--events", "3000", "--epochs", "2", "--quiet",
@@ -96,6 +110,10 @@ def test_metrics_on_fixed_sample() -> None:
     ["train", "--bits", "4", "--distill", "--teacher-model", "{tmp}/none.h5", "--out", "{tmp}/x"],
     ["train", "--teacher", "--distill", "--out", "{tmp}/x"],
     ["train", "--teacher", "--events", "10", "--out", "{tmp}/x"],
+    ["train", "--teacher", "--bits", "6", "--out", "{tmp}/x"],
+    ["train", "--teacher", "--bits", "5", "--distill", "--out", "{tmp}/x"],
+    ["train", "--float-student", "--bits", "4", "--out", "{tmp}/x"],
+    ["train", "--out", "{tmp}/x"],
     ["evaluate", "a={tmp}/missing.h5", "--out", "{tmp}/e"],
 ])
 def test_user_errors(tmp_path, argv: list[str]) -> None:  # noqa: ANN001

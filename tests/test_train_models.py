@@ -6,7 +6,7 @@ import pytest
 
 from vhdlgen.train import distill, labels
 from vhdlgen.train.models import (STUDENT_PARAMS, TEACHER_PARAMS, build_student, build_teacher,
-                                  fold_output_scaling, input_quantizer)
+                                  copy_teacher_weights, fold_output_scaling, input_quantizer)
 
 ALLOWED = {"InputLayer", "QActivation", "QConv2D", "QDense", "Flatten", "Dense"}
 
@@ -16,6 +16,33 @@ def test_parameter_counts() -> None:
     assert build_student(None).count_params() == STUDENT_PARAMS == 1_032
     for bits in (2, 3, 4, 5):
         assert build_student(bits).count_params() == 1_032
+    assert build_teacher(5).count_params() == TEACHER_PARAMS
+
+
+def test_quantized_teacher_vocabulary_and_names() -> None:
+    """`train --teacher --bits 5`: the float teacher's layers quantized as the students are,
+    'same' padding and MaxPooling2D; its weighted layers carry the float teacher's names."""
+    model = build_teacher(5)
+    assert {type(layer).__name__ for layer in model.layers} <= ALLOWED | {"MaxPooling2D"}
+    weighted = [layer.name for layer in model.layers if layer.get_weights()]
+    assert weighted == [layer.name for layer in build_teacher().layers if layer.get_weights()]
+    assert model.get_layer("conv3").padding == "same"
+    assert model.get_layer("flatten").output_shape == (None, 272)
+    assert str(model.get_layer("relu_d2").quantizer) == "quantized_relu(5,0)"
+    kq, bq = model.get_layer("dense1").get_quantizers()
+    assert kq.bits == 5 and kq.alpha == "auto_po2" and bq.bits == 5
+    for name in distill.TEACHER_HINTS:
+        model.get_layer(name)
+
+
+def test_narrow_teacher_takes_the_first_channels() -> None:
+    full, narrow = build_teacher(5), build_teacher(5, width=0.4)
+    copy_teacher_weights(narrow, full)
+    assert narrow.get_layer("conv3").get_weights()[0].shape == (3, 3, 4, 7)
+    assert np.array_equal(narrow.get_layer("conv3").get_weights()[0],
+                          full.get_layer("conv3").get_weights()[0][:, :, :4, :7])
+    rows = full.get_layer("dense1").get_weights()[0].reshape(4, 4, 17, 10)[:, :, :7]
+    assert np.array_equal(narrow.get_layer("dense1").get_weights()[0], rows.reshape(-1, 10))
 
 
 @pytest.mark.parametrize("bits", [2, 3, 4, 5])

@@ -16,10 +16,13 @@ def add_train_parser(subparsers: _Sub) -> None:
         description="Train on a freshly generated toy dataset (deterministic from --seed and "
                     "--events). --out is resumable: rerunning the same command continues after "
                     "the last finished epoch. The result is OUT/model.h5.")
-    what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--bits", type=int, help="quantized QKeras student with 2, 3, 4 or 5 bits")
-    what.add_argument("--teacher", action="store_true", help="the VGG-like teacher")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--teacher", action="store_true",
+                      help="the VGG-like teacher (float; quantized with --bits)")
     what.add_argument("--float-student", action="store_true", help="the unquantized student")
+    p.add_argument("--bits", type=int,
+                   help="quantized QKeras student with 2, 3, 4 or 5 bits; with --teacher the "
+                        "quantized teacher ('same' padding, MaxPooling2D, 10,655 parameters)")
     p.add_argument("--distill", action=argparse.BooleanOptionalAction, default=False,
                    help="knowledge distillation from --teacher-model (students only)")
     p.add_argument("--teacher-model", default="models/teacher.h5",
@@ -45,10 +48,18 @@ def run_train(args: argparse.Namespace) -> int:
     from vhdlgen.train.distill import DEFAULT_GAMMAS
     from vhdlgen.train.trainer import TrainConfig, train
 
+    if not (args.teacher or args.float_student or args.bits is not None):
+        raise UserError("say what to train; accepted: --bits N (quantized student), --teacher "
+                        "(float teacher), --teacher --bits N (quantized teacher) or "
+                        "--float-student")
+    if args.float_student and args.bits is not None:
+        raise UserError("--float-student is unquantized and takes no --bits; accepted: "
+                        "--float-student, or --bits N for a quantized student")
     if args.bits is not None and args.bits not in (2, 3, 4, 5):
         raise UserError(f"--bits {args.bits} is not supported; accepted: 2, 3, 4 or 5")
-    if args.distill and args.bits is None and not args.float_student:
-        raise UserError("--distill applies to students; accepted: --bits N or --float-student")
+    if args.distill and args.teacher:
+        raise UserError("--distill applies to students; accepted: --bits N or --float-student "
+                        "(a teacher, float or quantized, is trained without distillation)")
     if args.distill and not os.path.isfile(args.teacher_model):
         raise UserError(f"teacher model {args.teacher_model!r} does not exist; train one with "
                         "`train --teacher --out DIR` and pass --teacher-model DIR/model.h5")
@@ -59,7 +70,8 @@ def run_train(args: argparse.Namespace) -> int:
             raise UserError(f"--{name.replace('_', '-')} must be a positive integer")
     if args.events < 100:
         raise UserError(f"--events {args.events} is too small; accepted: at least 100")
-    kind = "teacher" if args.teacher else "float" if args.float_student else "quantized"
+    kind = ("quantized_teacher" if args.teacher and args.bits is not None else
+            "teacher" if args.teacher else "float" if args.float_student else "quantized")
     cfg = TrainConfig(kind=kind, out=args.out, bits=args.bits, distill=args.distill,
                       teacher_model=args.teacher_model if args.distill else None,
                       init_from=args.init_from, events=args.events, seed=args.seed,

@@ -1,4 +1,4 @@
-"""Resumable training of the teacher, the float student and the quantized students.
+"""Resumable training of the teachers (float and quantized), the float and quantized students.
 
 ``train(config)`` generates the dataset (deterministic from seed and size), trains with Adam and
 writes into ``config.out``:
@@ -30,7 +30,8 @@ from vhdlgen.train.models import build_student, build_teacher, fold_output_scali
 
 @dataclass
 class TrainConfig:
-    """What to train and how. ``kind`` is 'teacher', 'float' or 'quantized' (with ``bits``)."""
+    """What to train and how. ``kind`` is 'teacher', 'float', 'quantized' (a student, with
+    ``bits``) or 'quantized_teacher' (with ``bits``)."""
 
     kind: str
     out: str
@@ -106,8 +107,8 @@ def load_keras_model(path: str):  # noqa: ANN201
 
 
 def _build(cfg: TrainConfig):  # noqa: ANN202
-    if cfg.kind == "teacher":
-        model = build_teacher()
+    if cfg.kind in ("teacher", "quantized_teacher"):
+        model = build_teacher(cfg.bits if cfg.kind == "quantized_teacher" else None)
     else:
         model = build_student(cfg.bits if cfg.kind == "quantized" else None)
     if cfg.init_from:
