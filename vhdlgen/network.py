@@ -12,6 +12,9 @@ from vhdlgen.frontend import Options, load_graph
 from vhdlgen.ir import Graph
 
 
+PREDICT_ROWS = 8192  # rows per reference pass in predict
+
+
 class Network:
     """A quantized network as the FPGA computes it.
 
@@ -73,9 +76,18 @@ class Network:
         return self.trace_codes(self.input_codes(x))
 
     def predict_codes(self, codes: np.ndarray) -> np.ndarray:
-        """Output codes (N, n_out) for input codes."""
-        out = reference.run(self.graph.layers, codes)[-1] if self.graph.layers else codes
-        return np.asarray(out, np.int64).reshape(len(codes), -1)
+        """Output codes (N, n_out) for input codes; PREDICT_ROWS rows at a time, keeping only
+        the output, so memory stays bounded for teacher-sized models on 200k events."""
+        codes = np.asarray(codes, np.int64)
+        parts = []
+        for start in range(0, len(codes), PREDICT_ROWS):
+            x = codes[start:start + PREDICT_ROWS]
+            for layer in self.graph.layers:
+                x = reference.run_layer(layer, x)
+            parts.append(x.reshape(len(x), -1))
+        if not parts:  # no rows
+            return np.zeros((0, int(np.prod(self.graph.output.shape))), np.int64)
+        return np.concatenate(parts)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Exact dequantized outputs (N, n_out) float64 for float inputs (N, *input_shape)."""
