@@ -20,7 +20,8 @@ Models (`MODELS` maps a name to a zero-argument factory with a fixed seed):
   output layer whose unquantized 34-bit outputs leave the chip as they are.
 Float parts (not in MODELS; tests/test_float_parts.py): `float_bias` (no bias quantizer),
 `auto_po2_bias`, `float_middle` (refused), `float_head` (two float layers), `bias_near_tie`
-(a float bias where QKeras' float32 sum really rounds onto a tie).
+(a float bias where QKeras' float32 sum really rounds onto a tie), `float_batchnorm` (plain
+BatchNormalization on (H, W, C) and on (N,), among the float layers at the end).
 `wide_edges_graph()` is an IR graph, not a Keras model: integer weights chosen to take every path
 of that signed form.
 
@@ -513,6 +514,39 @@ def float_head(seed: int = 24):
     x = keras.layers.Dense(2, name="head2")(x)
     model = keras.Model(inp, x, name="float_head")
     randomize(model, seed)
+    return model
+
+
+def float_batchnorm(seed: int = 25, head: bool = True):
+    """Plain (float) BatchNormalization after the last quantizer: QConv2D stride 2 'same' ->
+    quantized_relu -> BatchNormalization on (H, W, C) -> relu -> Flatten -> Dense(6) ->
+    BatchNormalization on (N,) without beta (center=False) [-> Dense(2) if `head`]. Statistics
+    as after training, drawn from `seed` (variances down to 0.01: scales up to ~30)."""
+    keras, QActivation, QConv2D, QDense, quantized_bits, quantized_relu = _q()
+    inp = keras.layers.Input(IMAGE, name="hits")
+    x = QActivation(quantized_bits(2, 1, keep_negative=False), name="in_q")(inp)
+    x = QConv2D(4, 3, strides=2, padding="same", name="conv",
+                kernel_quantizer=quantized_bits(4, 0, 1, alpha="auto_po2"),
+                bias_quantizer=quantized_bits(4, 0, 1))(x)
+    x = QActivation(quantized_relu(4, 1), name="relu")(x)
+    x = keras.layers.BatchNormalization(name="bn2d")(x)
+    x = keras.layers.Activation("relu", name="bn_relu")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    x = keras.layers.Dense(6, name="d1")(x)
+    x = keras.layers.BatchNormalization(center=False, name="bn1d")(x)
+    if head:
+        x = keras.layers.Dense(2, name="out")(x)
+    model = keras.Model(inp, x, name="float_batchnorm")
+    randomize(model, seed)
+    rng = np.random.default_rng(seed + 1)
+    for layer in model.layers:
+        if type(layer).__name__ == "BatchNormalization":
+            n = layer.moving_mean.shape[0]
+            layer.gamma.assign(rng.uniform(0.3, 3.0, n).astype(np.float32))
+            if layer.center:
+                layer.beta.assign(rng.normal(0.0, 1.0, n).astype(np.float32))
+            layer.moving_mean.assign(rng.normal(0.5, 1.0, n).astype(np.float32))
+            layer.moving_variance.assign(rng.uniform(0.01, 4.0, n).astype(np.float32))
     return model
 
 

@@ -1,6 +1,6 @@
 """User errors: one clear message naming every problem, a non-zero exit, never a traceback.
 
-- A model full of unsupported constructs (BatchNormalization, LSTM, Conv2D padding='same',
+- A model full of unsupported constructs (BatchNormalization over a non-channel axis, LSTM, Conv2D padding='same',
   strides=2, MaxPooling2D, Dropout, Reshape, quantized_tanh, alpha='auto', a non-power-of-two
   alpha, stochastic rounding, a leaky quantized_relu) raises ONE UserError that names every
   offending layer; through `python -m vhdlgen inspect` (a subprocess) it exits non-zero with that
@@ -46,7 +46,7 @@ def bad_model():
     inp = keras.layers.Input((9, 16, 1))
     x = QConv2D(2, (3, 3), padding="same", name="conv_same_auto",
                 kernel_quantizer=quantized_bits(4, 0, 1, alpha="auto"))(inp)
-    x = keras.layers.BatchNormalization(name="bn")(x)
+    x = keras.layers.BatchNormalization(axis=1, name="bn")(x)  # not the channels axis
     x = keras.layers.Conv2D(2, (3, 3), strides=2, name="conv_stride")(x)
     x = keras.layers.MaxPooling2D(name="pool")(x)
     x = keras.layers.AveragePooling2D((1, 3), name="avg3")(x)

@@ -136,7 +136,7 @@ def test_unsupported_constructs_named_in_one_error() -> None:
 
     inp = keras.layers.Input((12, 12, 1))
     x = keras.layers.AveragePooling2D(3, name="avg3")(inp)
-    x = keras.layers.BatchNormalization(name="bn")(x)
+    x = keras.layers.BatchNormalization(axis=2, name="bn")(x)
     x = keras.layers.Conv2D(2, 2, dilation_rate=2, name="dilated")(x)
     x = keras.layers.MaxPooling2D(1, data_format="channels_first", name="cf_pool")(x)
     x = keras.layers.Flatten()(x)

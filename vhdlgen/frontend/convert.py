@@ -22,9 +22,11 @@ SUPPORTED_LAYERS = (
     "quantized_bits | 'relu' | 'linear'); Activation('relu' | 'linear'); Flatten; Reshape; "
     "ZeroPadding2D; MaxPooling2D, AveragePooling2D, QAveragePooling2D (any pool size and strides, "
     "'valid' or 'same'; averages over power-of-two element counts); Dropout and the other "
-    "inference no-ops (" + ", ".join(layers.NO_OPS[1:]) + "). Layer activations: linear, relu, "
-    "quantized_relu, quantized_bits. Unquantized Conv2D/Dense weights are quantized by vhdlgen "
-    "(--float-weight-bits)."
+    "inference no-ops (" + ", ".join(layers.NO_OPS[1:]) + "); BatchNormalization (channels "
+    "axis). Layer activations: linear, relu, quantized_relu, quantized_bits. Unquantized "
+    "Conv2D/Dense weights and plain BatchNormalization are quantized by vhdlgen "
+    "(--float-weight-bits), with an error bound, and may be followed only by float layers, "
+    "'relu', 'linear' and Flatten."
 )
 MAX_WIDTH = 62  # int64 reference; every tensor must fit
 
@@ -228,6 +230,21 @@ def _weighted_ir(layer, x: Tensor, options: Options) -> list[Layer]:
     return [ir_layer, _activation_ir(layer.name, activation, infer(ir_layer, x))]
 
 
+def _batchnorm_ir(layer, x: Tensor, options: Options) -> list[Layer]:
+    """Plain BatchNormalization: a float per-channel affine, quantized as a float layer (a
+    diagonal 1x1 Conv2D on (H, W, C), a diagonal Dense on (N,)); its error bound adds Keras' own
+    float32 rounding of the affine (`layers.batchnorm_affine`)."""
+    x_max = max(abs(x.lo), abs(x.hi)) * 2.0**-x.fmt.frac
+    scale, offset, keras_error = layers.batchnorm_affine(layer, x_max)
+    kernel = np.diag(scale)
+    if len(x.shape) == 3:
+        kernel = kernel.reshape(1, 1, *kernel.shape)
+    codes, bias, weight_frac, bound = _float_weights(kernel, offset, x, options)
+    if len(x.shape) == 3:
+        return [Conv2D(layer.name, codes, bias, weight_frac, bound + keras_error)]
+    return [Dense(layer.name, codes, bias, weight_frac, bound + keras_error)]
+
+
 def _activation_layer_ir(layer, x: Tensor, options: Options) -> list[Layer]:
     activation = getattr(layer, "quantizer", None) or layer.activation
     ir_layer = _activation_ir(layer.name, activation, x)
@@ -245,6 +262,7 @@ BUILDERS: dict[str, Callable[[object, Tensor, Options], list[Layer]]] = {
     "Activation": _activation_layer_ir,
     "Flatten": lambda layer, x, options: [Flatten(layer.name)],
     "QConv2DBatchnorm": _weighted_ir,
+    "BatchNormalization": _batchnorm_ir,
     "Reshape": layers.reshape_ir,
     "ZeroPadding2D": layers.zero_padding_ir,
     **{kind: layers.pooling_ir for kind in layers.POOLING},
@@ -287,16 +305,29 @@ def convert(model, options: Options) -> tuple[Input, tuple[Layer, ...], tuple[Te
                 )
             ir_layers.append(ir_layer)
             tensors.append(x)
-    _refuse_rounding_after_float(ir_layers)
+    _refuse_rounding_after_float(ir_layers, {layer.name for layer in layers
+                                             if type(layer).__name__ == "BatchNormalization"})
     return graph_input, tuple(ir_layers), tuple(tensors)
 
 
-def _refuse_rounding_after_float(layers: list[Layer]) -> None:
+def _refuse_rounding_after_float(layers: list[Layer], batchnorms: set[str]) -> None:
     """A quantizer after a float layer would turn vhdlgen's small weight error into whole steps
-    at places nobody can bound: refuse, naming both layers."""
+    at places nobody can bound: refuse, naming both layers (and, for a plain
+    BatchNormalization, the ways to fold it)."""
     pairs = rounding_after_float(layers)
     if pairs:
         listed = "; ".join(f"{after!r} after {first!r}" for first, after in pairs)
+        if pairs[0][0] in batchnorms:
+            raise UserError(
+                f"quantizers or average pooling after a plain BatchNormalization: {listed}. "
+                "vhdlgen computes a float BatchNormalization as a per-channel affine with "
+                "--float-weight-bits codes, exact only to a small error bound; a quantizer "
+                "after it would turn that error into a whole step wherever a value sits near a "
+                "rounding tie, so the result could differ from QKeras without bound. Fold it "
+                "into the layer before it while training (QConv2DBatchnorm), or into that "
+                "layer's weights before quantizing, or keep it among the float layers at the "
+                "end of the model (followed only by float layers, 'relu', 'linear' and Flatten)"
+            )
         raise UserError(
             f"quantizers or average pooling after an unquantized (float) layer: {listed}. "
             "vhdlgen rounds a float "

@@ -1,4 +1,5 @@
-"""Keras layers without weights of their own: pooling, zero padding, reshapes, inference no-ops.
+"""Keras layers without kernels of their own: pooling, zero padding, reshapes, inference no-ops,
+plain batch normalisation.
 
 Each kind has a check (what it accepts; problems are collected with the rest of the model's by
 `convert.check_supported`) and a builder (Keras layer -> IR layers). What QKeras 0.9 / Keras
@@ -13,6 +14,10 @@ compute, and why vhdlgen's integers equal it:
 - QAveragePooling2D (qkeras/qpooling.py): the Keras average, then, with an average_quantizer,
   times pool_area and times average_quantizer(1 / pool_area), each in float32; exact under the
   same conditions (area a power of two, products below 2**24 steps); then its activation.
+- BatchNormalization (plain, float): x * gamma / sqrt(variance + epsilon) + (beta - mean * that)
+  per channel, a float affine; vhdlgen quantizes it as a float layer (a 1x1 diagonal Conv2D or a
+  diagonal Dense at --float-weight-bits), with its error bound plus Keras' float32 rounding
+  (`batchnorm_affine`); like every float layer, no quantizer may follow it.
 - ZeroPadding2D: zeros around the plane; Reshape: the row-major order stays (wiring);
   Dropout and the other regularisation layers: the identity at inference.
 """
@@ -141,9 +146,42 @@ def no_op_ir(layer, x: Tensor, options) -> list[Layer]:
 
 
 def batchnorm_problems(layer) -> list[str]:
-    """Plain BatchNormalization: refused, with the ways to fold it that vhdlgen takes."""
-    return ["BatchNormalization is not supported on its own; fold it into the layer before it "
-            "while training (QConv2DBatchnorm), or into that layer's weights before quantizing"]
+    """Plain BatchNormalization: accepted over the channels (last) axis of an (H, W, C) or (N,)
+    input, as a float per-channel affine (`batchnorm_affine`)."""
+    shape = tuple(layer.input_shape[1:])
+    axes = sorted(int(a) % (len(shape) + 1) for a in np.atleast_1d(layer.axis))
+    problems = []
+    if axes != [len(shape)]:
+        problems.append(f"BatchNormalization over axis {list(np.atleast_1d(layer.axis))} of "
+                        f"{shape}; accepted: the channels (last) axis, or fold it while training "
+                        "(QConv2DBatchnorm)")
+    if len(shape) not in (1, 3):
+        problems.append(f"BatchNormalization on {shape}; accepted: (H, W, C) or (N,) inputs")
+    return problems
+
+
+#: Keras' float32 BatchNormalization, per element, in units of the float32 unit roundoff: the
+#: scale gamma * rsqrt(variance + epsilon) (about 4 roundings; TensorFlow's CPU rsqrt is within a
+#: few ulp), then either (x - mean) * scale + beta (the fused 4-D kernel) or x * scale +
+#: (beta - mean * scale) (`tf.nn.batch_normalization`), 3 roundings more. 16 covers both with
+#: a margin; the term is ~1e-6 relative, far below the weight quantization error.
+BATCHNORM_ROUNDINGS = 16
+
+
+def batchnorm_affine(layer, x_max: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """(scale, offset, keras_error) of a BatchNormalization at inference: y = x * scale +
+    offset per channel, in float64 from its float32 parameters (scale = gamma / sqrt(moving
+    variance + epsilon), offset = beta - moving mean * scale), and a bound on how far Keras'
+    own float32 result can be from that exact affine for |x| <= x_max."""
+    variance = np.asarray(layer.moving_variance.numpy(), np.float64)
+    mean = np.asarray(layer.moving_mean.numpy(), np.float64)
+    gamma = np.asarray(layer.gamma.numpy(), np.float64) if layer.scale else np.ones_like(mean)
+    beta = np.asarray(layer.beta.numpy(), np.float64) if layer.center else np.zeros_like(mean)
+    scale = gamma / np.sqrt(variance + float(np.float32(layer.epsilon)))
+    offset = beta - mean * scale
+    magnitude = (x_max + np.abs(mean)) * np.abs(scale) + np.abs(beta) + np.abs(mean * scale)
+    keras_error = float(np.max(BATCHNORM_ROUNDINGS * 2.0**-24 * magnitude, initial=0.0))
+    return scale, offset, keras_error
 
 
 def raw_weights(layer) -> list[np.ndarray]:
