@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduce every shipped model, the comparison table and the plots (docs/physics.md).
-# Run from the repository root: bash models/reproduce.sh   (39 min on 2 CPU cores)
+# Run from the repository root: bash models/reproduce.sh   (about 55 min on 2 CPU cores)
 # Training runs go to runs/ (not committed); every `train` is resumable: rerun to continue.
 set -euo pipefail
 VG="${VHDLGEN:-python -m vhdlgen}"
@@ -10,6 +10,14 @@ COMMON="--events 300000 --seed 1 --epochs 40 --quiet"
 # 1. Teacher (VGG-like, 10,655 parameters).
 $VG train --teacher --events 300000 --seed 1 --epochs 30 --quiet --out $R/teacher
 cp $R/teacher/model.h5 models/teacher.h5
+
+# 1b. 5-bit quantized teacher ('same' padding, MaxPooling2D; the issue #12 scaling test), trained
+#     quantization-aware from the float teacher's weights: 8 epochs, then resumed up to 20 (the
+#     run that was shipped; early stopping ended it after 12).
+T5="--teacher --bits 5 --init-from models/teacher.h5 --learning-rate 1e-3 --events 300000 --seed 1"
+$VG train $T5 --epochs 8 --quiet --out $R/teacher_5bit
+$VG train $T5 --epochs 20 --quiet --out $R/teacher_5bit
+cp $R/teacher_5bit/model.h5 models/teacher_5bit.h5
 
 # 2. Baselines without distillation (float student; 3-, 4-, 5-bit from random initialisation;
 #    2-bit starting from the 4-bit baseline: from random initialisation it stays dead).
@@ -29,7 +37,8 @@ $VG train --bits 2 --distill --teacher-model models/teacher.h5 --init-from $R/s4
 for b in 2 3 4 5; do cp $R/s${b}_kd/model.h5 models/student_${b}bit.h5; done
 
 # 4. Evaluation on a fresh sample (seed 20261121, never used in training): table and plots.
-$VG evaluate teacher=models/teacher.h5 float=$R/float/model.h5 \
+$VG evaluate teacher=models/teacher.h5 teacher_5bit=models/teacher_5bit.h5 \
+    float=$R/float/model.h5 \
     2bit_kd=models/student_2bit.h5 2bit_nokd=$R/s2_nokd/model.h5 \
     3bit_kd=models/student_3bit.h5 3bit_nokd=$R/s3_nokd/model.h5 \
     4bit_kd=models/student_4bit.h5 4bit_nokd=$R/s4_nokd/model.h5 \

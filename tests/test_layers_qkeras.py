@@ -151,19 +151,19 @@ def test_unsupported_constructs_named_in_one_error() -> None:
 
 
 def test_quantized_teacher_equals_qkeras() -> None:
-    """The 5-bit teacher of bench/bench_scaling.py at full width (trained teacher weights,
-    'same' padding, MaxPooling2D, 10,655 parameters): every quantized layer array_equal to
-    QKeras on toy events and uniform inputs (its RTL: bench/bench_scaling.py)."""
-    import importlib.util
+    """The shipped 5-bit teacher, models/teacher_5bit.h5 (`train --teacher --bits 5`: 'same'
+    padding, MaxPooling2D, 10,655 parameters): every quantized layer array_equal to QKeras on
+    toy events and uniform inputs, and the float output layer within the bound `predict`
+    prints (its RTL: tests/test_train_shipped.py, bench/bench_scaling.py)."""
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "bench" / "bench_scaling.py"
-    spec = importlib.util.spec_from_file_location("bench_scaling", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    from vhdlgen.data.generator import generate_events
+    from qkeras.utils import load_qmodel
 
-    model = bench.teacher_5bit(1.0)
+    from vhdlgen.data.generator import generate_events
+    from vhdlgen.frontend.float32 import output_bound
+
+    path = Path(__file__).resolve().parents[1] / "models" / "teacher_5bit.h5"
+    model = load_qmodel(str(path), compile=False)
     assert model.count_params() == 10655
     network = Network(graph_from_keras(model))
     spec_in = network.graph.input
@@ -180,6 +180,9 @@ def test_quantized_teacher_equals_qkeras() -> None:
             assert np.array_equal(ours, keras_out), name
             compared += 1
     assert compared == 17  # conv1-5, relu1-5, pool1-2, flatten, dense1-2, relu_d1-2
+    bound = output_bound(network.graph)
+    error = np.abs(network.predict(x) - model.predict(x, verbose=0, batch_size=4096))
+    assert 0 < bound < 0.05 and float(error.max()) <= bound
 
 
 def test_average_beyond_float32_is_refused() -> None:

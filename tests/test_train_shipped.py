@@ -1,4 +1,5 @@
-"""Every shipped model loads with qkeras, has the documented architecture and sane physics."""
+"""Every shipped model loads with qkeras, has the documented architecture and sane physics; the
+5-bit teacher's RTL equals its reference."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,6 +47,49 @@ def test_teacher(sample: dict) -> None:
     model = _load("teacher")
     assert model.count_params() == 10_655
     _check_physics(model, sample)
+
+
+def test_teacher_5bit(sample: dict) -> None:
+    """`train --teacher --bits 5`: the teacher's architecture, quantized as the students are."""
+    model = _load("teacher_5bit")
+    assert model.count_params() == 10_655
+    assert {type(layer).__name__ for layer in model.layers} <= ALLOWED | {"MaxPooling2D"}
+    assert model.get_layer("conv1").padding == "same"
+    for layer_name in ("conv1", "conv3", "conv5", "dense1", "dense2"):
+        kernel_q, bias_q = model.get_layer(layer_name).get_quantizers()
+        assert kernel_q.bits == 5 and kernel_q.alpha == "auto_po2" and bias_q.bits == 5
+    _check_physics(model, sample)
+
+
+def _teacher_5bit_design(width: float):  # noqa: ANN202
+    """The shipped 5-bit teacher at `width` times its filters (its first channels)."""
+    import vhdlgen
+    from vhdlgen.train.models import build_teacher, copy_teacher_weights
+
+    model = build_teacher(5, width)
+    copy_teacher_weights(model, _load("teacher_5bit"))
+    return vhdlgen.convert(model)
+
+
+@pytest.mark.sim
+def test_teacher_5bit_narrow_builds_and_simulates_bit_exact(tmp_path: Path) -> None:
+    """build + simulate == predict for the shipped 5-bit teacher's architecture at 0.1 of its
+    filters (1-1-2-2-2, its trained weights); the full width is the slow test below."""
+    design = _teacher_5bit_design(0.1)
+    design.build(tmp_path / "teacher")
+    x = generate_events(150, seed=31_337)["x"]
+    assert np.array_equal(design.simulate(x), design.predict(x))
+
+
+@pytest.mark.slow
+@pytest.mark.sim
+def test_teacher_5bit_builds_and_simulates_bit_exact(tmp_path: Path) -> None:
+    """The full models/teacher_5bit.h5: build + simulate == predict on 300 toy events
+    (measured time: models/teacher_5bit.md)."""
+    design = _teacher_5bit_design(1.0)
+    design.build(tmp_path / "teacher")
+    x = generate_events(300, seed=31_337)["x"]
+    assert np.array_equal(design.simulate(x), design.predict(x))
 
 
 def _check_physics(model, ev: dict, min_correlation: float = 0.7) -> None:  # noqa: ANN001

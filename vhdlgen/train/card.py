@@ -98,6 +98,23 @@ SHIPPED: dict[str, tuple[str, str, list[str], str]] = {
                 ["teacher"],
                 "The VGG-like float teacher (10,655 parameters) used to distil the students. "
                 "Not meant for the FPGA."),
+    "teacher_5bit": ("teacher_5bit",
+                     "python -m vhdlgen train --teacher --bits 5 --init-from models/teacher.h5 "
+                     "--learning-rate 1e-3 --events 300000 --seed 1 --epochs 8 --quiet "
+                     "--out runs/teacher_5bit\n"
+                     "# then continued (resumed after epoch 8) up to 20 epochs; early stopping "
+                     "ended it after 12\n"
+                     "python -m vhdlgen train --teacher --bits 5 --init-from models/teacher.h5 "
+                     "--learning-rate 1e-3 --events 300000 --seed 1 --epochs 20 --quiet "
+                     "--out runs/teacher_5bit\n"
+                     "cp runs/teacher_5bit/model.h5 models/teacher_5bit.h5",
+                     ["teacher_5bit", "teacher_5bit (bit-exact reference)", "teacher"],
+                     "The teacher's architecture ('same' padding, MaxPooling2D, 10,655 parameters) "
+                     "quantized to 5 bits as the students are, trained quantization-aware starting "
+                     "from the float teacher's weights (models/teacher.h5). A scaling test of "
+                     "vhdlgen (issue #12), not a design that fits the FPGA: its full-width build "
+                     "has about 670k adders (docs/benchmarks.md). The `teacher` row is the float "
+                     "teacher on the same sample, for comparison."),
     **{f"student_{b}bit": (
         f"s{b}_kd",
         ("# 2-bit starts from the 4-bit baseline (trained first, see models/reproduce.sh)\n"
@@ -119,8 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", required=True, help="directory holding the training runs")
     p.add_argument("--metrics", required=True, help="metrics.json written by `evaluate`")
     p.add_argument("--models", default="models", help="directory of the shipped .h5 files")
+    p.add_argument("--only", nargs="+", choices=sorted(SHIPPED), default=None,
+                   help="write only these cards (default: every shipped model)")
     args = p.parse_args(argv)
     for name, (run, command, labels_, summary) in SHIPPED.items():
+        if args.only and name not in args.only:
+            continue
         write_card(os.path.join(args.models, f"{name}.md"), name,
                    os.path.join(args.models, f"{name}.h5"), os.path.join(args.runs, run),
                    command, args.metrics, labels_, summary)
