@@ -7,9 +7,9 @@ The models: the reference work's VGG-like teacher (Conv 10, Conv 10, MaxPool (1,
 MaxPool (2,2), Dense 10, Dense 10, Dense 2; 'same' padding) quantized to 5 bits as the students
 are (`vhdlgen.train.models.build_teacher(5, width)`, the architecture `train --teacher --bits 5`
 trains), with every layer's filter count scaled by a width factor (1.0: the full
-10,655-parameter teacher). Weights: the
-trained float teacher's (models/teacher.h5), the first channels of each layer, quantized by the
-layer quantizers (`vhdlgen.train.models.copy_teacher_weights`). Each width is built in its own process (`--worker`), so its peak memory
+10,655-parameter teacher). Weights: the trained float teacher's (models/teacher.h5), the first
+channels of each layer (`vhdlgen.train.models.copy_teacher_weights`), quantized by the layer
+quantizers. Each width is built in its own process (`--worker`), so its peak memory
 (ru_maxrss) is its own: `vhdlgen.convert(model).build(DIR)` (conversion, lowering, rendering,
 `ghdl --synth`), then, up to --simulate-up-to, `Design.simulate` on --vectors toy events,
 required equal to `Design.predict` (numpy.array_equal). Writes bench/results/scaling.md/.json.
