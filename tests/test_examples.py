@@ -33,10 +33,10 @@ def _load(name: str):  # noqa: ANN202
 def _inputs(network, seed: int) -> np.ndarray:
     """Sparse hits (the RPC-like case), uniform codes, off-grid reals and the corners."""
     spec = network.graph.input
-    hits = (np.random.default_rng(seed).random((300, *spec.shape)) < 0.05).astype(np.float32)
+    hits = (np.random.default_rng(seed).random((150, *spec.shape)) < 0.05).astype(np.float32)
     return np.concatenate([
-        hits, qmodels.uniform_inputs(200, seed + 1, spec.fmt, spec.shape, spec.lo, spec.hi),
-        qmodels.real_inputs(100, seed + 2, spec.fmt, spec.shape),
+        hits, qmodels.uniform_inputs(100, seed + 1, spec.fmt, spec.shape, spec.lo, spec.hi),
+        qmodels.real_inputs(50, seed + 2, spec.fmt, spec.shape),
         qmodels.corner_inputs(spec.shape, spec.fmt, spec.lo, spec.hi)])
 
 
