@@ -33,8 +33,9 @@ class Element:
 @dataclass(frozen=True)
 class InputView:
     """An input element shifted left by `shift` bits. Per element only the most shifted view is
-    converted from the input bits (bits & zeros); the others divide it by `divisor` = 2**k, exact
-    because its low bits are zero: wiring in synthesis, one integer division in simulation."""
+    converted from the input bits (`unsigned_value` / `signed_value` of vhdlgen_pkg); the others
+    divide it by `divisor` = 2**k, exact because its low bits are zero: wiring in synthesis, one
+    integer division in simulation."""
 
     name: str
     element: Element
