@@ -361,6 +361,27 @@ def keras_layer_outputs(model, x: np.ndarray) -> dict[str, np.ndarray]:
     return outputs
 
 
+def compare_layers(model, network, x: np.ndarray) -> int:
+    """Every Keras layer's output == the reference's trace of it (numpy.array_equal, after
+    dequantizing at the layer's format); returns how many layers were compared. Fails the
+    test at the first layer that differs, naming it, the position and both values."""
+    import pytest
+
+    from vhdlgen.fixed import dequantize
+
+    keras = keras_layer_outputs(model, x)
+    trace = network.trace(x)
+    graph = network.graph
+    fracs = {layer.name: t.fmt.frac for layer, t in zip(graph.layers, graph.tensors)}
+    fracs[graph.input.quantizer] = graph.input.fmt.frac
+    for name, keras_out in keras.items():
+        ours = dequantize(trace[name], fracs[name]).reshape(keras_out.shape)
+        if not np.array_equal(ours, keras_out):
+            bad = tuple(np.argwhere(ours != keras_out)[0])
+            pytest.fail(f"layer {name!r} differs at {bad}: {ours[bad]} != QKeras {keras_out[bad]}")
+    return len(keras)
+
+
 # ------------------------------------------------------------------------------------ saving
 def save_h5(model, directory: str | Path, name: str | None = None) -> Path:
     """Save `model` as DIR/<name>.h5 (Keras HDF5) and return the path."""

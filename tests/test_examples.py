@@ -11,7 +11,6 @@ import pytest
 
 import qmodels
 import vhdlgen
-from vhdlgen.fixed import dequantize
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "models" / "examples"
 NAMES = ["strided_strips_9x384", "batchnorm_padded"]
@@ -59,14 +58,7 @@ def test_example_equals_qkeras_and_builds(name: str, tmp_path: Path) -> None:
     design = vhdlgen.convert(model)
     network = design.network
     x = _inputs(network, seed=len(name))
-    keras = qmodels.keras_layer_outputs(model, x)
-    trace = network.trace(x)
-    graph = network.graph
-    fracs = {layer.name: t.fmt.frac for layer, t in zip(graph.layers, graph.tensors)}
-    fracs[graph.input.quantizer] = graph.input.fmt.frac
-    for layer_name, keras_out in keras.items():
-        ours = dequantize(trace[layer_name], fracs[layer_name]).reshape(keras_out.shape)
-        assert np.array_equal(ours, keras_out), layer_name
+    qmodels.compare_layers(model, network, x)
     predicted = design.predict(x)
     assert np.array_equal(predicted, model.predict(x, verbose=0, batch_size=4096))
     assert len(np.unique(predicted, axis=0)) > 100  # not a constant output
