@@ -46,12 +46,28 @@ class StreamResult:
         return int(self.out_edges[0]) - first_in
 
 
-def _ghdl_environment() -> None:
+# Above this much VHDL, GHDL's llvm backend spends minutes compiling what mcode analyses in
+# seconds (5-bit teacher at 0.4 width, 16 MB, 200 events: 233 s against 5.9 s), while on the
+# ~1 MB students llvm is a little faster for long streams (100,000 events: 18.0 s against
+# 22.7 s). Measured in docs/benchmarks.md, "Which GHDL backend".
+LARGE_RTL_BYTES = 4_000_000
+_chosen: list[str] = []  # the backend this module last put into GHDL_BACKEND
+
+
+def _ghdl_environment(rtl: Path) -> None:
+    """Check for GHDL and choose its backend (GHDL_BACKEND, read by Debian's `ghdl`): a value
+    the user set wins; else mcode for designs beyond LARGE_RTL_BYTES of VHDL, else llvm when
+    installed."""
     if shutil.which("ghdl") is None:
         raise UserError("ghdl not found on PATH; install GHDL 2.0 (Debian: apt-get install "
                         "ghdl ghdl-llvm; or run `make build`)")
-    if shutil.which("ghdl-llvm"):
-        os.environ.setdefault("GHDL_BACKEND", "llvm")
+    current = os.environ.get("GHDL_BACKEND")
+    if current and current not in _chosen[-1:]:
+        return
+    size = sum(path.stat().st_size for path in rtl.glob("*.vhd"))
+    backend = "mcode" if size > LARGE_RTL_BYTES or not shutil.which("ghdl-llvm") else "llvm"
+    os.environ["GHDL_BACKEND"] = backend
+    _chosen[:] = [backend]
 
 
 def compile_design(build_dir: Path, report: dict) -> Path:
@@ -59,8 +75,8 @@ def compile_design(build_dir: Path, report: dict) -> Path:
     that folder. Later calls re-analyse only what changed."""
     from cocotb_tools.runner import get_runner
 
-    _ghdl_environment()
     rtl = Path(build_dir).resolve() / "rtl"
+    _ghdl_environment(rtl)
     sim_dir = Path(build_dir).resolve() / "sim"
     sim_dir.mkdir(parents=True, exist_ok=True)
     log_file = sim_dir / "build.log"

@@ -114,10 +114,10 @@ SHIPPED: dict[str, tuple[str, str, list[str], str]] = {
                      "from the float teacher's weights (models/teacher.h5). A scaling test of "
                      "vhdlgen (issue #12), not a design that fits the FPGA: its full-width build "
                      "has 669,774 adders and took 783 s; `predict` equals QKeras at every "
-                     "quantized layer, and build + simulate equal `predict` at 0.1 of its width "
-                     "(the full-width simulation is out of reach of GHDL here: "
-                     "docs/benchmarks.md). The `teacher` row is the float teacher on the same "
-                     "sample, for comparison."),
+                     "quantized layer, and build + simulate equal `predict` on 300 events at "
+                     "full width (GHDL's mcode backend; 710 s with the build) and, in the default "
+                     "test suite, at 0.1 of its width (docs/benchmarks.md). The `teacher` row is "
+                     "the float teacher on the same sample, for comparison."),
     **{f"student_{b}bit": (
         f"s{b}_kd",
         ("# 2-bit starts from the 4-bit baseline (trained first, see models/reproduce.sh)\n"
