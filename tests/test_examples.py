@@ -68,11 +68,12 @@ def test_example_equals_qkeras_and_builds(name: str, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.sim
-def test_batchnorm_example_simulates_bit_exact(tmp_path: Path) -> None:
-    """35 s on an idle 2-core machine, mostly GHDL's compile: out of the default suite, whose
-    rtl_tests stream the same layer kinds (tests/qmodels.py conv_batchnorm, padded_pools,
-    strided_pools) through cocotb."""
-    design = vhdlgen.convert(_load("batchnorm_padded"))
-    design.build(tmp_path / "bn")
+@pytest.mark.parametrize("name", NAMES)
+def test_example_simulates_bit_exact(name: str, tmp_path: Path) -> None:
+    """Tens of seconds each on a 2-core machine, mostly GHDL's compile: out of the default
+    suite, whose rtl_tests stream the same layer kinds (tests/qmodels.py conv_batchnorm,
+    padded_pools, strided_pools) through cocotb."""
+    design = vhdlgen.convert(_load(name))
+    design.build(tmp_path / name)
     x = _inputs(design.network, seed=3)[::3]
     assert np.array_equal(design.simulate(x), design.predict(x))
