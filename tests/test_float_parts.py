@@ -76,14 +76,21 @@ def test_float_layer_before_quantizer_is_refused() -> None:
     assert "kernel_quantizer" in message
 
 
-def test_float_head_bound_holds() -> None:
-    network, ours, keras_out = _compare(qmodels.float_head())
+def _float_layers_bound_holds(model, layers: str, below: float, tightness: float) -> Network:
+    """The one note names the float `layers`; its printed bound is below `below`, holds against
+    Keras on every output, and is not vacuous (the largest error exceeds bound * tightness)."""
+    network, ours, keras_out = _compare(model)
     notes = caveats(network.graph)
-    assert len(notes) == 1 and "'head1', 'head2'" in notes[0]
+    assert len(notes) == 1 and layers in notes[0]
     bound = float(re.search(r"at most ([0-9.e+-]+)", notes[0]).group(1))
     error = np.abs(ours - keras_out)
-    assert np.all(error <= bound) and bound < 0.05
-    assert error.max() > bound / 100  # the bound is not vacuous
+    assert np.all(error <= bound) and bound < below
+    assert error.max() > bound * tightness
+    return network
+
+
+def test_float_head_bound_holds() -> None:
+    _float_layers_bound_holds(qmodels.float_head(), "'head1', 'head2'", 0.05, 1 / 100)
 
 
 def test_bias_near_tie_differs_and_is_noted() -> None:
@@ -100,13 +107,8 @@ def test_bias_near_tie_differs_and_is_noted() -> None:
 
 
 def test_float_batchnorm_bound_holds() -> None:
-    network, ours, keras_out = _compare(qmodels.float_batchnorm())
-    notes = caveats(network.graph)
-    assert len(notes) == 1 and "'bn2d', 'd1', 'bn1d'" in notes[0]
-    bound = float(re.search(r"at most ([0-9.e+-]+)", notes[0]).group(1))
-    error = np.abs(ours - keras_out)
-    assert np.all(error <= bound) and bound < 2.0
-    assert error.max() > bound / 1000  # the bound is not vacuous
+    network = _float_layers_bound_holds(qmodels.float_batchnorm(), "'bn2d', 'd1', 'bn1d'", 2.0,
+                                        1 / 1000)
     kinds = {layer.name: type(layer).__name__ for layer in network.graph.layers}
     assert kinds["bn2d"] == "Conv2D" and kinds["bn1d"] == "Dense"  # diagonal, 1x1 / dense
     codes = network.input_codes(_inputs(network, n=100))
