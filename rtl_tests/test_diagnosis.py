@@ -32,7 +32,8 @@ pytestmark = pytest.mark.sim
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL, TOP, UNIT = "student2", "diag", "dense1"
-REQUANT = r"^(\s*{signal} <= requantize\(\w+, \d+, \d+, -?\d+, )(-?\d+)(\);)$"
+# requantize(acc, acc_width, shift, out_min, out_max[, sum_tie(a, b, shift)]): out_max is group 2
+REQUANT = r"^(\s*{signal} <= requantize\(\w+, \d+, \d+, -?\d+, )(-?\d+)((?:, \w+\([^)]*\))?\);)$"
 
 
 def corrupted_outputs(network, unit: dict, codes: np.ndarray, neuron: int, limit: int):

@@ -27,6 +27,7 @@ import pytest
 
 from tools import require_tool
 from vhdlgen.estimate import ADD_TO_ALU, FAMILY, count_resources
+from vhdlgen import fixed
 from vhdlgen.fixed import FixedType, Requantizer
 
 PKG = Path(__file__).resolve().parents[1] / "templates" / "vhdlgen_pkg.vhd"
@@ -37,6 +38,7 @@ WINDOW = 40  # accumulator values on each side of an interesting point of a wide
 # Reads cases.txt, writes results.txt, one line per case line:
 #   R acc_width shift out_min out_max first last -> integer form, then vector form, per acc
 #   V signed width shift                         -> the value of every bit pattern, 0 first
+#   T shift first last -> for a, b in [first, last]: sum_tie, difference_tie as two digits
 TESTBENCH = """\
 library ieee;
 use ieee.std_logic_1164.all;
@@ -68,6 +70,15 @@ begin
           write(line_out, ' ');
           write(line_out, requantize(to_signed(acc, width), shift, low, high));
           write(line_out, ' ');
+        end loop;
+      elsif kind = 'T' then
+        read(line_in, shift); read(line_in, first); read(line_in, last);
+        for a in first to last loop
+          for b in first to last loop
+            write(line_out, boolean'pos(sum_tie(a, b, shift)));
+            write(line_out, boolean'pos(difference_tie(a, b, shift)));
+            write(line_out, ' ');
+          end loop;
         end loop;
       else
         read(line_in, signed_flag); read(line_in, width); read(line_in, shift);
@@ -127,6 +138,13 @@ def view_cases() -> list[tuple[int, int, int]]:
             for shift in range(32 - width)]
 
 
+def tie_cases() -> list[tuple[int, int, int]]:
+    """(shift, first, last): every pair of operands in [first, last], near zero and near the
+    ends of the 32-bit integers."""
+    return [(shift, first, first + 40) for shift in range(1, 7)
+            for first in (-20, -(1 << 31), (1 << 31) - 41)]
+
+
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory) -> tuple[list, list, list[list[int]]]:
     ghdl = require_tool("ghdl")
@@ -135,12 +153,12 @@ def simulated(tmp_path_factory) -> tuple[list, list, list[list[int]]]:
     rq, views = requantize_cases(), view_cases()
     lines = [f"R {w} {s} {lo} {hi} {a} {b}" for w, s, lo, hi, a, b in rq]
     lines += [f"V {signed} {w} {s}" for signed, w, s in views]
+    lines += [f"T {shift} {first} {last}" for shift, first, last in tie_cases()]
     (work / "cases.txt").write_text("\n".join(lines) + "\n")
     for step in (["-a", "--std=08", str(PKG), "pkg_tb.vhd"], ["-e", "--std=08", "pkg_tb"],
                  ["-r", "--std=08", "pkg_tb"]):
         subprocess.run([ghdl, *step], cwd=work, check=True, capture_output=True, text=True)
-    results = [[int(v) for v in line.split()]
-               for line in (work / "results.txt").read_text().splitlines()]
+    results = [line.split() for line in (work / "results.txt").read_text().splitlines()]
     assert len(results) == len(lines)
     return rq, views, results
 
@@ -151,7 +169,7 @@ def test_requantize_equals_the_specification(simulated) -> None:
     for (width, shift, low, high, first, last), got in zip(cases, results):
         acc = np.arange(first, last + 1, dtype=np.int64)
         expected = requantizer(shift, low, high).apply_offset(acc)
-        pairs = np.array(got).reshape(-1, 2)
+        pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
         for form, column in (("integer", 0), ("vector", 1)):
             wrong = np.flatnonzero(pairs[:, column] != expected)
             assert wrong.size == 0, (
@@ -164,9 +182,30 @@ def test_requantize_equals_the_specification(simulated) -> None:
 def test_views_read_every_bit_pattern(simulated) -> None:
     cases, views, results = simulated
     for (signed, width, shift), got in zip(views, results[len(cases):]):
+        got = [int(v) for v in got]
         patterns = np.arange(1 << width)
         values = patterns - (patterns >> (width - 1) << width) if signed else patterns
         assert got == (values << shift).tolist(), (signed, width, shift)
+
+
+def test_early_ties_equal_the_tie_of_the_sum_and_the_difference(simulated) -> None:
+    """sum_tie / difference_tie on GHDL give, for every operand pair, whether the low bits of
+    a + b / a - b are zero (the definition), and so does vhdlgen.fixed (the interpreter's)."""
+    cases, views, results = simulated
+    ties = tie_cases()
+    for (shift, first, last), got in zip(ties, results[len(cases) + len(views):]):
+        a, b = (v.ravel() for v in np.meshgrid(np.arange(first, last + 1),
+                                               np.arange(first, last + 1), indexing="ij"))
+        mask = (1 << shift) - 1
+        for name, column, expected, interpreter in (
+                ("sum_tie", 0, ((a + b) & mask) == 0, fixed.sum_tie(a, b, shift)),
+                ("difference_tie", 1, ((a - b) & mask) == 0, fixed.difference_tie(a, b, shift))):
+            flags = np.array([pair[column] == "1" for pair in got])
+            assert expected.any() and not expected.all()
+            assert np.array_equal(interpreter, expected), (name, shift, first)
+            wrong = np.flatnonzero(flags != expected)
+            assert wrong.size == 0, (f"{name}({a[wrong[0]]}, {b[wrong[0]]}, {shift}) on GHDL: "
+                                     f"{flags[wrong[0]]}, definition {expected[wrong[0]]}")
 
 
 # The same outputs computed twice, by the integer functions and by the numeric_std forms they

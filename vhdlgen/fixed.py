@@ -159,14 +159,37 @@ class Requantizer:
         codes = np.asarray(offset_codes, dtype=np.int64)
         if self.shift <= 0:
             return self.apply(codes)
-        floor = codes >> self.shift
-        tie = (codes & ((1 << self.shift) - 1)) == 0
+        return self.apply_tie(codes, (codes & ((1 << self.shift) - 1)) == 0)
+
+    def apply_tie(self, offset_codes: np.ndarray, tie: np.ndarray) -> np.ndarray:
+        """`apply_offset` with the tie flags given (true where the low `shift` bits of the
+        accumulator are zero), as the RTL computes them early from the last adder's operands
+        (`sum_tie`, `difference_tie`)."""
+        floor = np.asarray(offset_codes, dtype=np.int64) >> self.shift
         return np.clip(np.where(tie, floor & ~1, floor), self.lo, self.hi)
 
     def interval(self, lo: int, hi: int) -> tuple[int, int]:
         """Output code range for input codes in [lo, hi] (monotonic, so the ends suffice)."""
         out = self.apply(np.array([lo, hi], dtype=np.int64))
         return int(out[0]), int(out[1])
+
+
+def sum_tie(a: np.ndarray, b: np.ndarray, bits: int) -> np.ndarray:
+    """Whether the low `bits` bits of a + b are all zero, without the carry chain of the sum.
+
+    Every sum bit below i being zero forces the carry into bit i to be a[i-1] | b[i-1], so
+    a + b = 0 (mod 2**bits) iff bit 0 of a ^ b is zero and, above it, bit i of a ^ b equals
+    a[i-1] | b[i-1] (Cortadella and Llaberia, "Evaluation of A + B = K conditions without carry
+    propagation", IEEE Trans. Computers 41(11), 1992): one LUT level, in parallel with the
+    adder, where testing the sum's low bits waits for its carry chain."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    return (((a ^ b) ^ ((a | b) << 1)) & ((1 << bits) - 1)) == 0
+
+
+def difference_tie(a: np.ndarray, b: np.ndarray, bits: int) -> np.ndarray:
+    """Whether the low `bits` bits of a - b are all zero: a and b agree on them."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    return ((a ^ b) & ((1 << bits) - 1)) == 0
 
 
 def relu_requantizer(in_frac: int, bits: int, integer: int) -> Requantizer:

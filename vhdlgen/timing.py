@@ -111,6 +111,15 @@ class DelayModel:
         return (clock_ns - self.ff_clk_to_q - self.ff_setup - self.clock_uncertainty
                 - margin_ns)
 
+    def level_cap(self, clock_ns: float, margin_ns: float = 0.0) -> int:
+        """The logic levels a stage may hold by default: the budget divided by a LUT with its
+        route (lut + net, ns), rounded down, at least 3 (an adder and a LUT).
+
+        Every level is taken to be as slow as a routed LUT: a carry chain, which the delay
+        model counts as fast, still has to be placed and reached through the fabric, and the
+        levels of a path are what Vivado's timing report lists. 7 levels at 3.125 ns."""
+        return max(3, math.floor(self.budget(clock_ns, margin_ns) / (self.lut + self.net)))
+
     def fmax_mhz(self, period_ns: float) -> float:
         """Highest clock (MHz) for a register-to-register period in ns, capped at the clock tree."""
         if period_ns <= 0:

@@ -7,7 +7,9 @@ A unit computes every output element from its input elements through
   constants; an adder may feed many others (a shared subexpression);
 - *comparators*: `dst = max(a, b)` (max pooling), adders with `maximum` set;
 - *outputs*: an adder or view (the accumulator, rounding offset included), then the
-  requantizer's lowered form (`fixed.Requantizer.apply_offset`) or nothing.
+  requantizer's lowered form (`fixed.Requantizer.apply_offset`) or nothing; a requantizer in
+  the stage of its accumulator's adder tests the tie on that adder's operands (`Tie`,
+  `fixed.sum_tie` / `difference_tie`), off the carry chain.
 
 Every value carries its exact code range (from the input ranges and the integer coefficients it
 sums), and a pipeline stage: the stage whose logic computes it. A value read in a later stage
@@ -17,11 +19,11 @@ without a simulator.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from vhdlgen.fixed import Requantizer, signed_width
+from vhdlgen.fixed import Requantizer, difference_tie, signed_width, sum_tie
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,22 @@ class Register:
 
 
 @dataclass(frozen=True)
+class Tie:
+    """The early tie test of a requantized output: the low `shift` bits of its accumulator are
+    zero iff those of a + b (kind "sum") or of a - b ("difference") are, tested on the operands
+    of the adder that computes the accumulator, in parallel with its carry chain."""
+
+    kind: str  # "sum" | "difference"
+    a: "Operand"
+    b: "Operand"
+
+
+@dataclass(frozen=True)
 class Output:
     """One output element: `source` (a value, or None for a constant output) read in the last
-    stage through its register chain, then requantized (or passed as is)."""
+    stage through its register chain, then requantized (or passed as is). `early_tie`: the
+    requantizer is in the stage of its source adder and tests the tie on that adder's operands
+    (`tie`) rather than on the accumulator's low bits, which wait for the carry chain."""
 
     name: str
     source: Value | None
@@ -104,6 +119,23 @@ class Output:
     lo: int
     hi: int
     initial: int
+    early_tie: bool = False
+
+    @property
+    def tie(self) -> Tie | None:
+        """The operands the early tie test reads (constants folded to the other side)."""
+        adder = self.source
+        if not self.early_tie or not isinstance(adder, Adder):
+            return None
+        if adder.b is None:
+            return Tie("difference", adder.a, Const(0))  # -a: a's low bits are zero
+        if adder.sign < 0:
+            return Tie("difference", adder.a, adder.b)
+        if isinstance(adder.b, Const):
+            return Tie("difference", adder.a, Const(-adder.b.value))
+        if isinstance(adder.a, Const):
+            return Tie("difference", adder.b, Const(-adder.a.value))
+        return Tie("sum", adder.a, adder.b)
 
 
 @dataclass
@@ -122,6 +154,8 @@ class AdderGraph:
     open_output: bool = False
     output_time: float = 0.0
     output_levels: int = 0
+    stage_levels: list[int] = field(default_factory=list)  # per stage: its deepest modelled
+    #                                                         logic levels (LUT, CARRY8, MUXF)
 
     @property
     def latency(self) -> int:
@@ -186,5 +220,14 @@ def run_unit(graph: AdderGraph, codes: np.ndarray) -> np.ndarray:
             out[:, j] = output.constant
             continue
         acc = values[output.source.name]
-        out[:, j] = acc if output.requantizer is None else output.requantizer.apply_offset(acc)
+        rq, tie = output.requantizer, output.tie
+        if rq is None:
+            out[:, j] = acc
+        elif tie is None or rq.shift <= 0:
+            out[:, j] = rq.apply_offset(acc)
+        else:
+            test = sum_tie if tie.kind == "sum" else difference_tie
+            flags = test(_evaluate(tie.a, values, batch), _evaluate(tie.b, values, batch),
+                         rq.shift)
+            out[:, j] = rq.apply_tie(acc, flags)
     return out

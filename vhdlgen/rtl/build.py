@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from vhdlgen import __version__
 from vhdlgen.chain import DEFAULT_THRESHOLD_GEV, check_front_end
+from vhdlgen.timing import ULTRASCALE_PLUS_2
 from vhdlgen.chain.geometry import StripGeometry
 from vhdlgen.errors import UserError
 from vhdlgen.ir import Graph
@@ -44,7 +45,8 @@ class BuildOptions:
     top: str | None = None  # entity name; default derived from the model file name
     share_depth: int = DEFAULT_SHARE_DEPTH
     margin_ns: float = DEFAULT_MARGIN_NS
-    max_logic_levels: int | None = None  # also cap LUT + CARRY8 levels per stage (model)
+    max_logic_levels: int | None = None  # cap on LUT + CARRY8 levels per stage; None: the
+    #                                      delay model's level_cap of the clock (7 at 3.125 ns)
     register_inputs: bool = False  # a register on in_data/in_valid in the top (+1 cycle)
     register_layers: bool = False  # every layer ends on a register (no open boundaries)
     test_vectors: int = DEFAULT_TEST_VECTORS  # DIR/tb/: testbench + vectors; 0 = no tb/
@@ -70,17 +72,26 @@ class BuildOptions:
                             f"period ({self.clock_ns} ns)")
 
     @property
+    def logic_levels(self) -> int | None:
+        """The cap on the modelled logic levels of a stage (None with adder levels per stage)."""
+        if self.adder_levels_per_stage is not None:
+            return None
+        if self.max_logic_levels is not None:
+            return self.max_logic_levels
+        return ULTRASCALE_PLUS_2.level_cap(self.clock_ns, self.margin_ns)
+
+    @property
     def timing(self) -> Timing:
         if self.adder_levels_per_stage is not None:
             return Timing.levels(self.adder_levels_per_stage)
-        return Timing.model(self.clock_ns, self.margin_ns, self.max_logic_levels)
+        return Timing.model(self.clock_ns, self.margin_ns, self.logic_levels)
 
     def describe(self) -> str:
         stages = (f"{self.adder_levels_per_stage} adder levels per stage"
                   if self.adder_levels_per_stage is not None
                   else f"stages timed by the UltraScale+ delay model, margin {self.margin_ns} ns"
-                  + (f", at most {self.max_logic_levels} logic levels"
-                     if self.max_logic_levels is not None else ""))
+                  f", at most {self.logic_levels} logic levels"
+                  + (" (from the clock)" if self.max_logic_levels is None else ""))
         inputs = ", registered inputs" if self.register_inputs else ""
         inputs += ", every layer registered" if self.register_layers else ""
         g = self.strip_geometry
@@ -120,6 +131,7 @@ def _unit_report(unit: Unit, start_cycle: int) -> dict:
         "registers": len(unit.graph.registers),
         "lut_estimate": sum(a.luts for a in adders),
         "stage_delays": [round(d, 3) for d in unit.graph.stage_delay],
+        "stage_logic_levels": list(unit.graph.stage_levels),
         # open: out_data is combinational; the last stage ends in the next unit's first stage
         "registered_output": not unit.open,
         "requantizers": sum(o.requantizer is not None and o.source is not None
@@ -160,6 +172,9 @@ def make_report(graph: Graph, units: list[Unit], top: str, options: BuildOptions
         report["timing"] = {
             "model": "UltraScale+ -2 delay model (vhdlgen/timing.py); an estimate, not Vivado",
             "margin_ns": options.margin_ns,
+            "max_logic_levels": options.logic_levels,
+            "deepest_stage_logic_levels": max((n for l in layers for n in l["stage_logic_levels"]),
+                                              default=0),
             "critical_stage": {"unit": critical[1], "stage": critical[2],
                                "logic_ns": round(critical[0], 3)},
             "estimated_period_ns": round(critical[0] + overhead, 3),
@@ -197,7 +212,8 @@ def format_report(report: dict) -> str:
             f"timing (delay model, not Vivado): critical stage {t['critical_stage']['unit']} "
             f"stage {t['critical_stage']['stage']}, {t['critical_stage']['logic_ns']:.2f} ns of "
             f"logic, period {t['estimated_period_ns']:.2f} ns = {t['estimated_fmax_mhz']:.0f} MHz "
-            f"estimated (margin {t['margin_ns']} ns)")
+            f"estimated (margin {t['margin_ns']} ns); deepest stage "
+            f"{t['deepest_stage_logic_levels']} logic levels (cap {t['max_logic_levels']})")
     return "\n".join(lines)
 
 

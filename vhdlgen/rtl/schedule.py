@@ -36,9 +36,30 @@ def requantizer_levels(acc_width: int, rq: Requantizer) -> int:
     reads the dropped bits for the tie, itself, and the bits that decide saturation), is one
     LUT6 up to 6 inputs, and a LUT6 with MUXF7, MUXF8, MUXF9 for 7, 8, 9 inputs; wider ones
     measured 4 levels too (the 4- and 5-bit students' netlists, docs/benchmarks.md)."""
-    code_bits = rq.hi.bit_length() if rq.lo >= 0 else signed_width(rq.lo, rq.hi) - 1
-    inputs = acc_width - code_bits + 1
+    inputs = acc_width - _code_bits(rq) + 1
     return 1 if inputs <= 6 else min(inputs - 5, 4)
+
+
+def early_tie_levels(acc_width: int, rq: Requantizer) -> int:
+    """Logic levels of a requantizer whose tie flag comes early (`adder_graph.Tie`), after its
+    accumulator's top bit: the saturation test (sign and overflow bits, one LUT6 when at most
+    six, shared by the output bits) and each bit's multiplexer, as yosys maps it (measured on a
+    12-bit accumulator, shift 4: `LUT3 > LUT3` where the tie on the accumulator took `LUT6 >
+    MUXF7 > MUXF8 > MUXF9`, docs/benchmarks.md); a single LUT when only three inputs remain."""
+    saturation = acc_width - rq.shift - _code_bits(rq)  # sign and overflow bits
+    if saturation + 2 <= 3:
+        return 1
+    return 2 if saturation <= 6 else 3
+
+
+def tie_levels(inputs: int) -> int:
+    """LUT levels of the early tie test over `inputs` operand bits (a LUT6 tree)."""
+    return max(1, math.ceil(math.log(max(inputs, 1), 6)))
+
+
+def _code_bits(rq: Requantizer) -> int:
+    """The output's code bits without a sign bit."""
+    return rq.hi.bit_length() if rq.lo >= 0 else signed_width(rq.lo, rq.hi) - 1
 
 
 @dataclass(frozen=True)
@@ -66,33 +87,67 @@ class Timing:
         return time <= self.budget and (self.max_levels is None or levels <= self.max_levels)
 
 
+CONSTANT = -1  # the level of a constant bit: no logic path ends there
+
+
 @dataclass(frozen=True)
 class Arrival:
-    """When a value is ready: its stage, the time within it, and the logic levels (LUT and
-    CARRY8 cells) on the paths to its lowest and to its highest bit."""
+    """When a value is ready: its stage, the time within it, and the logic levels (LUT, CARRY8
+    and MUXF cells) on the paths to each of its bits, lowest first (`CONSTANT` for a bit that
+    is constant, such as a view's low zeros; `()`: every bit at 0, a register's outputs)."""
 
     stage: int
     time: float = 0.0
-    low_levels: int = 0
-    high_levels: int = 0
+    bits: tuple[int, ...] = ()
+
+    @property
+    def high_levels(self) -> int:
+        """The deepest bit's levels."""
+        return max(self.bits, default=0)
 
     def fresh(self, stage: int) -> "Arrival":
-        """Read by logic of `stage`: from a register (all zero) when computed earlier."""
-        return self if self.stage == stage else Arrival(stage)
+        """Read by logic of `stage`: from a register (every variable bit at 0) when computed
+        earlier."""
+        if self.stage == stage:
+            return self
+        return Arrival(stage, 0.0, tuple(CONSTANT if b == CONSTANT else 0 for b in self.bits))
+
+    def level(self, bit: int, signed: bool) -> int:
+        """The level of `bit`; beyond the top, a signed value's sign bit (sign extension)."""
+        if bit < len(self.bits):
+            return self.bits[bit]
+        return self.bits[-1] if signed and self.bits else CONSTANT
 
 
-def adder_arrival(operands: list[Arrival], stage: int, delay: float, width: int,
-                  extra_levels: int = 0) -> Arrival:
-    """A ripple-carry adder reading `operands` in `stage`: one LUT and one CARRY8 over the
-    latest low bit, and either the carry rippling ceil(width/8) CARRY8 cells up or the latest
-    high bit entering the top cell; then `extra_levels` LUTs on every bit (a comparator's
-    multiplexer)."""
-    ready = [a.fresh(stage) for a in operands] or [Arrival(stage)]
-    low = max(a.low_levels for a in ready) + 2
-    high = max(max(a.high_levels for a in ready) + 2, low + math.ceil(width / 8) - 1)
+def _lowest(bits: tuple[int, ...]) -> int:
+    """The lowest bit that is not constant (len(bits) when none is)."""
+    return next((i for i, b in enumerate(bits) if b != CONSTANT), len(bits))
+
+
+def adder_arrival(operands: list[tuple[Arrival, bool]], stage: int, delay: float, width: int,
+                  chain_start: int, extra_levels: int = 0) -> Arrival:
+    """A ripple-carry adder of `width` bits reading `operands` ((arrival in `stage`, signed))
+    in `stage`. Below `chain_start` one operand is zero and the sum bits are wires. Above, the
+    carry chain runs in CARRY8 cells of 8 bits from `chain_start` (where yosys starts the chain
+    and the estimate packs CARRY4 pairs): sum bit i waits for every operand bit j <= i through
+    its LUT and the CARRY8 cells from j's to i's. Then `extra_levels` LUTs on every bit (a
+    comparator's multiplexer, after the comparison's top bit)."""
+    bits = []
+    best = None  # max over the chain's operand bits j <= i of level(j) - cell(j)
+    for i in range(width):
+        levels = [a.level(i, signed) for a, signed in operands]
+        present = [level for level in levels if level != CONSTANT]
+        if i < chain_start:
+            bits.append(max(present, default=CONSTANT))
+            continue
+        cell = (i - chain_start) // 8
+        if present:
+            best = max(present) - cell if best is None else max(best, max(present) - cell)
+        bits.append(CONSTANT if best is None else best + cell + 2)
     if extra_levels:
-        low = high = high + extra_levels  # every result bit waits for the comparison
-    return Arrival(stage, max(a.time for a in ready) + delay, low, high)
+        top = max(bits, default=0) + extra_levels
+        bits = [top] * width  # every result bit waits for the comparison
+    return Arrival(stage, max((a.time for a, _ in operands), default=0.0) + delay, tuple(bits))
 
 
 @dataclass(frozen=True)
@@ -142,8 +197,8 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
     fanout = _fanouts(plan)
     views = [View(name, element, shift, lo, hi) for name, (element, shift), (lo, hi)
              in zip(view_names, plan.views, view_ranges)]
-    inputs = Arrival(0, inputs.time, inputs.low_levels, inputs.high_levels)
-    arrival: dict[Ref, Arrival] = {Ref(VIEW, i): inputs for i in range(len(views))}
+    arrival: dict[Ref, Arrival] = {Ref(VIEW, i): _view_arrival(view, inputs)
+                                   for i, view in enumerate(views)}
     values: dict[Ref, View | Adder] = {Ref(VIEW, i): v for i, v in enumerate(views)}
     users = _users(plan, [o.name for o in outputs])
     owned: dict[str, int] = {}
@@ -156,11 +211,17 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
         delay = timing.adder(width, max((fanout.get(r, 1) for r in refs), default=1))
         mux = int(planned.maximum)  # a comparator: the carry chain compares, a LUT selects
         delay += mux * timing.mux
-        ready = adder_arrival([arrival[r] for r in refs], stage, delay, width, mux)
+        start = _chain_start(planned, arrival)
+
+        def ready_in(stage: int) -> Arrival:
+            operands = [(arrival[r].fresh(stage), values[r].lo < 0) for r in refs]
+            return adder_arrival(operands, stage, delay, width, start, mux)
+
+        ready = ready_in(stage)
         if not timing.fits(ready.time, ready.high_levels) and any(
                 arrival[r].fresh(stage).time > 0 for r in refs):
             stage += 1
-            ready = adder_arrival([], stage, delay, width, mux)
+            ready = ready_in(stage)
         arrival[Ref(ADD, index)] = ready
         who = tuple(sorted(users[index]))
         if planned.shared:
@@ -184,7 +245,33 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
                       _stage_delays(adders, placed, stages),
                       _registers(views, adders, outs, out_stages, stages, plan),
                       open_output, max((r.time for r in last), default=0.0),
-                      max((r.high_levels for r in last), default=0))
+                      max((r.high_levels for r in last), default=0),
+                      _stage_levels(adders, placed, stages))
+
+
+def _view_arrival(view: View, inputs: Arrival) -> Arrival:
+    """An input element shifted left: its low `shift` bits constant zero, an unsigned
+    element's sign bit constant too, the others at the inputs' level."""
+    width = signed_width(view.lo, view.hi)
+    level = inputs.high_levels
+    bits = tuple(CONSTANT if i < view.shift or (view.lo >= 0 and i == width - 1) else level
+                 for i in range(width))
+    return Arrival(0, inputs.time, bits)
+
+
+def _chain_start(planned, arrival: dict[Ref, Arrival]) -> int:
+    """The lowest bit where both operands may be nonzero: below it the sum is the other
+    operand's bits, and yosys starts the carry chain there."""
+    starts = []
+    for ref in (planned.a, planned.b):
+        if ref is None:
+            continue
+        if ref.kind == CONST:
+            value = ref.index
+            starts.append((value & -value).bit_length() - 1 if value else 64)
+        else:
+            starts.append(_lowest(arrival[ref].bits))
+    return max(starts)
 
 
 def output_arrival(graph: AdderGraph) -> Arrival:
@@ -192,7 +279,7 @@ def output_arrival(graph: AdderGraph) -> Arrival:
     clock edge after a closed one."""
     if not graph.open_output:
         return Arrival(0)
-    return Arrival(0, graph.output_time, graph.output_levels, graph.output_levels)
+    return Arrival(0, graph.output_time, (graph.output_levels,))
 
 
 def _place_output(spec: OutputSpec, root: Ref, arrival: dict[Ref, Arrival], values,
@@ -206,16 +293,31 @@ def _place_output(spec: OutputSpec, root: Ref, arrival: dict[Ref, Arrival], valu
     stage, time, levels = ready.stage, ready.time, ready.high_levels
     base = source.lo if root.kind == VIEW else plan.bases[root.index]
     width = signed_width(source.lo, source.hi)
+    early = False
     if rq is not None:
         base = int(rq.apply_offset(np.array([base]))[0])
         width = max(width, rq.shift + 2)
-        rq_levels = requantizer_levels(width, rq)
-        levels += rq_levels
+        early = root.kind == ADD and rq.shift > 0 and not plan.adders[root.index].maximum
+        levels = (_early_tie_arrival(plan.adders[root.index], arrival, width, rq, ready)
+                  if early else levels + requantizer_levels(width, rq))
         time += timing.requantizer
         if ready.time > 0 and not timing.fits(time, levels):
-            stage, time, levels = stage + 1, timing.requantizer, rq_levels
-    output = Output(spec.name, source, None, rq, width, spec.lo, spec.hi, base)
-    return output, Arrival(stage, time, levels, levels)
+            early = False  # read from the accumulator's register: the tie on its low bits
+            stage, time, levels = stage + 1, timing.requantizer, requantizer_levels(width, rq)
+    output = Output(spec.name, source, None, rq, width, spec.lo, spec.hi, base, early)
+    return output, Arrival(stage, time, (levels,))
+
+
+def _early_tie_arrival(adder, arrival: dict[Ref, Arrival], acc_width: int, rq: Requantizer,
+                       ready: Arrival) -> int:
+    """Levels at a requantizer with the early tie: after the accumulator's top bit, or after
+    the tie test on its operands' low bits, whichever is later."""
+    operands = [r for r in (adder.a, adder.b) if r is not None and r.kind != CONST]
+    low = max((level for r in operands
+               for level in arrival[r].fresh(ready.stage).bits[:rq.shift]), default=0)
+    after = early_tie_levels(acc_width, rq)
+    return max(ready.high_levels + after,
+               low + tie_levels(rq.shift * len(operands)) + after)
 
 
 def _stage_delays(adders: list[Adder], placed, stages: int) -> list[float]:
@@ -225,6 +327,15 @@ def _stage_delays(adders: list[Adder], placed, stages: int) -> list[float]:
     for _, ready in placed:
         delays[ready.stage] = max(delays[ready.stage], ready.time)
     return delays
+
+
+def _stage_levels(adders: list[Adder], placed, stages: int) -> list[int]:
+    levels = [0] * stages
+    for adder in adders:
+        levels[adder.stage] = max(levels[adder.stage], adder.levels)
+    for _, ready in placed:
+        levels[ready.stage] = max(levels[ready.stage], ready.high_levels)
+    return levels
 
 
 def _registers(views: list[View], adders: list[Adder], outputs: list[Output],

@@ -138,6 +138,7 @@ class OutputStatement:
     constant: int | None
     requant: tuple[int, int, int, int] | None  # acc_width, shift, out_min, out_max
     is_signal: bool
+    tie: tuple[str, str, str] | None = None  # the early tie test: function, a, b (requant only)
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,9 @@ def _stages(graph: AdderGraph, add_statement, output_statement) -> tuple[Stage, 
     return tuple(blocks)
 
 
+TIE_FUNCTIONS = {"sum": "sum_tie", "difference": "difference_tie"}  # in vhdlgen_pkg
+
+
 def _op(adder: Adder) -> str:
     if adder.maximum:
         return "max"
@@ -243,8 +247,11 @@ def integer_stages(graph: AdderGraph) -> tuple[Stage, ...]:
         source = None if out.source is None else graph.reference(out.source, stage)
         rq = out.requantizer
         call = None if rq is None else (out.acc_width, rq.shift, rq.lo, rq.hi)
+        tie = out.tie
+        test = None if tie is None else (TIE_FUNCTIONS[tie.kind], _operand(graph, tie.a, stage),
+                                         _operand(graph, tie.b, stage))
         return OutputStatement(_output_name(out, is_signal), source, out.constant, call,
-                               is_signal)
+                               is_signal, test)
 
     return _stages(graph, add, output)
 

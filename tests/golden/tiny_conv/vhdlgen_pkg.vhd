@@ -8,6 +8,13 @@
 -- then saturation. Every argument but acc is a constant from vhdlgen.fixed (the arithmetic
 -- specification shared with the NumPy reference: Requantizer.apply_offset).
 --
+-- requantize(acc, acc_width, shift, out_min, out_max, tie): the same, with the tie given.
+-- sum_tie(a, b, shift) / difference_tie(a, b, shift): whether the low `shift` bits of a + b /
+-- a - b are all zero, tested on a and b (Cortadella and Llaberia, IEEE Trans. Computers 41(11),
+-- 1992: with the sum bits below i zero, the carry into bit i is a(i-1) or b(i-1)). Where acc is
+-- a + b or a - b, that is acc's tie one LUT level after a and b, beside the carry chain,
+-- instead of after it (vhdlgen.fixed.sum_tie / difference_tie).
+--
 -- requantize(acc, shift, out_min, out_max), acc a signed vector: the same function for the
 -- units computed on signed vectors (values beyond 32-bit integers); the result is an integer.
 --
@@ -29,6 +36,10 @@ use ieee.numeric_std.all;
 package vhdlgen_pkg is
   function requantize(acc : integer; acc_width : positive; shift : natural;
                       out_min, out_max : integer) return integer;
+  function requantize(acc : integer; acc_width : positive; shift : natural;
+                      out_min, out_max : integer; tie : boolean) return integer;
+  function sum_tie(a, b : integer; shift : natural) return boolean;
+  function difference_tie(a, b : integer; shift : natural) return boolean;
   function requantize(acc : signed; shift : natural;
                       out_min, out_max : integer) return integer;
   function unsigned_value(bits : std_logic_vector; shift : natural) return natural;
@@ -77,15 +88,16 @@ package body vhdlgen_pkg is
     return to_integer(bits);
   end function even_below;
 
-  -- The same rounding on an integer acc of acc_width bits (at most 30), in integer operations
+  -- The same rounding on an integer acc of acc_width bits (at most 30), `tie` telling whether
+  -- its low `shift` bits are zero, in integer operations
   -- that are wiring: `mod 2**acc_width` is acc's two's complement bits read as a natural, `/`
   -- of that natural drops the low `shift` bits, and when the top bit left (acc's sign) is set,
   -- subtracting its doubled place value makes the quotient negative again: a constant with
   -- zero low bits from a value that is zero above, so only the sign bit is copied upwards (a
   -- test on `acc < 0` instead became a carry chain in yosys). On a tie with an odd quotient the
   -- lowest bit is cleared on a vector (even_below); ties are rare, so simulation seldom pays.
-  function floor_ties_to_even(acc : integer; acc_width : positive; shift : natural)
-    return integer is
+  function floor_ties_to_even(acc : integer; acc_width : positive; shift : natural;
+                              tie : boolean) return integer is
     constant sign_at : natural := acc_width - 1 - shift;  -- the sign bit's place in the quotient
     variable rounded : integer range -POW2(sign_at) to POW2(sign_at + 1) - 1 :=
       (acc mod POW2(acc_width)) / POW2(shift);
@@ -93,7 +105,7 @@ package body vhdlgen_pkg is
     if rounded >= POW2(sign_at) then
       rounded := rounded - POW2(sign_at + 1);
     end if;
-    if shift > 0 and acc mod POW2(shift) = 0 and rounded mod 2 = 1 then
+    if tie and rounded mod 2 = 1 then
       rounded := even_below(rounded, sign_at + 1);
     end if;
     return rounded;
@@ -110,15 +122,42 @@ package body vhdlgen_pkg is
   end function clip;
 
   function requantize(acc : integer; acc_width : positive; shift : natural;
-                      out_min, out_max : integer) return integer is
+                      out_min, out_max : integer; tie : boolean) return integer is
   begin
     -- 2**acc_width must be a natural: 31- and 32-bit accumulators (rare in integer-form units)
-    -- take the vector form
+    -- take the vector form, which tests the tie on acc itself (the same flag)
     if acc_width > 30 then
       return requantize(to_signed(acc, acc_width), shift, out_min, out_max);
     end if;
-    return clip(floor_ties_to_even(acc, acc_width, shift), out_min, out_max);
+    return clip(floor_ties_to_even(acc, acc_width, shift, tie), out_min, out_max);
   end function requantize;
+
+  function requantize(acc : integer; acc_width : positive; shift : natural;
+                      out_min, out_max : integer) return integer is
+  begin
+    return requantize(acc, acc_width, shift, out_min, out_max,
+                      shift > 0 and acc mod POW2(shift) = 0);
+  end function requantize;
+
+  function sum_tie(a, b : integer; shift : natural) return boolean is
+    variable x : natural := a mod POW2(shift);  -- the low bits, as naturals: wiring
+    variable y : natural := b mod POW2(shift);
+    variable carry : boolean := false;  -- into bit i, when the sum bits below are zero
+    variable zero : boolean := true;
+  begin
+    for i in 0 to shift - 1 loop
+      zero := zero and ((x mod 2 = 1) xor (y mod 2 = 1)) = carry;
+      carry := x mod 2 = 1 or y mod 2 = 1;
+      x := x / 2;
+      y := y / 2;
+    end loop;
+    return zero;
+  end function sum_tie;
+
+  function difference_tie(a, b : integer; shift : natural) return boolean is
+  begin
+    return a mod POW2(shift) = b mod POW2(shift);
+  end function difference_tie;
 
   function requantize(acc : signed; shift : natural;
                       out_min, out_max : integer) return integer is
