@@ -121,12 +121,23 @@ class Requantizer:
 
     `lo`/`hi` are the saturation bounds in output codes (a ReLU has lo = 0). This is the
     specification of both the reference and the RTL `requantize` primitive.
+
+    `tie_bits` widens the tie: a code up to 2**tie_bits - 1 input steps above a half counts as
+    that half (rounds to even). 0, the default, is the exact round half to even. Average
+    pooling over windows whose element count is not a power of two (`frontend.division`)
+    approximates the quotient from above by an integer reciprocal; its exact ties land in that
+    band and nothing else does. Requires tie_bits < shift when tie_bits > 0.
     """
 
     in_frac: int
     out: FixedType
     lo: int
     hi: int
+    tie_bits: int = 0
+
+    def __post_init__(self) -> None:
+        if self.tie_bits and not 0 < self.tie_bits < self.shift:
+            raise ValueError(f"tie_bits {self.tie_bits} needs a shift above it, got {self.shift}")
 
     @property
     def shift(self) -> int:
@@ -141,7 +152,8 @@ class Requantizer:
             floor = codes >> self.shift
             remainder = codes - (floor << self.shift)
             half = 1 << (self.shift - 1)
-            round_up = (remainder > half) | ((remainder == half) & (floor & 1 == 1))
+            tie = (remainder >= half) & (remainder < half + (1 << self.tie_bits))
+            round_up = (remainder >= half + (1 << self.tie_bits)) | (tie & (floor & 1 == 1))
             rounded = floor + round_up
         return np.clip(rounded, self.lo, self.hi)
 
@@ -153,18 +165,19 @@ class Requantizer:
 
     def apply_offset(self, offset_codes: np.ndarray) -> np.ndarray:
         """The lowered form the RTL computes, on accumulators that already hold
-        `rounding_offset`: q = floor(v / 2**shift); on an exact tie (the low `shift` bits of v
-        are all zero, i.e. the input was exactly halfway) clear q's lowest bit, which picks the
-        even neighbour; then saturate. Equals `apply(v - rounding_offset)` for every v."""
+        `rounding_offset`: q = floor(v / 2**shift); on a tie (the low `shift` bits of v are
+        all zero above the lowest `tie_bits`, i.e. the input was a half, or just above one when
+        tie_bits > 0) clear q's lowest bit, which picks the even neighbour; then saturate.
+        Equals `apply(v - rounding_offset)` for every v."""
         codes = np.asarray(offset_codes, dtype=np.int64)
         if self.shift <= 0:
             return self.apply(codes)
-        return self.apply_tie(codes, (codes & ((1 << self.shift) - 1)) == 0)
+        return self.apply_tie(codes, (codes & ((1 << self.shift) - 1)) >> self.tie_bits == 0)
 
     def apply_tie(self, offset_codes: np.ndarray, tie: np.ndarray) -> np.ndarray:
         """`apply_offset` with the tie flags given (true where the low `shift` bits of the
-        accumulator are zero), as the RTL computes them early from the last adder's operands
-        (`sum_tie`, `difference_tie`)."""
+        accumulator are zero above the lowest `tie_bits`), as the RTL computes them early from
+        the last adder's operands when tie_bits is 0 (`sum_tie`, `difference_tie`)."""
         floor = np.asarray(offset_codes, dtype=np.int64) >> self.shift
         return np.clip(np.where(tie, floor & ~1, floor), self.lo, self.hi)
 

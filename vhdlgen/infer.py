@@ -83,17 +83,18 @@ def _window_output(name: str, x: Tensor, kernel: tuple[int, int], strides: tuple
 
 
 def _pooling(layer: Pooling2D, x: Tensor) -> Tensor:
-    """Max: the input's format and range. Average: exact, every window's sum times its weight
-    (`Pooling2D.average_weights`) at the finer frac."""
+    """Max: the input's format and range. Average: every window's sum times its weight plus
+    its constant (`Pooling2D.average_weights`) at the finer frac."""
     oh, ow = _window_output(layer.name, x, layer.pool, layer.strides, layer.padding)
     shape = (oh, ow, x.shape[2])
     if layer.op == "max":
         return Tensor(shape, x.fmt, x.lo, x.hi)
-    weights, frac = layer.average_weights(x.shape)
+    weights, constants, frac = layer.average_weights(x.shape)
     count = windows.counts(x.shape, layer.pool, layer.strides, layer.padding)
     bounds = [product_interval(x.lo * int(n), x.hi * int(n), int(w))
               for n, w in zip(count.ravel(), weights.ravel())]
-    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    lo = min(b[0] + int(c) for b, c in zip(bounds, constants.ravel()))
+    hi = max(b[1] + int(c) for b, c in zip(bounds, constants.ravel()))
     return Tensor(shape, type_for_interval(lo, hi, x.fmt.frac + frac), lo, hi)
 
 

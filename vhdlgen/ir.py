@@ -107,15 +107,30 @@ class ZeroPadding2D:
 
 
 @dataclass(frozen=True)
+class Division:
+    """Average pooling's division by window counts that are not all powers of two, for the
+    requantizer that follows it (`frontend.division`): a window of `counts[i]` elements with
+    code sum S gives S * weights[i] + constants[i] at 2**-(input frac + frac). That is the
+    average (times the pooling scale) approximated from above, exact only as the input of the
+    following Activation, whose `Requantizer.tie_bits` absorbs the approximation."""
+
+    frac: int
+    counts: tuple[int, ...]
+    weights: tuple[int, ...]
+    constants: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Pooling2D:
     """Max or average pooling of (PH, PW) windows at `strides` over each channel.
 
     `padding` is Keras 'same' made explicit: padded positions take no part (max ignores them,
     the average divides by the positions it covers, as TensorFlow does). op "max": the largest
     code, same format. op "average": sum / count times `scale` = code * 2**-frac (1 for Keras
-    AveragePooling2D; area * quantized(1/area) for QAveragePooling2D with an average_quantizer),
-    exact: every count must be a power of two, and the output frac is
-    in frac + scale frac + log2(largest count)."""
+    AveragePooling2D; area * quantized(1/area) for QAveragePooling2D with an average_quantizer).
+    Without a `division`, exact: every count must be a power of two, and the output frac is
+    in frac + scale frac + log2(largest count). With one, its per-count integer reciprocals
+    (which include the scale) for the quantizer after it."""
 
     name: str
     op: str  # "max" | "average"
@@ -123,21 +138,37 @@ class Pooling2D:
     strides: tuple[int, int]
     padding: Padding = (0, 0, 0, 0)
     scale: tuple[int, int] = (1, 0)  # (code, frac), average only
+    division: Division | None = None  # average only
 
-    def average_weights(self, shape: tuple[int, ...]) -> tuple[np.ndarray, int]:
-        """(per output position (OH, OW) the integer weight of every tap, the weight frac):
-        scale / count = weight * 2**-frac exactly. UserError when a count is not a power of two
+    def average_weights(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, int]:
+        """Per output position (OH, OW): the integer weight of every tap and the constant
+        added to the weighted sum, and the weight frac. Without a `division`: scale / count =
+        weight * 2**-frac exactly, constants 0; UserError when a count is not a power of two
         (Keras divides in float32 then, inexactly)."""
         count = windows.counts(shape, self.pool, self.strides, self.padding)
+        if self.division is not None:
+            return self._divided(count)
         odd = sorted({int(c) for c in count.ravel() if c & (c - 1)})
         if odd:
             raise UserError(
                 f"layer {self.name!r}: average pooling over {', '.join(map(str, odd))} elements "
                 "per window; Keras divides by that count in float32, which is inexact unless it "
                 "is a power of two. Accepted: pool sizes (and, with 'same' padding, the edge "
-                "windows) covering 1, 2, 4, 8, ... elements")
+                "windows) covering 1, 2, 4, 8, ... elements, or a quantizer right after the "
+                "average (then vhdlgen reproduces Keras' rounded result)")
         top = int(count.max()).bit_length() - 1
-        return self.scale[0] * ((1 << top) // count), self.scale[1] + top
+        weights = self.scale[0] * ((1 << top) // count)
+        return weights, np.zeros_like(weights), self.scale[1] + top
+
+    def _divided(self, count: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        division = self.division
+        missing = sorted({int(c) for c in count.ravel()} - set(division.counts))
+        if missing:
+            raise UserError(f"layer {self.name!r}: its division has no reciprocal for windows "
+                            f"of {', '.join(map(str, missing))} elements")
+        index = np.vectorize(division.counts.index, otypes=[np.int64])(count)
+        return (np.asarray(division.weights, np.int64)[index],
+                np.asarray(division.constants, np.int64)[index], division.frac)
 
 
 Layer = Conv2D | Dense | Activation | Flatten | Reshape | ZeroPadding2D | Pooling2D

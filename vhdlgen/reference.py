@@ -38,13 +38,13 @@ def run_layer(layer: Layer, x: np.ndarray) -> np.ndarray:
 
 def _pooling(layer: Pooling2D, x: np.ndarray) -> np.ndarray:
     """Max: the largest code of each window. Average: each window's sum (padding adds 0)
-    times its exact integer weight (`Pooling2D.average_weights`)."""
+    times its integer weight, plus its constant (`Pooling2D.average_weights`)."""
     if layer.op == "max":
         taps = windows.windows(x, layer.pool, layer.strides, layer.padding, LOWEST)
         return taps.max(axis=(4, 5))
     taps = windows.windows(x, layer.pool, layer.strides, layer.padding, 0)
-    weights, _ = layer.average_weights(x.shape[1:])
-    return taps.sum(axis=(4, 5)) * weights[None, :, :, None]
+    weights, constants, _ = layer.average_weights(x.shape[1:])
+    return taps.sum(axis=(4, 5)) * weights[None, :, :, None] + constants[None, :, :, None]
 
 
 def run(layers, codes: np.ndarray) -> list[np.ndarray]:

@@ -21,7 +21,8 @@ SUPPORTED_LAYERS = (
     "channels_last, no dilation, groups 1); QDense/Dense; QActivation(quantized_relu | "
     "quantized_bits | 'relu' | 'linear'); Activation('relu' | 'linear'); Flatten; Reshape; "
     "ZeroPadding2D; MaxPooling2D, AveragePooling2D, QAveragePooling2D (any pool size and strides, "
-    "'valid' or 'same'; averages over power-of-two element counts); Dropout and the other "
+    "'valid' or 'same'; averages over other than 1, 2, 4, 8, ... elements need a quantizer "
+    "right after them); Dropout and the other "
     "inference no-ops (" + ", ".join(layers.NO_OPS[1:]) + "); BatchNormalization (channels "
     "axis). Layer activations: linear, relu, quantized_relu, quantized_bits. Unquantized "
     "Conv2D/Dense weights and plain BatchNormalization are quantized by vhdlgen "
@@ -126,15 +127,18 @@ def _chain(model) -> list:
     return layers
 
 
-def check_supported(layers: list) -> None:
+def check_supported(chain: list) -> None:
     """Raise one UserError listing every unsupported layer and option."""
     problems = []
-    for layer in layers:
+    for layer, follower in zip(chain, chain[1:] + [None]):
         kind = type(layer).__name__
         if kind not in CHECKS:
             problems.append(f"  - layer {layer.name!r}: {kind} is not supported")
             continue
-        problems += [f"  - layer {layer.name!r} ({kind}): {p}" for p in CHECKS[kind](layer)]
+        found = CHECKS[kind](layer)
+        if kind in layers.POOLING and not found:
+            found = layers.follower_problems(layer, follower)
+        problems += [f"  - layer {layer.name!r} ({kind}): {p}" for p in found]
     if problems:
         raise UserError(
             "the model uses constructs vhdlgen does not support:\n"
@@ -289,14 +293,16 @@ def _input(model, layers: list, options: Options) -> tuple[Input, list]:
 
 def convert(model, options: Options) -> tuple[Input, tuple[Layer, ...], tuple[Tensor, ...]]:
     """The IR of a Keras model: input, layers, and every layer's output tensor."""
-    layers = _chain(model)
-    check_supported(layers)
-    graph_input, layers = _input(model, layers, options)
+    chain = _chain(model)
+    check_supported(chain)
+    graph_input, rest = _input(model, chain, options)
+    pending = list(rest)  # consumed below; `chain` stays whole
     x = Tensor(graph_input.shape, graph_input.fmt, graph_input.lo, graph_input.hi)
     ir_layers: list[Layer] = []
     tensors: list[Tensor] = []
-    for layer in layers:
-        for ir_layer in BUILDERS[type(layer).__name__](layer, x, options):
+    while pending:
+        layer = pending.pop(0)
+        for ir_layer in _build(layer, pending, x, options):
             x = infer(ir_layer, x)
             if x.fmt.width > MAX_WIDTH:
                 raise UserError(
@@ -305,9 +311,18 @@ def convert(model, options: Options) -> tuple[Input, tuple[Layer, ...], tuple[Te
                 )
             ir_layers.append(ir_layer)
             tensors.append(x)
-    _refuse_rounding_after_float(ir_layers, {layer.name for layer in layers
+    _refuse_rounding_after_float(ir_layers, {layer.name for layer in chain
                                              if type(layer).__name__ == "BatchNormalization"})
     return graph_input, tuple(ir_layers), tuple(tensors)
+
+
+def _build(layer, pending: list, x: Tensor, options: Options) -> list[Layer]:
+    """The IR layers of one Keras layer; an average over counts that are not powers of two
+    takes the QActivation after it along (removed from `pending`), unless it has its own."""
+    if layers.odd_counts(layer):
+        follower = None if layers.own_quantizer(layer) is not None else pending.pop(0)
+        return layers.division_ir(layer, follower, x)
+    return BUILDERS[type(layer).__name__](layer, x, options)
 
 
 def _refuse_rounding_after_float(layers: list[Layer], batchnorms: set[str]) -> None:

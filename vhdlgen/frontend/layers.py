@@ -7,13 +7,19 @@ compute, and why vhdlgen's integers equal it:
 
 - MaxPooling2D: the largest element of each window (TensorFlow's 'same' padding takes no part).
   A max is exact in any arithmetic.
-- AveragePooling2D: TensorFlow sums each window in float32 and divides by the number of input
-  positions it covers ('same' padding is left out of the count). vhdlgen takes sum / count
-  exactly at a finer power-of-two step; that equals float32 when every count is a power of two
-  and every sum is exact in float32 (below 2**24 steps), and is refused otherwise.
+- AveragePooling2D: TensorFlow sums each window in float32 and divides the sum by the number
+  of input positions it covers ('same' padding is left out of the count) in float32. Every sum
+  must be exact in float32 (below 2**24 steps). When every count is a power of two, vhdlgen
+  takes sum / count exactly at a finer power-of-two step, which is float32's result. Otherwise
+  float32 rounds the quotient, and vhdlgen reproduces it only as rounded by a quantizer right
+  after it (a QActivation(quantized_bits | quantized_relu), or QAveragePooling2D's activation):
+  integer reciprocals per count, checked against Keras' own float32 division and quantizer on
+  every window sum the input range allows (`division_ir`, `frontend.division`); without such a
+  quantizer it is refused (`follower_problems`).
 - QAveragePooling2D (qkeras/qpooling.py): the Keras average, then, with an average_quantizer,
-  times pool_area and times average_quantizer(1 / pool_area), each in float32; exact under the
-  same conditions (area a power of two, products below 2**24 steps); then its activation.
+  times pool_area and times average_quantizer(1 / pool_area), each in float32; exact for
+  power-of-two counts with products below 2**24 steps, else part of the checked reciprocals;
+  then its activation.
 - BatchNormalization (plain, float): x * gamma / sqrt(variance + epsilon) + (beta - mean * that)
   per channel, a float affine; vhdlgen quantizes it as a float layer (a 1x1 diagonal Conv2D or a
   diagonal Dense at --float-weight-bits), with its error bound plus Keras' float32 rounding
@@ -26,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from vhdlgen.errors import UserError
+from vhdlgen.frontend import division
 from vhdlgen.frontend import quantizers as q
 from vhdlgen.infer import infer
 from vhdlgen.ir import Activation, Layer, Pooling2D, Reshape, Tensor, ZeroPadding2D
@@ -44,12 +51,11 @@ def _layout_problems(layer) -> list[str]:
 
 
 def pooling_problems(layer) -> list[str]:
-    """Why a pooling layer is unsupported (empty when it is supported)."""
+    """Why a pooling layer is unsupported (empty when it is supported; what must follow an
+    average over counts that are not powers of two: `follower_problems`)."""
     problems = _layout_problems(layer)
     if layer.padding not in ("valid", "same"):
         problems.append(f"padding {layer.padding!r}")
-    if type(layer).__name__ != "MaxPooling2D" and layer.padding in ("valid", "same"):
-        problems += _count_problems(layer)
     if type(layer).__name__ == "QAveragePooling2D":
         quantizer = layer.average_quantizer_internal
         if quantizer is not None and type(quantizer).__name__ != "quantized_bits":
@@ -63,43 +69,75 @@ def pooling_problems(layer) -> list[str]:
     return problems
 
 
-def _count_problems(layer) -> list[str]:
-    """Average windows over a count that is not a power of two (Keras divides inexactly)."""
+def odd_counts(layer) -> list[int]:
+    """The element counts of an average pooling's windows that are not powers of two (Keras
+    divides by them inexactly); empty for max pooling."""
+    if (type(layer).__name__ not in ("AveragePooling2D", "QAveragePooling2D")
+            or layer.padding not in ("valid", "same")):
+        return []
     shape = tuple(layer.input_shape[1:])
     pool, strides = tuple(layer.pool_size), tuple(layer.strides)
     count = windows.counts(shape, pool, strides, keras_padding(layer.padding, shape, pool, strides))
-    odd = sorted({int(c) for c in count.ravel() if c & (c - 1)})
-    if not odd:
+    return sorted({int(c) for c in count.ravel() if c & (c - 1)})
+
+
+def own_quantizer(layer) -> object | None:
+    """A QAveragePooling2D's activation quantizer (None for other layers, or without one)."""
+    activation = getattr(layer, "activation", None)
+    return activation if hasattr(activation, "bits") else None
+
+
+def _is_quantizer(layer) -> bool:
+    """A QActivation whose quantizer rounds (quantized_bits, quantized_relu)."""
+    quantizer = getattr(layer, "quantizer", None)
+    return (type(layer).__name__ == "QActivation"
+            and type(quantizer).__name__ in ("quantized_bits", "quantized_relu"))
+
+
+def follower_problems(layer, follower) -> list[str]:
+    """An average over counts that are not powers of two needs a quantizer right after it
+    (its own activation, or the next layer): vhdlgen reproduces Keras' float32 division only
+    as rounded by one."""
+    odd = odd_counts(layer)
+    if not odd or own_quantizer(layer) is not None or _is_quantizer(follower):
         return []
-    return [f"averages over {', '.join(map(str, odd))} elements per window (Keras divides by "
-            "that count in float32, inexact unless it is a power of two; accepted: windows of "
-            "1, 2, 4, 8, ... elements, 'same' edge windows included)"]
+    after = ("nothing (it is the model's output)" if follower is None
+             else f"a {type(follower).__name__} layer")
+    return [f"averages over {', '.join(map(str, odd))} elements per window, followed by "
+            f"{after}: Keras divides by that count in float32, inexactly, which vhdlgen "
+            "reproduces only where a quantizer rounds the average. Accepted: a "
+            "QActivation(quantized_bits | quantized_relu) directly after the pooling, or "
+            "QAveragePooling2D with activation=quantized_bits/quantized_relu; windows of 1, 2, "
+            "4, 8, ... elements need no quantizer"]
 
 
 def zero_padding_problems(layer) -> list[str]:
     return _layout_problems(layer)
 
 
-def _pool_scale(layer, name: str) -> tuple[int, int]:
+def _pool_scale(layer) -> tuple[int, int]:
     """QAveragePooling2D's factor area * average_quantizer(1 / area) as (code, frac), exactly
-    as float32 computes it; (1, 0) without an average_quantizer."""
+    (float32 rounds that product only beyond 2**24 steps, `_check_products`); (1, 0) without
+    an average_quantizer."""
     quantizer = getattr(layer, "average_quantizer_internal", None)
     if quantizer is None:
         return 1, 0
-    import tensorflow as tf
-
     area = int(np.prod(layer.pool_size))
-    if area & (area - 1):
-        raise UserError(f"layer {name!r}: QAveragePooling2D over {area} elements with an "
-                        "average_quantizer; QKeras multiplies Keras' float32 average by the area "
-                        "again, exact only for power-of-two areas (1, 2, 4, 8, ...)")
-    factor = float(np.asarray(quantizer(tf.constant(1.0 / area, tf.float32)), np.float64))
-    scaled = q.exact_dyadic(np.array([factor * area]))  # times a power of two: exact
+    scaled = q.exact_dyadic(np.array([_mult_factor(layer, quantizer) * area]))
     return int(scaled.codes[0]), scaled.frac
 
 
+def _mult_factor(layer, quantizer) -> float:
+    """average_quantizer(1 / area) as QKeras computes it, a float32."""
+    import tensorflow as tf
+
+    area = int(np.prod(layer.pool_size))
+    return float(np.asarray(quantizer(tf.constant(1.0 / area, tf.float32)), np.float32))
+
+
 def pooling_ir(layer, x: Tensor, options) -> list[Layer]:
-    """Max or average pooling (plus QAveragePooling2D's activation)."""
+    """Max or average pooling over power-of-two counts (plus QAveragePooling2D's activation),
+    exact."""
     if len(x.shape) != 3:
         raise UserError(f"layer {layer.name!r}: expects (H, W, C) input, got {x.shape}")
     pool, strides = tuple(layer.pool_size), tuple(layer.strides)
@@ -107,27 +145,92 @@ def pooling_ir(layer, x: Tensor, options) -> list[Layer]:
     activation = getattr(layer, "activation", None)
     name = f"{layer.name}_linear" if activation is not None else layer.name
     op = "max" if type(layer).__name__ == "MaxPooling2D" else "average"
-    pooled = Pooling2D(name, op, pool, strides, padding, _pool_scale(layer, layer.name))
+    pooled = Pooling2D(name, op, pool, strides, padding, _pool_scale(layer))
     out = infer(pooled, x)
     if op == "average":
-        _check_float32(layer.name, pooled, x, out)
+        _check_sums(layer.name, pooled, x)
+        _check_products(layer.name, pooled, x, out)
     if activation is None:
         return [pooled]
     return [pooled, Activation(layer.name, q.activation_requantizer(activation, out.fmt.frac),
                                str(activation))]
 
 
-def _check_float32(name: str, layer: Pooling2D, x: Tensor, out: Tensor) -> None:
-    """Refuse an average whose float32 window sum (or QAveragePooling2D's products) could
-    round: then Keras' result is not the exact one vhdlgen computes."""
-    weights, frac = layer.average_weights(x.shape)
-    grid = 1 << min(((int(w) & -int(w)).bit_length() - 1 for w in weights.ravel()), default=0)
+def division_ir(layer, follower, x: Tensor) -> list[Layer]:
+    """An average over counts that are not all powers of two, and the quantizer after it (its
+    own activation, or the QActivation `follower`): integer reciprocals whose requantized
+    results equal Keras' for every window sum (`division`)."""
+    if len(x.shape) != 3:
+        raise UserError(f"layer {layer.name!r}: expects (H, W, C) input, got {x.shape}")
+    pool, strides = tuple(layer.pool_size), tuple(layer.strides)
+    padding = keras_padding(layer.padding, x.shape, pool, strides)
+    quantizer = own_quantizer(layer)
+    name, quantizer_name = (f"{layer.name}_linear", layer.name) if quantizer is not None else (
+        layer.name, follower.name)
+    quantizer = quantizer if quantizer is not None else follower.quantizer
+    scale = _pool_scale(layer)
+    _check_sums(layer.name, Pooling2D(name, "average", pool, strides, padding), x)
+    rq = q.activation_requantizer(quantizer, 0)
+    counts = sorted({int(c) for c in windows.counts(x.shape, pool, strides, padding).ravel()})
+    sums = [np.arange(n * x.lo, n * x.hi + 1, dtype=np.int64) for n in counts]
+    fractions = [_quotient(scale, n, x.fmt.frac, rq.out.frac) for n in counts]
+    keras = [np.clip(_keras_codes(layer, quantizer, s, n, x.fmt.frac, rq.out.frac), rq.lo, rq.hi)
+             for n, s in zip(counts, sums)]
+    reciprocals, divided = division.reciprocals(layer.name, counts, fractions, sums, keras, rq,
+                                                x.fmt.frac)
+    pooled = Pooling2D(name, "average", pool, strides, padding, scale, reciprocals)
+    return [pooled, Activation(quantizer_name, divided, str(quantizer))]
+
+
+def _quotient(scale: tuple[int, int], count: int, in_frac: int, out_frac: int) -> tuple[int, int]:
+    """The exact average of a window of `count` elements, in output steps per input step of its
+    sum, times the pooling scale: (num, den) in lowest terms."""
+    exponent = in_frac + scale[1] - out_frac
+    return division.quotient(scale[0] << max(-exponent, 0), count << max(exponent, 0))
+
+
+def _keras_codes(layer, quantizer, sums: np.ndarray, count: int, in_frac: int,
+                 out_frac: int) -> np.ndarray:
+    """What QKeras outputs, in codes of the quantizer, for windows of `count` elements whose
+    codes sum to `sums`: TensorFlow's AvgPool divides the float32 sum by the count (a float32
+    division, tests/test_average_division.py checks the kernel); QAveragePooling2D with an
+    average_quantizer then multiplies by the area and by average_quantizer(1 / area) in float32
+    (qkeras/qpooling.py); then the quantizer itself, run here."""
+    import tensorflow as tf
+
+    average = tf.constant((sums * 2.0**-in_frac).astype(np.float32)) / tf.constant(
+        float(count), tf.float32)  # the sums are below 2**24 steps: exact in float32
+    average_quantizer = getattr(layer, "average_quantizer_internal", None)
+    if average_quantizer is not None:
+        average = average * tf.constant(float(np.prod(layer.pool_size)), tf.float32)
+        average = average * tf.constant(_mult_factor(layer, average_quantizer), tf.float32)
+    codes = np.asarray(quantizer(average), np.float64) * 2.0**out_frac
+    if not np.array_equal(codes, np.rint(codes)):
+        raise UserError(f"layer {layer.name!r}: its quantizer {q.describe(quantizer)} gives "
+                        "values off its own grid; accepted: quantized_bits, quantized_relu")
+    return codes.astype(np.int64)
+
+
+def _check_sums(name: str, layer: Pooling2D, x: Tensor) -> None:
+    """Refuse an average whose float32 window sums could round: then Keras' average is not the
+    exact quotient vhdlgen starts from."""
     largest = max(abs(x.lo), abs(x.hi)) * int(np.prod(layer.pool))
+    if largest >= EXACT_STEPS:
+        raise UserError(f"layer {name!r}: its window sums reach {largest} steps, beyond the "
+                        "2**24 that float32 holds exactly, so Keras rounds them; quantize its "
+                        "input more coarsely")
+
+
+def _check_products(name: str, layer: Pooling2D, x: Tensor, out: Tensor) -> None:
+    """Refuse an exact (power-of-two) average whose QAveragePooling2D products could round in
+    float32."""
+    weights, _, _ = layer.average_weights(x.shape)
+    grid = 1 << min(((int(w) & -int(w)).bit_length() - 1 for w in weights.ravel()), default=0)
     steps = max(abs(out.lo), abs(out.hi)) // grid
-    if largest >= EXACT_STEPS or steps >= EXACT_STEPS:
-        raise UserError(f"layer {name!r}: its window sums reach {max(largest, steps)} steps, "
-                        "beyond the 2**24 that float32 holds exactly, so Keras rounds them; "
-                        "quantize its input more coarsely")
+    if steps >= EXACT_STEPS:
+        raise UserError(f"layer {name!r}: its window sums reach {steps} steps, beyond the "
+                        "2**24 that float32 holds exactly, so Keras rounds them; quantize its "
+                        "input more coarsely")
 
 
 def zero_padding_ir(layer, x: Tensor, options) -> list[Layer]:

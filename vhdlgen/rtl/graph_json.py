@@ -10,8 +10,8 @@ import numpy as np
 
 from vhdlgen.fixed import FixedType, Requantizer
 from vhdlgen.infer import infer_all
-from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Input, Layer, Pooling2D,
-                        Reshape, ZeroPadding2D)
+from vhdlgen.ir import (Activation, Conv2D, Dense, Division, Flatten, Graph, Input, Layer,
+                        Pooling2D, Reshape, ZeroPadding2D)
 
 
 def _codes(array: np.ndarray) -> dict:
@@ -40,9 +40,15 @@ def _layer_json(layer: Layer) -> dict:
             data.update(strides=list(layer.strides), padding=list(layer.padding))
         return data
     if isinstance(layer, Pooling2D):
-        return {"type": "Pooling2D", "name": layer.name, "op": layer.op, "pool": list(layer.pool),
-                "strides": list(layer.strides), "padding": list(layer.padding),
-                "scale": list(layer.scale)}
+        data = {"type": "Pooling2D", "name": layer.name, "op": layer.op,
+                "pool": list(layer.pool), "strides": list(layer.strides),
+                "padding": list(layer.padding), "scale": list(layer.scale)}
+        if layer.division is not None:
+            division = layer.division
+            data["division"] = {"frac": division.frac, "counts": list(division.counts),
+                                "weights": list(division.weights),
+                                "constants": list(division.constants)}
+        return data
     if isinstance(layer, ZeroPadding2D):
         return {"type": "ZeroPadding2D", "name": layer.name, "padding": list(layer.padding)}
     if isinstance(layer, Reshape):
@@ -50,7 +56,8 @@ def _layer_json(layer: Layer) -> dict:
     if isinstance(layer, Activation):
         rq = layer.requantizer
         return {"type": "Activation", "name": layer.name, "kind": layer.kind,
-                "in_frac": rq.in_frac, "out": str(rq.out), "lo": rq.lo, "hi": rq.hi}
+                "in_frac": rq.in_frac, "out": str(rq.out), "lo": rq.lo, "hi": rq.hi,
+                "tie_bits": rq.tie_bits}
     if isinstance(layer, Flatten):
         return {"type": "Flatten", "name": layer.name}
     raise TypeError(f"unknown IR layer {type(layer).__name__}")
@@ -66,15 +73,20 @@ def _layer(data: dict) -> Layer:
         return Dense(str(data["name"]), _array(data["kernel"]), _array(data["bias"]),
                      int(data["weight_frac"]), data["error_bound"])
     if kind == "Pooling2D":
+        division = data.get("division")  # manifests from before #12's reciprocals have none
+        if division is not None:
+            division = Division(int(division["frac"]), _ints(division["counts"]),
+                                _ints(division["weights"]), _ints(division["constants"]))
         return Pooling2D(str(data["name"]), str(data["op"]), _ints(data["pool"]),
-                         _ints(data["strides"]), _ints(data["padding"]), _ints(data["scale"]))
+                         _ints(data["strides"]), _ints(data["padding"]), _ints(data["scale"]),
+                         division)
     if kind == "ZeroPadding2D":
         return ZeroPadding2D(str(data["name"]), _ints(data["padding"]))
     if kind == "Reshape":
         return Reshape(str(data["name"]), _ints(data["shape"]))
     if kind == "Activation":
         rq = Requantizer(int(data["in_frac"]), FixedType.parse(data["out"]), int(data["lo"]),
-                         int(data["hi"]))
+                         int(data["hi"]), int(data.get("tie_bits", 0)))
         return Activation(str(data["name"]), rq, str(data["kind"]))
     if kind == "Flatten":
         return Flatten(str(data["name"]))

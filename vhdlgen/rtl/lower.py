@@ -17,7 +17,7 @@ form, `Declaration`, `Fit`, `VectorView`, `VectorOutput`, carry every width, lit
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -121,7 +121,8 @@ Connections = list[tuple[list[int], list[int], int]]
 
 
 def _connections(layer, shape: tuple[int, ...], zero_pad: Padding = (0, 0, 0, 0)) -> Connections:
-    """Per output neuron: (input element indices, integer weights, bias code).
+    """Per output neuron: (input element indices, integer weights, bias code; an average's
+    constant is its bias).
 
     `shape` is the layer's input shape; `zero_pad` the ZeroPadding2D merged in front of it
     (the unit's input is then the unpadded tensor): a tap on padding or on a zero of
@@ -147,7 +148,7 @@ def _connections(layer, shape: tuple[int, ...], zero_pad: Padding = (0, 0, 0, 0)
         return result
     if isinstance(layer, Pooling2D):  # average: every tap times its window's weight
         kernel, cout = layer.pool, shape[2]
-        weights, _ = layer.average_weights(shape)
+        weights, constants, _ = layer.average_weights(shape)
     else:
         kernel, cout = layer.kernel.shape[:2], layer.kernel.shape[3]
     oh, ow = windows.output_size(shape, kernel, layer.strides, layer.padding)
@@ -164,7 +165,7 @@ def _connections(layer, shape: tuple[int, ...], zero_pad: Padding = (0, 0, 0, 0)
                 if element is not None:
                     indices.append(element)
                     coefficients.append(weight)
-        bias = 0 if isinstance(layer, Pooling2D) else int(layer.bias[co])
+        bias = int(constants[r, c]) if isinstance(layer, Pooling2D) else int(layer.bias[co])
         result.append((indices, coefficients, bias))
     return result
 
@@ -242,15 +243,14 @@ def _arithmetic(ir_layers: list, in_tensor: Tensor) -> _Arithmetic:
     extra = max(-rq.shift, 0)
     if extra:
         connections = [(idx, [w << extra for w in ws], b << extra) for idx, ws, b in connections]
-    return _Arithmetic(connections, acc_frac + extra,
-                       Requantizer(rq.in_frac + extra, rq.out, rq.lo, rq.hi))
+    return _Arithmetic(connections, acc_frac + extra, replace(rq, in_frac=rq.in_frac + extra))
 
 
 def _weight_frac(layer, shape: tuple[int, ...]) -> int:
     if isinstance(layer, (Conv2D, Dense)):
         return layer.weight_frac
     if isinstance(layer, Pooling2D):
-        return layer.average_weights(shape)[1]
+        return layer.average_weights(shape)[2]
     return 0
 
 

@@ -297,7 +297,8 @@ def _place_output(spec: OutputSpec, root: Ref, arrival: dict[Ref, Arrival], valu
     if rq is not None:
         base = int(rq.apply_offset(np.array([base]))[0])
         width = max(width, rq.shift + 2)
-        early = root.kind == ADD and rq.shift > 0 and not plan.adders[root.index].maximum
+        early = (root.kind == ADD and rq.shift > 0 and not rq.tie_bits
+                 and not plan.adders[root.index].maximum)  # a widened tie: on the acc
         levels = (_early_tie_arrival(plan.adders[root.index], arrival, width, rq, ready)
                   if early else levels + requantizer_levels(width, rq))
         time += timing.requantizer
