@@ -18,6 +18,11 @@
 -- requantize(acc, shift, out_min, out_max), acc a signed vector: the same function for the
 -- units computed on signed vectors (values beyond 32-bit integers); the result is an integer.
 --
+-- requantize(acc, acc_width, shift, tie_bits, out_min, out_max) and
+-- requantize(acc, shift, tie_bits, out_min, out_max): the same with a wider tie (0 < tie_bits
+-- < shift): a tie is the dropped bits all zero above the lowest tie_bits (Requantizer.tie_bits,
+-- for the integer reciprocals of average pooling over windows that are not powers of two).
+--
 -- unsigned_value(bits, shift), signed_value(bits, shift): an input element's bits, read as
 -- unsigned or as two's complement, times 2**shift: the input views of the integer-form units.
 --
@@ -41,6 +46,10 @@ package vhdlgen_pkg is
   function sum_tie(a, b : integer; shift : natural) return boolean;
   function difference_tie(a, b : integer; shift : natural) return boolean;
   function requantize(acc : signed; shift : natural;
+                      out_min, out_max : integer) return integer;
+  function requantize(acc : integer; acc_width : positive; shift, tie_bits : natural;
+                      out_min, out_max : integer) return integer;
+  function requantize(acc : signed; shift, tie_bits : natural;
                       out_min, out_max : integer) return integer;
   function unsigned_value(bits : std_logic_vector; shift : natural) return natural;
   function signed_value(bits : std_logic_vector; shift : natural) return integer;
@@ -169,6 +178,23 @@ package body vhdlgen_pkg is
       return out_max;
     end if;
     return to_integer(resize(quotient, 32));
+  end function requantize;
+
+  -- The wider tie: the lowest tie_bits bits take no part in the floor nor in the tie test, so
+  -- they are dropped (a slice) and the rest is requantized with an exact tie at shift -
+  -- tie_bits. The integer form goes through the vector: these requantizers are few (average
+  -- pooling over windows that are not powers of two), so simulation seldom pays to_signed.
+  function requantize(acc : integer; acc_width : positive; shift, tie_bits : natural;
+                      out_min, out_max : integer) return integer is
+  begin
+    return requantize(to_signed(acc, acc_width), shift, tie_bits, out_min, out_max);
+  end function requantize;
+
+  function requantize(acc : signed; shift, tie_bits : natural;
+                      out_min, out_max : integer) return integer is
+    alias bits : signed(acc'length - 1 downto 0) is acc;
+  begin
+    return requantize(bits(bits'left downto tie_bits), shift - tie_bits, out_min, out_max);
   end function requantize;
 
   -- The place values 2**(i + shift) of the '1' bits among the lowest `count` bits, lowest

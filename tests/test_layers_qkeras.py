@@ -136,10 +136,29 @@ def test_unsupported_constructs_named_in_one_error() -> None:
     with pytest.raises(UserError) as error:
         graph_from_keras(keras.Model(inp, x))
     text = str(error.value)
-    for expected in ("'avg3'", "averages over 9 elements", "'bn'", "QConv2DBatchnorm",
+    for expected in ("'avg3'", "averages over 9 elements", "followed by a BatchNormalization layer",
+                     "QActivation(quantized_bits | quantized_relu) directly after", "'bn'",
+                     "QConv2DBatchnorm",
                      "'dilated'", "dilation_rate", "'cf_pool'", "channels_first",
                      "MaxPooling2D, AveragePooling2D"):
         assert expected in text, expected
+
+
+def test_average_over_9_is_accepted_with_a_quantizer_after_it() -> None:
+    """The refused 3x3 average above, with a QActivation right after it: Keras' float32
+    division, rounded by the quantizer, is reproduced (tests/test_average_division.py has the
+    cases); the pooling carries integer reciprocals."""
+    from qkeras import QActivation, quantized_bits
+    from tensorflow import keras
+
+    inp = keras.layers.Input((12, 12, 1))
+    x = QActivation(quantized_bits(4, 1), name="in_q")(inp)
+    x = keras.layers.AveragePooling2D(3, name="avg3")(x)
+    x = QActivation(quantized_bits(4, 1), name="avg3_q")(x)
+    model = keras.Model(inp, keras.layers.Flatten(name="flat")(x))
+    network = Network(graph_from_keras(model))
+    assert network.graph.layers[0].division.counts == (9,)
+    assert _compare(model, network, _inputs(network, seed=9)) == 4
 
 
 def test_quantized_teacher_equals_qkeras() -> None:

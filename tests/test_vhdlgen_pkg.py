@@ -37,8 +37,9 @@ WINDOW = 40  # accumulator values on each side of an interesting point of a wide
 
 # Reads cases.txt, writes results.txt, one line per case line:
 #   R acc_width shift out_min out_max first last -> integer form, then vector form, per acc
+#   T acc_width shift tie_bits out_min out_max first last -> the same, the tie_bits overloads
 #   V signed width shift                         -> the value of every bit pattern, 0 first
-#   T shift first last -> for a, b in [first, last]: sum_tie, difference_tie as two digits
+#   E shift first last -> for a, b in [first, last]: sum_tie, difference_tie as two digits
 TESTBENCH = """\
 library ieee;
 use ieee.std_logic_1164.all;
@@ -56,7 +57,7 @@ begin
     file results : text open write_mode is "results.txt";
     variable line_in, line_out : line;
     variable kind : character;
-    variable width, shift, low, high, first, last, signed_flag : integer;
+    variable width, shift, ties, low, high, first, last, signed_flag : integer;
     variable bits : std_logic_vector(7 downto 0);
   begin
     while not endfile(cases) loop
@@ -72,6 +73,15 @@ begin
           write(line_out, ' ');
         end loop;
       elsif kind = 'T' then
+        read(line_in, width); read(line_in, shift); read(line_in, ties); read(line_in, low);
+        read(line_in, high); read(line_in, first); read(line_in, last);
+        for acc in first to last loop
+          write(line_out, requantize(acc, width, shift, ties, low, high));
+          write(line_out, ' ');
+          write(line_out, requantize(to_signed(acc, width), shift, ties, low, high));
+          write(line_out, ' ');
+        end loop;
+      elsif kind = 'E' then
         read(line_in, shift); read(line_in, first); read(line_in, last);
         for a in first to last loop
           for b in first to last loop
@@ -100,10 +110,10 @@ end architecture sim;
 """
 
 
-def requantizer(shift: int, low: int, high: int) -> Requantizer:
-    """The specification of requantize(acc, _, shift, low, high)."""
+def requantizer(shift: int, low: int, high: int, tie_bits: int = 0) -> Requantizer:
+    """The specification of requantize(acc, _, shift, [tie_bits,] low, high)."""
     out = FixedType(low < 0, 8, 0)
-    return Requantizer(out.frac + shift, out, low, high)
+    return Requantizer(out.frac + shift, out, low, high, tie_bits)
 
 
 def windows(width: int, shift: int, low: int, high: int) -> list[tuple[int, int]]:
@@ -132,13 +142,29 @@ def requantize_cases() -> list[tuple[int, int, int, int, int, int]]:
     return cases
 
 
+def tie_cases() -> list[tuple[int, int, int, int, int, int, int]]:
+    """(acc_width, shift, tie_bits, out_min, out_max, first, last) of the tie_bits overloads:
+    every value up to 10 bits, every shift and tie_bits, two output ranges; windows of 30- to
+    32-bit accumulators (the integer form hands over to the vector)."""
+    cases = []
+    for low, high in BOUNDS[:2]:
+        for width in range(4, 11):
+            for shift in range(2, width - 1):
+                cases += [(width, shift, ties, low, high, -(1 << (width - 1)), (1 << (width - 1)) - 1)
+                          for ties in range(1, shift)]
+        for width, shift, ties in [(30, 20, 9), (31, 12, 5), (32, 25, 24)]:
+            cases += [(width, shift, ties, low, high, a, b)
+                      for a, b in windows(width, shift, low, high)]
+    return cases
+
+
 def view_cases() -> list[tuple[int, int, int]]:
     """(signed, width, shift): every element width to 8 bits, every shift an integer holds."""
     return [(signed, width, shift) for signed in (0, 1) for width in range(1, 9)
             for shift in range(32 - width)]
 
 
-def tie_cases() -> list[tuple[int, int, int]]:
+def early_tie_cases() -> list[tuple[int, int, int]]:
     """(shift, first, last): every pair of operands in [first, last], near zero and near the
     ends of the 32-bit integers."""
     return [(shift, first, first + 40) for shift in range(1, 7)
@@ -150,21 +176,22 @@ def simulated(tmp_path_factory) -> tuple[list, list, list[list[int]]]:
     ghdl = require_tool("ghdl")
     work = tmp_path_factory.mktemp("vhdlgen_pkg")
     (work / "pkg_tb.vhd").write_text(TESTBENCH)
-    rq, views = requantize_cases(), view_cases()
+    rq, views, ties = requantize_cases(), view_cases(), tie_cases()
     lines = [f"R {w} {s} {lo} {hi} {a} {b}" for w, s, lo, hi, a, b in rq]
     lines += [f"V {signed} {w} {s}" for signed, w, s in views]
-    lines += [f"T {shift} {first} {last}" for shift, first, last in tie_cases()]
+    lines += [f"T {w} {s} {t} {lo} {hi} {a} {b}" for w, s, t, lo, hi, a, b in ties]
+    lines += [f"E {shift} {first} {last}" for shift, first, last in early_tie_cases()]
     (work / "cases.txt").write_text("\n".join(lines) + "\n")
     for step in (["-a", "--std=08", str(PKG), "pkg_tb.vhd"], ["-e", "--std=08", "pkg_tb"],
                  ["-r", "--std=08", "pkg_tb"]):
         subprocess.run([ghdl, *step], cwd=work, check=True, capture_output=True, text=True)
     results = [line.split() for line in (work / "results.txt").read_text().splitlines()]
     assert len(results) == len(lines)
-    return rq, views, results
+    return rq, views, results, ties
 
 
 def test_requantize_equals_the_specification(simulated) -> None:
-    cases, _, results = simulated
+    cases, _, results, _ = simulated
     checked = 0
     for (width, shift, low, high, first, last), got in zip(cases, results):
         acc = np.arange(first, last + 1, dtype=np.int64)
@@ -179,8 +206,26 @@ def test_requantize_equals_the_specification(simulated) -> None:
     assert checked > 400_000
 
 
+def test_requantize_with_tie_bits_equals_the_specification(simulated) -> None:
+    """The tie_bits overloads (average pooling's reciprocals) against apply_offset, both forms."""
+    rq, views, results, ties = simulated
+    checked = 0
+    for (width, shift, tie_bits, low, high, first, last), got in zip(
+            ties, results[len(rq) + len(views):]):
+        acc = np.arange(first, last + 1, dtype=np.int64)
+        expected = requantizer(shift, low, high, tie_bits).apply_offset(acc)
+        pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
+        for form, column in (("integer", 0), ("vector", 1)):
+            wrong = np.flatnonzero(pairs[:, column] != expected)
+            assert wrong.size == 0, (
+                f"{form} requantize(acc, {width}, {shift}, {tie_bits}, {low}, {high}) at acc = "
+                f"{acc[wrong[0]]}: {pairs[wrong[0], column]}, specification {expected[wrong[0]]}")
+        checked += acc.size
+    assert checked > 80_000
+
+
 def test_views_read_every_bit_pattern(simulated) -> None:
-    cases, views, results = simulated
+    cases, views, results, _ = simulated
     for (signed, width, shift), got in zip(views, results[len(cases):]):
         got = [int(v) for v in got]
         patterns = np.arange(1 << width)
@@ -191,9 +236,9 @@ def test_views_read_every_bit_pattern(simulated) -> None:
 def test_early_ties_equal_the_tie_of_the_sum_and_the_difference(simulated) -> None:
     """sum_tie / difference_tie on GHDL give, for every operand pair, whether the low bits of
     a + b / a - b are zero (the definition), and so does vhdlgen.fixed (the interpreter's)."""
-    cases, views, results = simulated
-    ties = tie_cases()
-    for (shift, first, last), got in zip(ties, results[len(cases) + len(views):]):
+    cases, views, results, ties = simulated
+    early = early_tie_cases()
+    for (shift, first, last), got in zip(early, results[len(cases) + len(views) + len(ties):]):
         a, b = (v.ravel() for v in np.meshgrid(np.arange(first, last + 1),
                                                np.arange(first, last + 1), indexing="ij"))
         mask = (1 << shift) - 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vhdlgen.fixed import signed_width
+from vhdlgen.fixed import Requantizer, signed_width
 from vhdlgen.ir import Tensor
 from vhdlgen.rtl.adder_graph import (Adder, AdderGraph, Const, Output, Register, View,
                                      register_name)
@@ -120,11 +120,12 @@ class Statement:
 class VectorOutput:
     """An output element computed in a stage of a signed-form unit: `dst` (`width` bits) takes
     `value` (a literal, or an accumulator fitted to `width`), or `to_signed(requantize(value,
-    shift, out_min, out_max), width)` when `requant` = (shift, out_min, out_max)."""
+    *requant), width)` when `requant` = (shift, out_min, out_max), or (shift, tie_bits,
+    out_min, out_max) for a requantizer with tie_bits."""
 
     dst: str
     value: Fit
-    requant: tuple[int, int, int] | None
+    requant: tuple[int, ...] | None
     width: int
     is_signal: bool
 
@@ -136,7 +137,7 @@ class OutputStatement:
     dst: str
     source: str | None
     constant: int | None
-    requant: tuple[int, int, int, int] | None  # acc_width, shift, out_min, out_max
+    requant: tuple[int, ...] | None  # acc_width, shift, [tie_bits,] out_min, out_max
     is_signal: bool
     tie: tuple[str, str, str] | None = None  # the early tie test: function, a, b (requant only)
 
@@ -233,6 +234,13 @@ def _output_name(output: Output, is_signal: bool) -> str:
     return output.name if is_signal else f"{output.name}_q"
 
 
+def _requantize_arguments(rq: Requantizer) -> tuple[int, ...]:
+    """requantize's arguments after the accumulator (and its width): shift, tie_bits when the
+    requantizer widens the tie (the overload that takes it), out_min, out_max."""
+    ties = (rq.tie_bits,) if rq.tie_bits else ()
+    return (rq.shift, *ties, rq.lo, rq.hi)
+
+
 def integer_stages(graph: AdderGraph) -> tuple[Stage, ...]:
     """The stages of the integer form: operands by name, constants as integer literals."""
     def add(adder: Adder, stage: int) -> Statement:
@@ -246,7 +254,7 @@ def integer_stages(graph: AdderGraph) -> tuple[Stage, ...]:
                                    True)
         source = None if out.source is None else graph.reference(out.source, stage)
         rq = out.requantizer
-        call = None if rq is None else (out.acc_width, rq.shift, rq.lo, rq.hi)
+        call = None if rq is None else (out.acc_width, *_requantize_arguments(rq))
         tie = out.tie
         test = None if tie is None else (TIE_FUNCTIONS[tie.kind], _operand(graph, tie.a, stage),
                                          _operand(graph, tie.b, stage))
@@ -321,6 +329,6 @@ def vector_stages(graph: AdderGraph) -> tuple[Stage, ...]:
         # at least shift + 2 bits, as the integer form's acc_width: the tie test reads the low
         # `shift` bits, the floor keeps a sign bit and one more
         return VectorOutput(dst, fit(source, width_of(out.source), out.acc_width),
-                            (rq.shift, rq.lo, rq.hi), width, is_signal)
+                            _requantize_arguments(rq), width, is_signal)
 
     return _stages(graph, add, output)
