@@ -26,6 +26,7 @@ from vhdlgen.network import Network
 from vhdlgen.rtl.graph_json import graph_from_json, graph_to_json
 from vhdlgen.rtl.lower import lower, run_units
 from vhdlgen.rtl.schedule import Timing
+from vhdlgen.summary import describe
 
 
 def _quantizer(spec: tuple):  # noqa: ANN202 - a QKeras quantizer
@@ -203,13 +204,14 @@ def test_qaverage_without_average_quantizer_every_sum() -> None:
 
 def test_division_survives_the_manifest() -> None:
     """graph_json keeps the reciprocals and the requantizer's tie_bits (`simulate` reads the
-    network from the build manifest)."""
+    network from the build manifest); `inspect` names them."""
     network = Network(graph_from_keras(_model(CASES[0])))
     restored = graph_from_json(graph_to_json(network.graph))
     assert restored.layers == network.graph.layers
     assert restored.layers[1].requantizer.tie_bits > 0
     x = _inputs(network, seed=3, n=200)
     assert np.array_equal(Network(restored).predict(x), network.predict(x))
+    assert "integer reciprocals of 4, 6, 9 for the quantizer after it" in describe(restored)
 
 
 def _refusal(follow: str):  # noqa: ANN202 - a Keras model

@@ -281,3 +281,32 @@ def test_product_interval() -> None:
         for lo, hi in [(0, 3), (-8, 7), (-5, -2)]:
             products = [weight * x for x in range(lo, hi + 1)]
             assert product_interval(lo, hi, weight) == (min(products), max(products))
+
+
+@pytest.mark.parametrize("shift, tie_bits", [(2, 1), (5, 1), (5, 3), (6, 5)])
+def test_wider_tie_equals_oracle(shift: int, tie_bits: int) -> None:
+    """tie_bits: a code less than 2**tie_bits input steps above a half counts as the half
+    (to even); everything else rounds to nearest. apply and the lowered apply_offset both
+    equal that rule, spelled out with exact rationals, over every code of a window that
+    holds both saturations."""
+    lo, hi = -9, 9
+    out = FixedType(True, 6, 0)
+    rq = Requantizer(shift, out, lo, hi, tie_bits)
+    codes = np.arange(-(12 << shift), (12 << shift) + 1)
+    expected = []
+    for code in codes.tolist():
+        value = Fraction(code, 2**shift)
+        floor = value.numerator // value.denominator
+        above_half = value - floor - Fraction(1, 2)
+        if 0 <= above_half < Fraction(2**tie_bits, 2**shift):
+            nearest = floor if floor % 2 == 0 else floor + 1
+        else:
+            nearest = floor + 1 if above_half > 0 else floor
+        expected.append(min(max(nearest, lo), hi))
+    assert rq.apply(codes).tolist() == expected
+    assert rq.apply_offset(codes + rq.rounding_offset).tolist() == expected
+
+
+def test_wider_tie_needs_a_shift_above_it() -> None:
+    with pytest.raises(ValueError, match="tie_bits 3 needs a shift above it"):
+        Requantizer(3, FixedType(True, 6, 0), -9, 9, 3)

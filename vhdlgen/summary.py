@@ -23,6 +23,9 @@ def _details(layer) -> str:
             text += f", padding (t, b, l, r) {layer.padding}"
         if layer.scale != (1, 0):
             text += f", times {layer.scale[0]}*2^{-layer.scale[1]}"
+        if layer.division is not None:
+            counts = ", ".join(map(str, layer.division.counts))
+            text += f", integer reciprocals of {counts} for the quantizer after it"
         return text
     if isinstance(layer, ZeroPadding2D):
         return f"zeros (t, b, l, r) {layer.padding}"
