@@ -297,3 +297,19 @@ def test_rtl_simulates_bit_exact(tmp_path) -> None:
     assert np.array_equal(predicted, model.predict(x, verbose=0))
     design.build(tmp_path / "avg_rtl")
     assert np.array_equal(design.simulate(x), predicted)
+
+
+def test_qaverage_area_9_over_windows_of_4_is_exact() -> None:
+    """A 3x3 QAveragePooling2D with an average_quantizer over a 2x2 plane ('same'): every window
+    covers 4 elements, so the average is exact and only the scale 9 * quantized(1/9) is not a
+    power of two; no reciprocals, and QKeras' result at every layer."""
+    from qkeras import QActivation, QAveragePooling2D, quantized_bits
+    from tensorflow import keras
+
+    inp = keras.layers.Input((2, 2, 3))
+    x = QActivation(quantized_bits(6, 2), name="in_q")(inp)
+    x = QAveragePooling2D(3, 1, "same", average_quantizer=quantized_bits(6, 0, 1), name="avg")(x)
+    model = keras.Model(inp, keras.layers.Flatten(name="flat")(x))
+    network = Network(graph_from_keras(model))
+    assert _pool(network).division is None
+    assert qmodels.compare_layers(model, network, _inputs(network, seed=4)) == 3
