@@ -40,6 +40,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 
 from vhdlgen.fixed import FixedType
+from vhdlgen.rtl.lower import lower, run_units
+from vhdlgen.rtl.schedule import Timing
 
 IMAGE = (9, 16, 1)
 
@@ -359,6 +361,15 @@ def keras_layer_outputs(model, x: np.ndarray) -> dict[str, np.ndarray]:
         tensor = layer(tensor)
         outputs[layer.name] = tensor.numpy()
     return outputs
+
+
+def interpreter_equals_reference(network, x: np.ndarray) -> None:
+    """The lowered units, executed (`run_units`), equal the reference's trace at every unit."""
+    codes = network.input_codes(x)
+    units = lower(network.graph, "top", Timing.levels(2), 3)
+    trace = network.trace_codes(codes)
+    for unit, got in zip(units, run_units(units, codes)):
+        assert np.array_equal(got, trace[unit.sources[-1]].reshape(len(codes), -1)), unit.label
 
 
 def compare_layers(model, network, x: np.ndarray) -> int:

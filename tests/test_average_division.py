@@ -24,8 +24,6 @@ from vhdlgen.frontend import graph_from_keras
 from vhdlgen.ir import Pooling2D
 from vhdlgen.network import Network
 from vhdlgen.rtl.graph_json import graph_from_json, graph_to_json
-from vhdlgen.rtl.lower import lower, run_units
-from vhdlgen.rtl.schedule import Timing
 from vhdlgen.summary import describe
 
 
@@ -91,14 +89,6 @@ def _inputs(network: Network, seed: int, n: int = 1500) -> np.ndarray:
         qmodels.corner_inputs(spec.shape, spec.fmt, spec.lo, spec.hi)])
 
 
-def _interpreter_equals_reference(network: Network, x: np.ndarray) -> None:
-    codes = network.input_codes(x)
-    units = lower(network.graph, "top", Timing.levels(2), 3)
-    trace = network.trace_codes(codes)
-    for unit, got in zip(units, run_units(units, codes)):
-        assert np.array_equal(got, trace[unit.sources[-1]].reshape(len(codes), -1)), unit.label
-
-
 def _pool(network: Network) -> Pooling2D:
     return next(layer for layer in network.graph.layers if isinstance(layer, Pooling2D))
 
@@ -133,7 +123,7 @@ def test_average_then_quantizer_equals_qkeras(case: tuple) -> None:
     own_activation = case[6] in ("qavg", "qavg_aq")  # no avg_q layer
     assert qmodels.compare_layers(model, network, x) == (3 if own_activation else 4)
     assert np.array_equal(network.predict(x), model.predict(x, verbose=0, batch_size=4096))
-    _interpreter_equals_reference(network, x)
+    qmodels.interpreter_equals_reference(network, x)
 
 
 def _exhaustive_model(pool: tuple[int, int], padding: str, rows: int, in_q: tuple,
@@ -184,7 +174,7 @@ def test_every_window_sum_equals_qkeras(pool, padding, rows, in_q, out_q, has_ti
     network = Network(graph_from_keras(model))
     x, sums = _every_sum(network)
     assert np.array_equal(network.predict(x), model.predict(x, verbose=0, batch_size=4096))
-    _interpreter_equals_reference(network, x)
+    qmodels.interpreter_equals_reference(network, x)
     spec, out = network.graph.input, network.graph.output
     count = rows * pool[1]
     quotients = [Fraction(int(s), count) * Fraction(2)**(out.fmt.frac - spec.fmt.frac)

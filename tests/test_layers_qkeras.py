@@ -17,8 +17,6 @@ from vhdlgen.errors import UserError
 from vhdlgen.fixed import dequantize
 from vhdlgen.frontend import graph_from_keras
 from vhdlgen.network import Network
-from vhdlgen.rtl.lower import lower, run_units
-from vhdlgen.rtl.schedule import Timing
 
 # (input shape, conv kernel, conv strides, conv padding, pool kind, pool, pool strides,
 #  pool padding)
@@ -82,21 +80,13 @@ def _inputs(network: Network, seed: int) -> np.ndarray:
         qmodels.corner_inputs(spec.shape, spec.fmt, spec.lo, spec.hi)])
 
 
-def _interpreter_equals_reference(network: Network, x: np.ndarray) -> None:
-    codes = network.input_codes(x)
-    units = lower(network.graph, "top", Timing.levels(2), 3)
-    trace = network.trace_codes(codes)
-    for unit, got in zip(units, run_units(units, codes)):
-        assert np.array_equal(got, trace[unit.sources[-1]].reshape(len(codes), -1)), unit.label
-
-
 @pytest.mark.parametrize("index", range(len(CASES)))
 def test_case_equals_qkeras(index: int) -> None:
     model = _model(CASES[index], seed=100 + index)
     network = Network(graph_from_keras(model))
     x = _inputs(network, seed=index)
     assert _compare(model, network, x) == 6  # in_q, conv, pool, pool_q, flat, out
-    _interpreter_equals_reference(network, x)
+    qmodels.interpreter_equals_reference(network, x)
 
 
 def test_qaverage_scale_is_taken_from_the_quantizer() -> None:
@@ -109,7 +99,7 @@ def test_qaverage_scale_is_taken_from_the_quantizer() -> None:
 @pytest.mark.parametrize("name", ["strided_pools", "padded_pools", "conv_batchnorm"])
 def test_vocabulary_models_in_the_interpreter(name: str) -> None:
     network = Network(graph_from_keras(qmodels.MODELS[name]()))
-    _interpreter_equals_reference(network, _inputs(network, seed=7))
+    qmodels.interpreter_equals_reference(network, _inputs(network, seed=7))
 
 
 def test_batchnorm_folded_float_bias_equals_qkeras() -> None:

@@ -190,19 +190,27 @@ def simulated(tmp_path_factory) -> tuple[list, list, list[list[int]]]:
     return rq, views, results, ties
 
 
+def _both_forms_equal(spec: Requantizer, first: int, last: int, got: list[str],
+                      arguments: str) -> int:
+    """The integer and the vector requantize's results (pairs per acc) equal the specification
+    for every acc in [first, last]; returns how many accumulator values were checked."""
+    acc = np.arange(first, last + 1, dtype=np.int64)
+    expected = spec.apply_offset(acc)
+    pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
+    for form, column in (("integer", 0), ("vector", 1)):
+        wrong = np.flatnonzero(pairs[:, column] != expected)
+        assert wrong.size == 0, (
+            f"{form} requantize(acc, {arguments}) at acc = {acc[wrong[0]]}: "
+            f"{pairs[wrong[0], column]}, specification {expected[wrong[0]]}")
+    return acc.size
+
+
 def test_requantize_equals_the_specification(simulated) -> None:
     cases, _, results, _ = simulated
     checked = 0
     for (width, shift, low, high, first, last), got in zip(cases, results):
-        acc = np.arange(first, last + 1, dtype=np.int64)
-        expected = requantizer(shift, low, high).apply_offset(acc)
-        pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
-        for form, column in (("integer", 0), ("vector", 1)):
-            wrong = np.flatnonzero(pairs[:, column] != expected)
-            assert wrong.size == 0, (
-                f"{form} requantize(acc, {width}, {shift}, {low}, {high}) at acc = "
-                f"{acc[wrong[0]]}: {pairs[wrong[0], column]}, specification {expected[wrong[0]]}")
-        checked += acc.size
+        checked += _both_forms_equal(requantizer(shift, low, high), first, last, got,
+                                     f"{width}, {shift}, {low}, {high}")
     assert checked > 400_000
 
 
@@ -212,15 +220,8 @@ def test_requantize_with_tie_bits_equals_the_specification(simulated) -> None:
     checked = 0
     for (width, shift, tie_bits, low, high, first, last), got in zip(
             ties, results[len(rq) + len(views):]):
-        acc = np.arange(first, last + 1, dtype=np.int64)
-        expected = requantizer(shift, low, high, tie_bits).apply_offset(acc)
-        pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
-        for form, column in (("integer", 0), ("vector", 1)):
-            wrong = np.flatnonzero(pairs[:, column] != expected)
-            assert wrong.size == 0, (
-                f"{form} requantize(acc, {width}, {shift}, {tie_bits}, {low}, {high}) at acc = "
-                f"{acc[wrong[0]]}: {pairs[wrong[0], column]}, specification {expected[wrong[0]]}")
-        checked += acc.size
+        checked += _both_forms_equal(requantizer(shift, low, high, tie_bits), first, last, got,
+                                     f"{width}, {shift}, {tie_bits}, {low}, {high}")
     assert checked > 80_000
 
 

@@ -241,12 +241,11 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
     outs = [o for o, _ in placed]
     out_stages = [stages - 1 if o.source is None else ready.stage for o, ready in placed]
     last = [ready for _, ready in placed if ready.stage == stages - 1]
-    return AdderGraph(views, adders, outs, stages, out_stages,
-                      _stage_delays(adders, placed, stages),
+    delays, levels = _stage_maxima(adders, placed, stages)
+    return AdderGraph(views, adders, outs, stages, out_stages, delays,
                       _registers(views, adders, outs, out_stages, stages, plan),
                       open_output, max((r.time for r in last), default=0.0),
-                      max((r.high_levels for r in last), default=0),
-                      _stage_levels(adders, placed, stages))
+                      max((r.high_levels for r in last), default=0), levels)
 
 
 def _view_arrival(view: View, inputs: Arrival) -> Arrival:
@@ -321,22 +320,15 @@ def _early_tie_arrival(adder, arrival: dict[Ref, Arrival], acc_width: int, rq: R
                low + tie_levels(rq.shift * len(operands)) + after)
 
 
-def _stage_delays(adders: list[Adder], placed, stages: int) -> list[float]:
-    delays = [0.0] * stages
-    for adder in adders:
-        delays[adder.stage] = max(delays[adder.stage], adder.arrival)
-    for _, ready in placed:
-        delays[ready.stage] = max(delays[ready.stage], ready.time)
-    return delays
-
-
-def _stage_levels(adders: list[Adder], placed, stages: int) -> list[int]:
-    levels = [0] * stages
-    for adder in adders:
-        levels[adder.stage] = max(levels[adder.stage], adder.levels)
-    for _, ready in placed:
-        levels[ready.stage] = max(levels[ready.stage], ready.high_levels)
-    return levels
+def _stage_maxima(adders: list[Adder], placed, stages: int) -> tuple[list[float], list[int]]:
+    """Per stage: its longest path (time) and its deepest modelled logic levels."""
+    delays, levels = [0.0] * stages, [0] * stages
+    ends = [(a.stage, a.arrival, a.levels) for a in adders]
+    ends += [(ready.stage, ready.time, ready.high_levels) for _, ready in placed]
+    for stage, time, depth in ends:
+        delays[stage] = max(delays[stage], time)
+        levels[stage] = max(levels[stage], depth)
+    return delays, levels
 
 
 def _registers(views: list[View], adders: list[Adder], outputs: list[Output],
