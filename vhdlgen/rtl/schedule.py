@@ -6,11 +6,13 @@ the next stage, reading its operands from registers. Two ways to measure time:
 
 - timing-driven (the default): the UltraScale+ delay model of `vhdlgen.timing`; the budget is the
   clock period less clock-to-out, setup, uncertainty and a margin, and an adder costs route
-  (with its operands' fan-out) + LUT + its carry chain;
+  (with its operands' fan-out) + LUT + its carry chain; the logic levels (LUT, CARRY8, MUXF)
+  of every path are capped too, modelled per bit (`Arrival.bits`, `adder_arrival`);
 - `--adder-levels-per-stage N`: every adder and every requantizer counts one level, N a stage.
 
 An output is requantized in the stage of its accumulator when it fits (so the narrow result is
-what the registers carry onward). A closed unit registers every output at the end of its last
+what the registers carry onward); there its tie is tested on the last adder's operands
+(`adder_graph.Tie`), beside the carry chain. A closed unit registers every output at the end of its last
 stage. An open unit does not: its last stage runs on into the next unit's first stage in the same
 clock cycle, whose inputs then arrive late (`inputs`: the open unit's output arrival). Layer
 boundaries then cost no half-empty stage.
