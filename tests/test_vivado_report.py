@@ -78,6 +78,11 @@ def test_utilization_gives_the_luts_and_combine_fills_them_in():
     assert not path.tight  # 0.822 ns of slack at 5 ns
 
 
+def test_hierarchical_utilization_gives_the_top_rows_luts():
+    report = read_report(DATA / "variant_utilization_hier.rpt")
+    assert (report.luts, report.speed_grade, report.part) == (21034, "-2L", "xcvu13p-fhga2104")
+
+
 def test_vivado_2020_header_without_design_state():
     report = read_report(DATA / "rapidwright_microblaze4_report_timing.rpt")
     assert (report.vivado, report.part, report.speed_grade) == ("2020.1", "xcvu3p-ffvc1517", "-2")

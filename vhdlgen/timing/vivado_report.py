@@ -26,6 +26,7 @@ _SUMMARY_HEAD = re.compile(r"^\s*Startpoint\s+Endpoint\s+Slack\(ns\)\s*$")
 _NUM_OR_INF = re.compile(rf"^(inf|{vp.NUMBER})$")
 _CLOCK_ROW = re.compile(rf"^\s*(\S+)\s+\{{[^}}]*\}}\s+({vp.NUMBER})\s+({vp.NUMBER})")
 _LUTS = re.compile(r"^\|\s*(?:CLB|Slice) LUTs\*?\s*\|\s*(\d+)\s*\|")
+_HIER_LUTS = re.compile(r"^\|\s*\S+\s*\|\s*\(top\)\s*\|\s*(\d+)\s*\|")  # -hierarchical: the top row
 _LEVEL_HEAD = re.compile(r"^\|\s*End Point Clock\s*\|\s*Requirement\s*\|(.*)\|\s*$")
 
 
@@ -341,8 +342,11 @@ def _clocks(lines: list[str]) -> dict[str, float]:
 
 
 def _luts(lines: list[str]) -> int | None:
+    """The design's LUTs: the "CLB LUTs" row, or the top row's Total LUTs of -hierarchical."""
+    hierarchical = any(re.search(r"\|\s*Instance\s*\|\s*Module\s*\|\s*Total LUTs", line)
+                       for line in lines[:80])
     for line in lines:
-        match = _LUTS.match(line.strip())
+        match = (_HIER_LUTS if hierarchical else _LUTS).match(line.strip())
         if match:
             return int(match.group(1))
     return None
