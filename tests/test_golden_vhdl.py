@@ -215,7 +215,7 @@ def test_golden_model_is_small_and_covers_conv_and_dense(tiny) -> None:
     _, out, report = tiny
     kinds = [layer["kind"] for layer in report["layers"]]
     assert any("Conv2D" in k for k in kinds) and any("Dense" in k for k in kinds), kinds
-    assert sum(len(t) for t in vhd_files(out).values()) < 60_000
+    assert sum(len(t) for t in vhd_files(out).values()) < 70_000
 
 
 def test_rebuild_is_byte_identical(student_twice) -> None:

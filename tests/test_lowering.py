@@ -30,8 +30,8 @@ TEST_MODELS = ["student2", "student4", "student4_qout", "wide_conv", "no_input_q
 OPTIONS = {  # name -> (timing, share depth)
     "levels3-share3": (Timing.levels(3), 3),
     "levels1-share0": (Timing.levels(1), 0),
-    "timed-share1": (Timing.model(3.125, 0.3), 1),
-    "timed-fast-share2": (Timing.model(1.6, 0.0), 2),
+    "timed-share1": (Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 1),
+    "timed-fast-share2": (Timing.model(ULTRASCALE_PLUS_2, 1.6, 0.0), 2),
 }
 
 
@@ -66,7 +66,7 @@ def test_interpreter_equals_reference(test_network: Network, option: str) -> Non
 @pytest.mark.parametrize("bits", [2, 3, 4, 5])
 def test_shipped_students_default_build(bits: int) -> None:
     network = load(ROOT / "models" / f"student_{bits}bit.h5")
-    check(network, Timing.model(3.125, 0.3), 3, vectors(network, 5000, seed=bits))
+    check(network, Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3, vectors(network, 5000, seed=bits))
 
 
 def test_interpreter_catches_a_wrong_graph() -> None:
@@ -140,21 +140,21 @@ def test_identical_rows_share_all_but_the_final_subtraction() -> None:
 def test_timed_stages_fit_the_budget() -> None:
     network = load(ROOT / "models" / "student_4bit.h5")
     for clock in (3.125, 2.0):
-        timing = Timing.model(clock, 0.3)
+        timing = Timing.model(ULTRASCALE_PLUS_2, clock, 0.3)
         units = lower(network.graph, "top", timing, 3)
         for unit in units:
             widest_single = max((timing.adder(a.width, 64) for a in unit.adders), default=0.0)
             for delay in unit.graph.stage_delay:
                 assert delay <= max(timing.budget, widest_single), (unit.label, delay)
-    fast = sum(u.latency for u in lower(network.graph, "top", Timing.model(2.0, 0.3), 3))
-    slow = sum(u.latency for u in lower(network.graph, "top", Timing.model(3.125, 0.3), 3))
+    fast = sum(u.latency for u in lower(network.graph, "top", Timing.model(ULTRASCALE_PLUS_2, 2.0, 0.3), 3))
+    slow = sum(u.latency for u in lower(network.graph, "top", Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3))
     assert fast > slow
 
 
 def test_max_logic_levels_caps_every_stage() -> None:
     network = load(ROOT / "models" / "student_4bit.h5")
-    free = lower(network.graph, "top", Timing.model(3.125, 0.3), 3)
-    capped = lower(network.graph, "top", Timing.model(3.125, 0.3, 6), 3)
+    free = lower(network.graph, "top", Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3)
+    capped = lower(network.graph, "top", Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3, 6), 3)
     assert max(a.levels for u in free for a in u.adders) > 6
     assert max(a.levels for u in capped for a in u.adders) <= 6
     assert max(u.graph.output_levels for u in capped) <= 6
@@ -166,7 +166,7 @@ def test_open_boundaries_save_cycles_within_the_budget() -> None:
     fewer cycles than registering every layer, every stage still within the budget (the next
     unit's stage 0 delay counts from the open unit's registers), the last unit registered."""
     network = load(ROOT / "models" / "student_4bit.h5")
-    timing = Timing.model(3.125, 0.3)
+    timing = Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3)
     chained = lower(network.graph, "top", timing, 3)
     registered = lower(network.graph, "top", timing, 3, open_boundaries=False)
     assert not any(u.open for u in registered) and not chained[-1].open
@@ -189,7 +189,7 @@ def test_levels_override_counts_adder_levels() -> None:
 
 
 def test_model_budget_used_by_the_schedule() -> None:
-    timing = Timing.model(3.125, 0.3)
+    timing = Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3)
     assert timing.budget == pytest.approx(ULTRASCALE_PLUS_2.budget(3.125, 0.3))
     assert timing.adder(12, 4) == pytest.approx(ULTRASCALE_PLUS_2.adder(12, 4))
 

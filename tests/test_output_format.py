@@ -17,6 +17,7 @@ from vhdlgen.network import Network, load
 from vhdlgen.output_format import error, with_output_format
 from vhdlgen.rtl.lower import lower, run_units
 from vhdlgen.rtl.schedule import Timing
+from vhdlgen.timing import ULTRASCALE_PLUS_2
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +78,7 @@ def test_lowered_design_computes_the_formatted_codes(student, text) -> None:
     graph = with_output_format(student.graph, FixedType.parse(text))
     network = Network(graph)
     codes = network.input_codes(inputs(student, 2000, seed=3))
-    units = lower(graph, "top", Timing.model(3.125, 0.3), 3)
+    units = lower(graph, "top", Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3)
     assert np.array_equal(run_units(units, codes)[-1], network.predict_codes(codes))
 
 

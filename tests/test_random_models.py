@@ -33,6 +33,7 @@ from vhdlgen.frontend import Options, graph_from_keras
 from vhdlgen.frontend.float32 import caveats, exact_layers, layer_notes, output_bound
 from vhdlgen.ir import Activation
 from vhdlgen.network import Network
+from vhdlgen.timing import ULTRASCALE_PLUS_2
 
 DEFAULT_SEEDS = list(range(14))
 SLOW_SEEDS = list(range(14, 150))
@@ -130,7 +131,7 @@ def test_lowering_equals_reference(seed: int) -> None:
     from vhdlgen.rtl.schedule import Timing
 
     s = sample(seed)
-    timing = Timing.model(3.125, 0.3) if seed % 2 else Timing.levels(int(seed % 3) + 1)
+    timing = Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3) if seed % 2 else Timing.levels(int(seed % 3) + 1)
     if _beyond_32_bits(s.network.graph):
         with pytest.raises(UserError, match="32-bit VHDL integer"):
             lower(s.network.graph, "top", timing, seed % 4)

@@ -33,10 +33,11 @@ from vhdlgen.ir import Activation, Dense, Graph, Input
 from vhdlgen.network import Network, load
 from vhdlgen.rtl.lower import INTEGER_LIMIT, Fit, lower, run_units
 from vhdlgen.rtl.schedule import Timing
+from vhdlgen.timing import ULTRASCALE_PLUS_2
 
 ROOT = Path(__file__).resolve().parents[1]
-OPTIONS = [(Timing.model(3.125, 0.3), 3), (Timing.levels(1), 0), (Timing.levels(3), 3),
-           (Timing.model(1.6, 0.0), 2)]
+OPTIONS = [(Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3), (Timing.levels(1), 0), (Timing.levels(3), 3),
+           (Timing.model(ULTRASCALE_PLUS_2, 1.6, 0.0), 2)]
 
 
 def beyond_integer(lo: int, hi: int) -> bool:
@@ -84,7 +85,7 @@ def test_wide_acc_needs_more_than_31_bits(wide_graph) -> None:
     assert beyond_integer(fc1.lo, fc1.hi) and signed_width(fc1.lo, fc1.hi) >= 33
     assert not beyond_integer(relu.lo, relu.hi)  # the requantized output is narrow
     assert beyond_integer(score.lo, score.hi)  # the float output layer's output is not
-    units = lower(wide_graph, "wide_acc", Timing.model(3.125, 0.3), 3)
+    units = lower(wide_graph, "wide_acc", Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3)
     assert [u.wide for u in units] == [True, True]
     assert max(a.width for a in units[0].adders) >= 33
 
@@ -122,7 +123,7 @@ def test_wide_acc_interpreter_equals_reference(wide_graph) -> None:
 @pytest.mark.parametrize("bits", [2, 4])
 def test_shipped_students_stay_integer(bits: int) -> None:
     network = load(ROOT / "models" / f"student_{bits}bit.h5")
-    units = lower(network.graph, "top", Timing.model(3.125, 0.3), 3)
+    units = lower(network.graph, "top", Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3)
     assert not any(u.wide for u in units)
     assert all(not u.variables and not u.vector_views for u in units)
 

@@ -18,6 +18,7 @@ from vhdlgen.ir import (Activation, Conv2D, Graph, Input, Pooling2D, Reshape,
 from vhdlgen.network import Network
 from vhdlgen.rtl.lower import lower, run_units
 from vhdlgen.rtl.schedule import Timing
+from vhdlgen.timing import ULTRASCALE_PLUS_2
 from vhdlgen import windows
 
 
@@ -45,7 +46,7 @@ def _network() -> Graph:
     return _graph(layers)
 
 
-@pytest.mark.parametrize("timing", [Timing.levels(1), Timing.levels(3), Timing.model(3.125, 0.3)],
+@pytest.mark.parametrize("timing", [Timing.levels(1), Timing.levels(3), Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3)],
                          ids=["levels1", "levels3", "timed"])
 def test_interpreter_equals_reference(timing: Timing) -> None:
     graph = _network()

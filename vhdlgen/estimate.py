@@ -39,7 +39,7 @@ paths. The deepest path is kept in `logic_path` (cell types in order, start and 
 `max_logic_levels_carry8` repeats the count as Vivado's CARRY8 packing would see it (two
 cascaded CARRY4 = one CARRY8 = one level), the closer number to compare with Vivado.
 
-`critical_path_ns` walks the same netlist with the delays of `vhdlgen.timing.ULTRASCALE_PLUS_2`
+`critical_path_ns` walks the same netlist with the delays of the build's delay model (its corner)
 (the delay model the lowering pipelines with; sources in its module doc), per edge into a cell:
 
 - LUT (and INV): route `net_delay(fanout of the driving net)` + `lut`;
@@ -83,11 +83,12 @@ from typing import Callable
 
 from vhdlgen.errors import UserError
 from vhdlgen.rtl.manifest import read_build
-from vhdlgen.timing import ULTRASCALE_PLUS_2, DelayModel
+from vhdlgen.timing import ULTRASCALE_PLUS_2, DelayModel, corner_model
 
 FAMILY = "xcup"  # yosys synth_xilinx family for Virtex/Kintex/Zynq UltraScale+
-TIMING_MODEL_NOTE = ("vhdlgen.timing.ULTRASCALE_PLUS_2: UltraScale+ -2 delays from published "
-                     "Vivado reports applied to the yosys netlist; a model, not Vivado timing")
+TIMING_MODEL_NOTE = ("the build's UltraScale+ -2 delay model (vhdlgen.timing, its corner fitted "
+                     "on routed Vivado paths) applied to the yosys netlist; a model, not Vivado "
+                     "timing")
 APT_PACKAGES = {"ghdl": "ghdl ghdl-llvm", "yosys": "yosys"}
 LOG_TAIL_LINES = 25
 HEARTBEAT_S = 30.0
@@ -773,7 +774,8 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
     if not keep_netlist:
         (work / "netlist.json").unlink()
     counts = count_resources(design.get("num_cells_by_type", {}))
-    path = logic_levels(mod, model=ULTRASCALE_PLUS_2, rtl=_rtl_names(module, verilog, sources))
+    model = build_delay_model(build.report)
+    path = logic_levels(mod, model=model, rtl=_rtl_names(module, verilog, sources))
     timing = path.pop("timing")
     positions = _carry4_positions(mod.get("cells", {}))
     counts["detail"]["carry8_equivalent"] = (
@@ -796,6 +798,7 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
         "logic_path": path,
         "timing_path": timing,
         "timing_model": TIMING_MODEL_NOTE,
+        "timing_corner": model.describe(),
         "detail": counts["detail"],
         "tools": versions,
         "seconds": {"ghdl": round(t_ghdl, 2), "yosys": round(t_yosys, 2),
@@ -807,6 +810,13 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
     os.replace(tmp, result_path)
     stage(f"done: {result_path}")
     return result
+
+
+def build_delay_model(report: dict) -> DelayModel:
+    """The delay model a build was scheduled with (report.json's timing.delay_model), else the
+    shipped default corner (a build with a fixed adder-level pipeline, or an older build)."""
+    data = (report.get("timing") or {}).get("delay_model")
+    return DelayModel.from_json(data, "report.json timing.delay_model") if data else corner_model()
 
 
 def _rtl_names(top: str, verilog: Path, sources: list[Path]) -> RtlNames:

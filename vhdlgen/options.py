@@ -94,6 +94,13 @@ BUILD_OPTIONS = (
            "cells, modelled bit by bit) on any path of a stage; default: the stage budget over "
            "a routed LUT's delay, 7 at 3.125 ns; 64 leaves the delay model alone",
            int, int, "N"),
+    Option("timing_corner", BuildOptions, "corner of the UltraScale+ -2 delay model the stages "
+           "and the logic-level cap are timed with: signoff (no recorded path of a tight "
+           "Vivado run is slower) or typical (the best fit); default {default}", str, str,
+           "{typical,signoff}"),
+    Option("delay_model", BuildOptions, "a delay model in JSON, e.g. fitted on your own "
+           "Vivado reports by `vhdlgen timing --fit`; overrides --timing-corner", str, str,
+           "FILE.json"),
     Option("register_inputs", BuildOptions, "register in_data and in_valid in the top (one "
            "more cycle), so the first stage starts at a flip-flop whatever drives the ports",
            bool),

@@ -94,7 +94,7 @@ def render_chain(graph: Graph, cnn_top: str, cnn_latency: int, taken: list[str],
     g = options.strip_geometry
     chain = Chain(Network(graph), g, options.threshold_gev)
     eta = chain.fields[1]
-    stage_plan = plan(g, options.clock_ns, options.margin_ns, eta.fmt.width)
+    stage_plan = plan(g, options.clock_ns, options.margin_ns, eta.fmt.width, options.delay)
     names = _names(cnn_top, {name.lower() for name in taken})
     fragmentation, top = names["fragmentation"], names["chain"]
     code_bits = graph.input.fmt.width

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from vhdlgen import __version__
 from vhdlgen.chain import DEFAULT_THRESHOLD_GEV, check_front_end
-from vhdlgen.timing import ULTRASCALE_PLUS_2
+from vhdlgen.timing import CORNERS, DEFAULT_CORNER, DelayModel, corner_model, load_delay_model
 from vhdlgen.chain.geometry import StripGeometry
 from vhdlgen.errors import UserError
 from vhdlgen.ir import Graph
@@ -53,9 +53,16 @@ class BuildOptions:
     front_end: str = "none"  # "rpc": strips in, trigger out, the Level-0 chain (vhdlgen.chain)
     threshold_gev: float = DEFAULT_THRESHOLD_GEV  # front end rpc: trigger bit = pT >= this
     strip_geometry: StripGeometry = StripGeometry()  # front end rpc: the strips and windows
+    timing_corner: str = DEFAULT_CORNER  # the shipped delay model's corner: signoff | typical
+    delay_model: str | None = None  # a JSON delay model (`vhdlgen timing --fit`); overrides
+    #                                 timing_corner
 
     def validate(self) -> None:
         check_front_end(self.front_end, self.threshold_gev)
+        if self.timing_corner not in CORNERS:
+            raise UserError(f"--timing-corner {self.timing_corner}: accepted "
+                            f"{', '.join(CORNERS)}")
+        self.delay  # an unreadable --delay-model is refused before the model is read
         if not self.clock_ns > 0:
             raise UserError(f"--clock-ns {self.clock_ns}: must be a positive number of ns")
         if self.adder_levels_per_stage is not None and not 1 <= self.adder_levels_per_stage <= 16:
@@ -78,18 +85,27 @@ class BuildOptions:
             return None
         if self.max_logic_levels is not None:
             return self.max_logic_levels
-        return ULTRASCALE_PLUS_2.level_cap(self.clock_ns, self.margin_ns)
+        return self.delay.level_cap(self.clock_ns, self.margin_ns)
+
+    @property
+    def delay(self) -> DelayModel:
+        """The delay model the stages are timed with: `delay_model`'s file, else the shipped
+        model of `timing_corner`."""
+        if self.delay_model is not None:
+            return load_delay_model(self.delay_model)
+        return corner_model(self.timing_corner)
 
     @property
     def timing(self) -> Timing:
         if self.adder_levels_per_stage is not None:
             return Timing.levels(self.adder_levels_per_stage)
-        return Timing.model(self.clock_ns, self.margin_ns, self.logic_levels)
+        return Timing.model(self.delay, self.clock_ns, self.margin_ns, self.logic_levels)
 
     def describe(self) -> str:
         stages = (f"{self.adder_levels_per_stage} adder levels per stage"
                   if self.adder_levels_per_stage is not None
-                  else f"stages timed by the UltraScale+ delay model, margin {self.margin_ns} ns"
+                  else f"stages timed by the UltraScale+ delay model ({self.delay.corner} "
+                  f"corner), margin {self.margin_ns} ns"
                   f", at most {self.logic_levels} logic levels"
                   + (" (from the clock)" if self.max_logic_levels is None else ""))
         inputs = ", registered inputs" if self.register_inputs else ""
@@ -169,8 +185,13 @@ def make_report(graph: Graph, units: list[Unit], top: str, options: BuildOptions
     if timed:
         model = options.timing
         overhead = options.clock_ns - model.budget - options.margin_ns
+        delay = options.delay
         report["timing"] = {
-            "model": "UltraScale+ -2 delay model (vhdlgen/timing.py); an estimate, not Vivado",
+            "model": "UltraScale+ -2 delay model (vhdlgen/timing); an estimate, not Vivado",
+            "corner": delay.corner,
+            "corner_error": [delay.error_low, delay.error_high],
+            "corner_note": delay.describe(),
+            "delay_model": delay.to_json(),
             "margin_ns": options.margin_ns,
             "max_logic_levels": options.logic_levels,
             "deepest_stage_logic_levels": max((n for l in layers for n in l["stage_logic_levels"]),
@@ -209,7 +230,8 @@ def format_report(report: dict) -> str:
     if "timing" in report:
         t = report["timing"]
         lines.append(
-            f"timing (delay model, not Vivado): critical stage {t['critical_stage']['unit']} "
+            f"timing (delay model, {t['corner_note']}; not Vivado): "
+            f"critical stage {t['critical_stage']['unit']} "
             f"stage {t['critical_stage']['stage']}, {t['critical_stage']['logic_ns']:.2f} ns of "
             f"logic, period {t['estimated_period_ns']:.2f} ns = {t['estimated_fmax_mhz']:.0f} MHz "
             f"estimated (margin {t['margin_ns']} ns); deepest stage "

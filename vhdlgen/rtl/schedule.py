@@ -29,6 +29,7 @@ from vhdlgen.fixed import Requantizer, signed_width
 from vhdlgen.rtl.adder_graph import (Adder, AdderGraph, Const, Output, Register, View,
                                      register_name)
 from vhdlgen.rtl.cmvm import ADD, CONST, VIEW, Plan, Ref
+from vhdlgen.timing.model import DelayModel
 
 REQUANTIZER_LUT_LEVELS = 2  # delay: tie detection + saturation, two LUT levels, no carry chain
 
@@ -79,9 +80,9 @@ class Timing:
         return cls(lambda width, fanout: 1.0, 1.0, float(per_stage))
 
     @classmethod
-    def model(cls, clock_ns: float, margin_ns: float, max_levels: int | None = None) -> "Timing":
-        from vhdlgen.timing import ULTRASCALE_PLUS_2 as model
-
+    def model(cls, model: DelayModel, clock_ns: float, margin_ns: float,
+              max_levels: int | None = None) -> "Timing":
+        """The stages of `model` (a delay model corner) at `clock_ns` less `margin_ns`."""
         return cls(model.adder, model.lut_levels(REQUANTIZER_LUT_LEVELS),
                    model.budget(clock_ns, margin_ns), max_levels, model.lut_levels(1))
 

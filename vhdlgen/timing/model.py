@@ -1,61 +1,47 @@
-"""The one UltraScale+ (-2 speed grade) delay model of vhdlgen. Every value is in ns.
+"""The UltraScale+ (-2 speed grade) delay model of vhdlgen and its two corners. Every value is in ns.
 
 The pipelining of the lowering and the critical-path estimate of `vhdlgen.estimate` both use
-`ULTRASCALE_PLUS_2`, so they cannot disagree about what fits in a clock period. It is a model
-built from published numbers, not Vivado: it knows no placement, congestion or clock skew.
+the build's `DelayModel`, so they cannot disagree about what fits in a clock period. It is a
+model fitted on routed Vivado paths, not Vivado: it knows no placement, congestion or skew.
 
-Sources
--------
-[F] FloPoCo (https://flopoco.org), target VirtexUltrascalePlus (xcvu3p-2-FFVC1517, -2 speed
-    grade; constants "copypasted from Vivado timing reports"), file
-    src/Targets/VirtexUltrascalePlus.hpp as read from the mirror
-    https://github.com/OreganeD/flopoco-mpt-ilp (commit f5d7e29d03e0):
-    lut6Delay_ 0.148, ffDelay_ 0.150, typicalLocalRoutingDelay_ 0.180, lut_to_carry_net 0.011,
-    initCarryDelay_ (S -> CO[7]) 0.115, carry8Delay_ (CI -> CO) 0.015, finalCarryDelay_
-    (CI -> O) 0.116, interCarryNetDelay_ (CO -> CI of the next slice) 0.026,
-    fanoutConstant_ 1/65 ns per sink, maxFrequencyMHz_ 775 (BUFG limit of the -2 grade).
-[R] Vivado 2020.1 `report_timing` of a routed design on xcvu3p-ffvc1517 -2, printed in
-    https://www.rapidwright.io/docs/ReportTimingExample.html : data path delay 1.846 ns, 7 logic
-    levels (CARRY8=4 LUT2 LUT4 LUT6) = FDRE -> route -> LUT6 -> CARRY8 S->CO -> CARRY8 CI->CO ->
-    route -> LUT4 -> CARRY8 S->CO -> CARRY8 CI->CO -> route (fanout 324, 0.472 ns) -> LUT2 ->
-    route -> FDRE; clock-to-out 0.081, clock uncertainty 0.035, setup -0.061.
-[J] JEDI-linear (Que, Sun et al., arXiv:2508.15468, 2025), as summarised in the project's design
-    notes (section 9): da4ml designs of 36k-71k LUT with 2 adder levels per pipeline stage met
-    timing at 2.59-3.05 ns on xcvu13p -2. A design that met timing at period T has no path
-    longer than T: an upper bound the model respects (see tests/test_timing.py).
-[L] Vivado 2021.2 routed report on xczu3eg -1, github.com/gussmith23/lakeroad-evaluation,
-    runs/2022-07-06-1704-full/vivado-eval/xilinx-ultrascale-plus-vivado-eval/
-    vivado-synth-opt-place-route/invoke-memory.futil-vanilla-timing-route.v: MUXF7 I1 -> O
-    0.082 ns (a slower grade than -2), fed by the LUT of its own slice over 0.009 ns.
+Corners (`corner_model`, shipped in `ultrascale_plus_2.json`, fitted by
+`bench/fit_delay_model.py` with `vhdlgen.timing.fit` on the public paths recorded, each with
+its source, in `calibration.json`):
 
-How the fields were chosen
---------------------------
-- lut, net, ff_clk_to_q: [F] as published (LUT6 0.148; local route 0.180; FF 0.150, which is
-  above the 0.081 clock-to-out of [R], so it errs on the slow side).
-- carry_in = lut_to_carry_net + initCarryDelay_ = 0.011 + 0.115 ([F]); [R] measured 0.165-0.173.
-- carry8 = interCarryNetDelay_ + finalCarryDelay_ = 0.026 + 0.116 ([F]): each further CARRY8
-  costs the hop from the previous slice plus CI -> O of the cell where the sum leaves. That is
-  the right cost for the last cell of an adder and an upper bound for a cell the carry only
-  passes through (CI -> CO 0.015 in [F], 0.04-0.10 in [R]).
-- net_per_fanout: routed delay grows with the logarithm of the fanout. Fitted on the only
-  routed high-fanout net with a known fanout in [R]: (0.472 - 0.180) / log2(324) = 0.035 ns per
-  doubling. FloPoCo's linear 1/65 ns per sink ([F]) would give 5 ns at that fanout.
-- ff_setup = 0.05: Vivado reports a small, even negative, setup for UltraScale+ slice flip-flops
-  (-0.061 in [R]); the model keeps 0.05 for the setup plus the slice-local route from the
-  driving LUT/CARRY output into D, which no other term counts.
-- clock_uncertainty = 0.035: what Vivado derives from the default 0.071 ns system jitter of a
-  `create_clock` on a port ([R], and [L]), the out-of-context flow of `DIR/vivado/`.
-- muxf = 0.08 ([L], rounded down for the faster grade): MUXF7/8/9 data input to output, fed by
-  the LUTs of its own slice with no route.
+- `signoff` (the default): no recorded path of a tight run (WNS near or below zero) is slower
+  than it predicts, and no routed net of such a run is slower than its route line;
+- `typical`: the best fit (median cells, least-squares routes of the tight runs).
 
-Checked (tests/test_timing.py): the 7-level path of [R] is reproduced within 15% (model 1.96 ns
-for 1.846 ns measured); 2-adder-level stages of 8-32-bit adders at input fanout 1-64 stay under
-the fastest closure of [J]; a 3.125 ns stage holds 5-7 LUT levels at fanout 2-64.
+Each carries its stated error on the tight paths it was fitted on (`error_low`, `error_high`:
+(model - Vivado) / Vivado) and says what it was fitted on (`fitted_on`); `describe()` is the line
+that reports print. Paths of runs with a relaxed target (da4ml's 5 ns examples on xcvu13p -2,
+routes of 0.5-1.3 ns) are upper bounds, reported in docs/rtl.md, not fitted. JEDI-linear's
+twenty da4ml designs (calad0i/JEDI-linear, official_result_reports.tar.gz) all targeted 2.0 ns
+and failed (target - WNS = 2.59-5.0 ns); their reports hold no paths, so they are recorded as
+design summaries (`calibration.json` "designs") and quoted, not fitted.
+
+How a path is priced (`vhdlgen.timing.fit.predict_path`, the same sums as `adder`):
+
+- a route between slices: `net + net_per_fanout * log2(fanout)`;
+- a LUT: `lut`; a MUXF7/8/9 fed inside its slice: `muxf`;
+- the first CARRY8 of a chain with the slice-local net from its LUT: `carry_in`; every further
+  CARRY8 with the CO -> CI hop into it: `carry8`;
+- clock-to-Q: `ff_clk_to_q`; the last net into D plus the setup: `ff_setup`;
+- `clock_uncertainty` = 0.035: what Vivado derives from the default 0.071 ns system jitter of a
+  `create_clock` on a port (the out-of-context flow of `DIR/vivado/`), as in every recorded
+  report without a user uncertainty.
+
+`level_cap` turns the corner into the default cap on logic levels per stage: 6 at 3.125 ns for
+the signoff corner (the budget over a routed LUT), 9 for the typical one.
 """
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
+from pathlib import Path
+
+from vhdlgen.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -73,6 +59,43 @@ class DelayModel:
     clock_uncertainty: float  # jitter Vivado subtracts from every register-to-register period, ns
     muxf: float = 0.08     # MUXF7/8/9 data input -> O (fed inside the slice, no route), ns
     fmax_ceiling_mhz: float = 775.0  # clock-tree (BUFG) limit of the speed grade, MHz
+    corner: str = "custom"  # "typical", "signoff", or "custom" (a user's fit or hand values)
+    error_low: float = 0.0   # (model - Vivado) / Vivado over the paths it was checked on:
+    error_high: float = 0.0  # the lowest and the highest relative error, e.g. -0.1 and 0.2
+    fitted_on: str = ""      # what the values were fitted on (paths, designs, parts)
+
+    def describe(self) -> str:
+        """One line: the corner and its stated error on the paths it was fitted on."""
+        return (f"{self.corner} corner, {self.error_low:+.0%} to {self.error_high:+.0%} against "
+                f"Vivado on {self.fitted_on or 'no recorded paths'}")
+
+    def to_json(self) -> dict[str, object]:
+        """The fields as a JSON-ready dict (`from_json` reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, object], where: str = "delay model") -> "DelayModel":
+        """A model from `to_json`'s dict; UserError naming a missing, unknown or non-numeric
+        field."""
+        if not isinstance(data, dict):
+            raise UserError(f"{where}: expected a JSON object with the fields "
+                            f"{', '.join(f.name for f in fields(cls))}")
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        required = [f.name for f in fields(cls) if f.default is MISSING]
+        missing = sorted(set(required) - set(data))
+        if unknown or missing:
+            raise UserError(f"{where}: " + "; ".join(
+                ([f"unknown field(s) {', '.join(unknown)}"] if unknown else [])
+                + ([f"missing field(s) {', '.join(missing)}"] if missing else []))
+                + f"; accepted: {', '.join(known)}")
+        for name, value in data.items():
+            numeric = known[name].type in ("float", "int")
+            if numeric and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise UserError(f"{where}: field {name} = {value!r}, expected a number (ns)")
+            if not numeric and not isinstance(value, str):
+                raise UserError(f"{where}: field {name} = {value!r}, expected a string")
+        return cls(**data)
 
     def net_delay(self, fanout: int = 1) -> float:
         """Route delay (ns) of a net driving `fanout` sinks: net + net_per_fanout * log2(fanout)."""
@@ -117,7 +140,8 @@ class DelayModel:
 
         Every level is taken to be as slow as a routed LUT: a carry chain, which the delay
         model counts as fast, still has to be placed and reached through the fabric, and the
-        levels of a path are what Vivado's timing report lists. 7 levels at 3.125 ns."""
+        levels of a path are what Vivado's timing report lists. 6 levels at 3.125 ns for the
+        signoff corner."""
         return max(3, math.floor(self.budget(clock_ns, margin_ns) / (self.lut + self.net)))
 
     def fmax_mhz(self, period_ns: float) -> float:
@@ -127,16 +151,35 @@ class DelayModel:
         return min(1000.0 / period_ns, self.fmax_ceiling_mhz)
 
 
-#: Virtex/Kintex UltraScale+, -2 speed grade (xcvu13p-...-2, the project's default part).
-ULTRASCALE_PLUS_2 = DelayModel(
-    lut=0.148,
-    net=0.180,
-    net_per_fanout=0.035,
-    carry8=0.142,    # 0.026 CO -> CI hop + 0.116 CI -> O
-    carry_in=0.126,  # 0.011 LUT -> S + 0.115 S -> CO[7]
-    ff_clk_to_q=0.150,
-    ff_setup=0.05,
-    clock_uncertainty=0.035,
-    muxf=0.08,
-    fmax_ceiling_mhz=775.0,
-)
+CORNERS = ("typical", "signoff")
+DEFAULT_CORNER = "signoff"
+CORNER_FILE = Path(__file__).with_name("ultrascale_plus_2.json")  # both corners, fitted
+
+
+def corner_model(corner: str = DEFAULT_CORNER) -> DelayModel:
+    """The shipped UltraScale+ -2 model of `corner` ('typical' or 'signoff'), fitted on the
+    recorded Vivado paths of `calibration.json` (`vhdlgen.timing.fit`)."""
+    if corner not in CORNERS:
+        raise UserError(f"--timing-corner {corner}: accepted {', '.join(CORNERS)}")
+    data = json.loads(CORNER_FILE.read_text(encoding="utf-8"))
+    return DelayModel.from_json(data[corner], f"{CORNER_FILE.name} [{corner}]")
+
+
+def load_delay_model(path: str | Path) -> DelayModel:
+    """A delay model from a JSON file (`vhdlgen timing --fit OUT.json` writes one);
+    UserError naming the file and what is wrong with it."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UserError(f"--delay-model {path}: cannot read it ({error.strerror}); expected a "
+                        "JSON file written by `vhdlgen timing --fit`") from None
+    except ValueError as error:
+        raise UserError(f"--delay-model {path}: not JSON ({error}); expected a file written "
+                        "by `vhdlgen timing --fit`") from None
+    return DelayModel.from_json(data, f"--delay-model {path}")
+
+
+#: Virtex/Kintex UltraScale+, -2 speed grade (xcvu13p-...-2, the project's default part), at
+#: the default (signoff) corner.
+ULTRASCALE_PLUS_2 = corner_model(DEFAULT_CORNER)
