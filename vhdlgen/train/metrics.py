@@ -17,6 +17,8 @@ import numpy as np
 RESOLUTION_HALF_WIDTH_GEV: float = 2.0
 #: Low-pT region (GeV): muons below it should rarely pass (they dominate the trigger rate).
 LOW_PT_GEV: float = 6.0
+#: Requirement on the fake rate (fraction of background events passing the threshold).
+FAKE_RATE_LIMIT: float = 2e-3
 #: Bin edges of true pT (GeV) for the turn-on curves.
 PT_BINS: np.ndarray = np.arange(3.0, 20.5, 0.5)
 
