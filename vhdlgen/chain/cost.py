@@ -83,7 +83,8 @@ def unit_rows(chain: Chain, stage_plan: Plan, fragmentation: str, top: str, cnn_
     return [
         {"name": "fragmentation", "entity": fragmentation, "kind": "front_end",
          "position": "before", **common, "latency_cycles": stage_plan.latency,
-         "first_cycle": 0, "output_cycle": stage_plan.latency, "adders": tree_adders(chain.geometry),
+         "first_cycle": 0, "output_cycle": stage_plan.latency,
+         "adders": tree_adders(chain.geometry),
          "lut_estimate": sum(frag.values()), "lut_parts": frag,
          "stage_delays": stage_plan.stage_delays, "output": {"format": code_format}},
         {"name": "output_stage", "entity": top, "kind": "chain_output", "position": "after",
