@@ -104,3 +104,20 @@ def test_cnn_only_report_has_no_chain_rows(tmp_path) -> None:
     assert "extra_units" not in report and "total" not in report
     text = (tmp_path / "b" / "report.txt").read_text()
     assert "fragmentation" not in text and re.search(r"^total: \d+ adders", text, re.M)
+
+
+def test_fragmentation_lut_estimate_of_the_dataset_geometry() -> None:
+    """The numbers docs/frontend.md quotes, by hand: 12 windows of 288 strips; 48 groups of 6
+    (3 count bits); adder levels 24 x 4 + 12 x 5 + 6 x 6 + 3 x 7 + 1 x 8 (96 + 96; 96 passed)
+    + 1 x 9 (192 + 96) = 230 bits per window; 66 window pairs x 9-bit comparators + 12 ANDs of
+    11 (2 LUT6 each); 288 AND-ORs of 24 signals (5 LUT6 each) + 4 index ORs of 6, 6, 4, 4
+    windows (1 each); 144 codes x 2 bits."""
+    import numpy as np
+
+    from vhdlgen.chain.cost import fragmentation_luts, lut_tree, tree_adders
+
+    assert fragmentation_luts(StripGeometry(), np.array([0, 1, 2])) == {
+        "ones": 12 * 48 * 3, "sums": 12 * 230, "select": 66 * 9 + 12 * 2,
+        "mux": 288 * 5 + 4, "pool": 144 * 2}
+    assert tree_adders(StripGeometry()) == 12 * (24 + 12 + 6 + 3 + 1 + 1)
+    assert [lut_tree(n) for n in (1, 2, 6, 7, 11, 12, 24)] == [0, 1, 1, 2, 2, 3, 5]
