@@ -68,3 +68,5 @@ def test_evaluate_front_end_compares_the_chain_with_the_9x16_path(tmp_path) -> N
     for key in ("plateau_efficiency", "fake_count", "resolution_near_threshold"):
         assert result["chain"][key] == result["9x16"][key], key
     assert "4bit (chain)" in (out / "metrics.md").read_text()
+    for name in ("turn_on.png", "pt_resolution.png", "background_pt.png", "fake_rate.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name

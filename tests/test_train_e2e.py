@@ -83,7 +83,7 @@ def test_evaluate_writes_table_and_plots(runs: str, tmp_path) -> None:  # noqa: 
                    "--events", "4000", "--seed", "5", "--out", str(out)])
     assert args.func(args) == 0
     for name in ("metrics.md", "metrics.json", "turn_on.png", "pt_resolution.png",
-                 "background_pt.png"):
+                 "background_pt.png", "fake_rate.png"):
         assert (out / name).stat().st_size > 0, name
     table = (out / "metrics.md").read_text()
     assert "| teacher |" in table and "| 3bit |" in table and "bit-exact reference" in table

@@ -2,7 +2,8 @@
 the 9x16 path (the dataset's own fragmentation, then the bit-exact network) on the same events.
 
 The chain's turn-on uses its trigger bit; the 9x16 path's uses pT >= threshold. Both rows come
-from `vhdlgen.train.metrics` (the chain's local eta is its absolute eta less the window edge).
+from `vhdlgen.train.metrics` (the chain's local eta is its absolute eta less the window edge),
+the plots from `vhdlgen.train.plots`, as for the 9x16 evaluate.
 """
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from vhdlgen.data import generate_events, window_eta_min
 from vhdlgen.train import metrics as M
 
 
-def compare(label: str, path: str, events: dict, threshold: float, plateau: float) -> dict:
-    """Metrics of both paths for one model, and whether their trigger decisions agree."""
+def compare(label: str, path: str, events: dict, threshold: float,
+            plateau: float) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Metrics of both paths for one model, and whether their trigger decisions agree; with the
+    predictions of the 9x16 path (N, 2) and of the chain (N, 4)."""
     import vhdlgen
 
     network = vhdlgen.load(path)
@@ -35,16 +38,23 @@ def compare(label: str, path: str, events: dict, threshold: float, plateau: floa
         "same_fake_count": int(out[~mu, 3].sum()) == int((nine[~mu, 0] >= threshold).sum()),
         "same_decisions": bool(np.array_equal(out[:, 3] == 1, nine[:, 0] >= threshold)),
         "same_pt": bool(np.array_equal(out[:, 0], nine[:, 0])),
-    }
+    }, nine, out
 
 
 def evaluate_chain(models: list[tuple[str, str]], out: str, events: int, seed: int,
                    threshold: float, plateau: float) -> list[dict]:
-    """Compare the chain with the 9x16 path for every model; write metrics.md and .json."""
+    """Compare the chain with the 9x16 path for every model; write metrics.md, metrics.json and
+    the plots of `vhdlgen.train.plots` with a curve per path (the chain's drawn over its 9x16
+    curve)."""
+    from vhdlgen.train import plots
     from vhdlgen.train.evaluate import markdown_table
 
     ev = generate_events(events, seed, full_image=True)
-    results = [compare(label, path, ev, threshold, plateau) for label, path in models]
+    results, curves = [], []
+    for label, path in models:
+        result, nine, out_chain = compare(label, path, ev, threshold, plateau)
+        results.append(result)
+        curves += [(label + plots.NINE_SUFFIX, nine), (label + plots.CHAIN_SUFFIX, out_chain)]
     rows = [(f"{r['label']} ({kind})", r[kind], "") for r in results
             for kind in ("9x16", "chain")]
     n_mu = int(ev["is_muon"].sum())
@@ -62,5 +72,6 @@ def evaluate_chain(models: list[tuple[str, str]], out: str, events: int, seed: i
         json.dump({"events": events, "seed": seed, "models": dict(models), "front_end": "rpc",
                    "results": [{**r, "9x16": r["9x16"].as_dict(), "chain": r["chain"].as_dict()}
                                for r in results]}, f, indent=1)
-    print(text)
+    drawn = plots.write_all(curves, ev, seed, threshold, plateau, out)
+    print(text + f"wrote {out}/metrics.md, metrics.json and the plots {', '.join(drawn)}")
     return results

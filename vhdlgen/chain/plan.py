@@ -73,16 +73,24 @@ def _lut_depth(inputs: int) -> int:
     return max(1, math.ceil(math.log(inputs, GROUP))) if inputs > 1 else 1
 
 
+def count_tree(bits: int) -> list[list[int]]:
+    """The largest value of every partial count of one window's `bits` strips, per level: the
+    group counts (level 0), then each level of the balanced adder tree (neighbours added in
+    pairs, an odd last one passed on), down to the window's one count."""
+    levels = [[min(GROUP, bits - start) for start in range(0, bits, GROUP)]]
+    while len(levels[-1]) > 1:
+        sizes = levels[-1]
+        levels.append([sum(sizes[i:i + 2]) for i in range(0, len(sizes), 2)])
+    return levels
+
+
 def steps(geometry: StripGeometry, model: DelayModel = ULTRASCALE_PLUS_2) -> list[Step]:
     """The fragmentation logic as a sequence of steps with their delays (ns)."""
     bits, windows = geometry.window_bits, geometry.windows
-    sizes = [min(GROUP, bits - start) for start in range(0, bits, GROUP)]
+    tree = count_tree(bits)
     # a strip drives its group's three LUTs and the data register
-    result = [Step("ones", "ones", len(sizes), max(sizes), model.net_delay(4) + model.lut)]
-    level = 0
-    while len(sizes) > 1:
-        level += 1
-        sizes = [sum(sizes[i:i + 2]) for i in range(0, len(sizes), 2)]
+    result = [Step("ones", "ones", len(tree[0]), max(tree[0]), model.net_delay(4) + model.lut)]
+    for level, sizes in enumerate(tree[1:], start=1):
         width = max(sizes).bit_length()
         result.append(Step(f"sum{level}", "sum", len(sizes), max(sizes), model.adder(width)))
     count_width = bits.bit_length()

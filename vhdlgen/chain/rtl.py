@@ -2,7 +2,8 @@
 
 `render_chain` adds three files to the CNN's (which stay as they are): `<cnn>_fragmentation.vhd`,
 `<cnn>_chain_pkg.vhd` and `<cnn>_chain.vhd`, the new top. `ChainFiles.report` turns the CNN's
-report into the chain's: top, ports, latency of each block and of the whole chain.
+report into the chain's: top, ports, latency of each block and of the whole chain, and the
+rows of the fragmentation and output stages beside the CNN's units (`extra_units`, `total`).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vhdlgen.chain.cost import unit_rows
 from vhdlgen.chain.geometry import StripGeometry
 from vhdlgen.chain.plan import GROUP, Plan, plan
 from vhdlgen.chain.reference import Chain
@@ -58,10 +60,17 @@ class ChainFiles:
         chain, g, stage_plan = self.chain, self.chain.geometry, self.plan
         cnn_latency = report["latency_cycles"]
         latency = stage_plan.latency + cnn_latency + 1
+        latency_ns = round(latency * report["clock_ns"], 6)
         width = chain.element_width
+        extra = unit_rows(chain, stage_plan, self.fragmentation, self.top, cnn_latency,
+                          report["in_data"]["format"])
+        luts = {extra[0]["name"]: extra[0]["lut_estimate"], "layers": report["lut_estimate"],
+                extra[1]["name"]: extra[1]["lut_estimate"]}
         return {
-            **report, "top": self.top, "latency_cycles": latency,
-            "latency_ns": round(latency * report["clock_ns"], 6),
+            **report, "top": self.top, "latency_cycles": latency, "latency_ns": latency_ns,
+            "extra_units": extra,
+            "total": {"latency_cycles": latency, "latency_ns": latency_ns,
+                      "lut_estimate": sum(luts.values()), "lut_parts": luts},
             "in_data": {
                 "width": g.layers * g.strips, "elements": g.layers * g.strips, "element_width": 1,
                 "signed": False, "frac_bits": 0, "format": "ufixed<1,1>",
@@ -74,7 +83,8 @@ class ChainFiles:
                 "order": "element i occupies bits [i*element_width, (i+1)*element_width), two's "
                          "complement, element 0 at the least significant bits",
                 "fields": [f.as_json(i, width) for i, f in enumerate(chain.fields)]},
-            "cnn": {k: report[k] for k in ("top", "latency_cycles", "in_data", "out_data")},
+            "cnn": {k: report[k] for k in ("top", "latency_cycles", "in_data", "out_data",
+                                              "adders", "lut_estimate")},
             "front_end": {
                 "kind": "rpc", "entity": self.fragmentation, "geometry": g.as_json(),
                 "threshold_gev": chain.threshold_gev, "threshold_code": chain.threshold_code,

@@ -216,17 +216,28 @@ def format_report(report: dict) -> str:
     header = ("unit", "layers", "cycles", "adders", "shared", "LUT est.", "longest stage",
               "output")
     unit = "ns" if "timing" in report else "adder levels"
+    # extra_units: rows a caller adds around the layers (the chain's front and output stages)
+    extra = report.get("extra_units", [])
+    units = ([u for u in extra if u["position"] == "before"] + report["layers"]
+             + [u for u in extra if u["position"] == "after"])
     rows = [header] + [
-        (l["name"], "+".join(l["source_layers"]), str(l["latency_cycles"]), str(l["adders"]),
-         str(l["shared_adders"]), str(l["lut_estimate"]),
-         f"{max(l['stage_delays'], default=0):.2f} {unit}", l["output"]["format"])
-        for l in report["layers"]
+        (l["name"], "+".join(l["source_layers"]) or "-", str(l["latency_cycles"]),
+         str(l["adders"]), str(l["shared_adders"]), str(l["lut_estimate"]),
+         f"{max(l['stage_delays'], default=0):.2f} {l.get('stage_unit', unit)}",
+         l["output"]["format"])
+        for l in units
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines += [f"renamed: {note}" for note in report.get("renamed", [])]
-    lines.append(f"total: {report['adders']} adders ({report['shared_adders']} shared), about "
-                 f"{report['lut_estimate']} LUTs (adder bits where both operands vary)")
+    lines.append(f"{'layers' if extra else 'total'}: {report['adders']} adders "
+                 f"({report['shared_adders']} shared), about {report['lut_estimate']} LUTs "
+                 "(adder bits where both operands vary)")
+    if "total" in report:  # the whole design, extra units included
+        t = report["total"]
+        lines.append(f"total: {t['latency_cycles']} cycles = {t['latency_ns']:g} ns, about "
+                     f"{t['lut_estimate']} LUTs ("
+                     + " + ".join(f"{k} {v}" for k, v in t["lut_parts"].items()) + ")")
     if "timing" in report:
         t = report["timing"]
         lines.append(

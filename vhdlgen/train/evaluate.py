@@ -17,8 +17,6 @@ import numpy as np
 from vhdlgen.errors import UserError
 from vhdlgen.train import metrics as M
 
-#: Requirement on the fake rate (fraction of background events passing the threshold).
-FAKE_RATE_LIMIT: float = 2e-3
 #: Target plateau efficiency (true pT >= plateau) of the shipped 4-bit student.
 PLATEAU_TARGET: float = 0.90
 
@@ -123,10 +121,7 @@ def evaluate(models: list[tuple[str, str]], out: str, events: int = 200_000,
                    "results": {label: (m.as_dict() if m else {"note": note})
                                for label, m, note in results}}, f, indent=1)
     curves = [(label, pred) for label, pred, _ in rows if pred is not None]
-    plots.turn_on(curves, ev, threshold, plateau, os.path.join(out, "turn_on.png"))
-    plots.resolution(curves, ev, os.path.join(out, "pt_resolution.png"))
-    plots.background(curves, ev, threshold, os.path.join(out, "background_pt.png"))
+    drawn = plots.write_all(curves, ev, seed, threshold, plateau, out)
     print(header + table)
-    _progress(f"wrote {out}/metrics.md, metrics.json and the plots turn_on.png, "
-              "pt_resolution.png, background_pt.png")
+    _progress(f"wrote {out}/metrics.md, metrics.json and the plots {', '.join(drawn)}")
     return results
