@@ -187,3 +187,18 @@ def test_build_report_reads_the_output_unit(formatted) -> None:
     assert report.output_unit.output.format == "fixed<12,6>"
     assert report.units[-1].latency_cycles == plain["layers"][-1]["latency_cycles"]
     assert BuildReport.from_json(out, plain).output_unit is None
+
+
+def test_a_requantizer_in_the_last_adder_stage_has_no_cycle(tmp_path) -> None:
+    """When the requantizer fits the last adder's stage (a generous clock), the layer keeps every
+    cycle of its entity and the output unit row says it takes none."""
+    graph = load(Path(__file__).resolve().parents[1] / "models" / "student_2bit.h5").graph
+    fmt_graph = with_output_format(graph, FixedType.parse("fixed<12,6>"))
+    report = build(fmt_graph, tmp_path / "slow", BuildOptions(test_vectors=0, clock_ns=20.0))
+    last, extra = report["layers"][-1], report["output_unit"]
+    assert extra["latency_cycles"] == 0 and extra["stage_delays"] == []
+    assert last["latency_cycles"] == last["entity_latency_cycles"]
+    text = (tmp_path / "slow" / "report.txt").read_text()
+    row = next(l for l in text.splitlines() if l.startswith("output unit"))
+    assert re.split(r"\s{2,}", row) == ["output unit", LAYER_NAME, "0", "-", "-", "-",
+                                        f"in {last['name']}'s last", "fixed<12,6>"]

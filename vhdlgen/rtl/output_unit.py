@@ -55,7 +55,7 @@ def unit_rows(report: dict) -> list[tuple[str, ...]]:
                          report["layers"]) - 1 else "full precision"))
     if extra is not None:
         stage = (f"{max(extra['stage_delays']):.2f} {unit}" if extra["stage_delays"]
-                 else "in the last")
+                 else f"in {report['layers'][-1]['name']}'s last")
         rows.append(("output unit", extra["name"], str(extra["latency_cycles"]), "-", "-", "-",
                      stage, extra["output"]["format"]))
     return rows
