@@ -20,7 +20,7 @@ import pytest
 import qmodels
 from tools import require_tool
 from vhdlgen.rtl.build import BuildOptions, build
-from vhdlgen.rtl.testbench import QUESTA_SCRIPT, XSIM_SCRIPT
+from vhdlgen.rtl.testbench import QUESTA_SCRIPT, XSIM_SCRIPT, clock_context
 
 SEP = "\x1f"
 
@@ -178,6 +178,15 @@ def test_testbench_sets_passed_with_its_pass_line(built) -> None:
                      r'\s*passed <= true;', text)
     do = (out / "tb" / QUESTA_SCRIPT).read_text()
     assert f"examine /{report['top']}_tb/passed" in do
+
+
+@pytest.mark.parametrize("clock_ns, picoseconds", [(3.125, "3125"), (2.5, "2500"),
+                                                   (1000 / 350, "2857"), (10, "10000")])
+def test_testbench_clock_is_the_builds(clock_ns, picoseconds) -> None:
+    """CLK_PERIOD of the testbench: the build's clock in whole ps (tests/test_testbench.py runs
+    one at 4.2 ns and measures its edges)."""
+    assert clock_context(clock_ns) == {"clock_ns": repr(float(clock_ns)),
+                                       "clock_ps": picoseconds}
 
 
 # ------------------------------------------------------------------ sources.f from any cwd

@@ -39,7 +39,7 @@ from vhdlgen.__main__ import main
 from vhdlgen.rtl.build import MANIFEST, BuildOptions, build
 from vhdlgen.rtl.testbench import (EXPECTED_FILE, GAP_EVERY, INPUT_FILE, MID_RESET_CYCLES,
                                    QUESTA_SCRIPT, RUN_SCRIPT, VECTOR_SEED, XSIM_SCRIPT,
-                                   clock_context, make_vectors)
+                                   make_vectors)
 from vhdlgen.sim.packing import unpack
 
 BACKEND = os.environ.get("GHDL_BACKEND") or "mcode"
@@ -273,13 +273,6 @@ def test_a_slow_recovery_after_reset_fails(dense, tmp_path) -> None:
     assert failure(proc).startswith(
         f"FAIL: vector {model['after']}: out_valid = '0' LATENCY = {latency} clocks after its "
         "input"), failure(proc)
-
-
-@pytest.mark.parametrize("clock_ns, picoseconds", [(3.125, "3125"), (2.5, "2500"),
-                                                   (1000 / 350, "2857"), (10, "10000")])
-def test_clock_period_is_the_builds(clock_ns, picoseconds) -> None:
-    assert clock_context(clock_ns) == {"clock_ns": repr(float(clock_ns)),
-                                       "clock_ps": picoseconds}
 
 
 def test_testbench_runs_at_the_build_clock(tmp_path, ghdl) -> None:
