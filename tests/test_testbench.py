@@ -5,6 +5,10 @@ the component declaration and the Verilog stub.
   "PASS: N vectors"; a changed expected word fails naming that vector's index and both words;
   a wrong LATENCY in the package, a missing or extra expected word, and a design whose out_valid
   ignores the in_valid gaps all fail.
+- The clock period is the build's (`--clock-ns`), printed by the running testbench.
+- The reset in mid-stream drops exactly the vectors a model of the stream says (in flight or
+  driven during rst), the outputs are valid again LATENCY clocks after the next input, and a
+  design whose reset does not clear the valid pipeline fails.
 - The vectors are the NumPy reference: unpacked with vhdlgen.sim.packing, the expected words
   equal Network.predict_codes of the unpacked inputs (numpy.array_equal); a 9x16x1 model gets the
   toy dataset's events, any other model uniform random codes, from the same fixed seed.
@@ -33,13 +37,14 @@ import qmodels
 from tools import require_tool
 from vhdlgen.__main__ import main
 from vhdlgen.rtl.build import MANIFEST, BuildOptions, build
-from vhdlgen.rtl.testbench import (EXPECTED_FILE, INPUT_FILE, RUN_SCRIPT, VECTOR_SEED,
+from vhdlgen.rtl.testbench import (EXPECTED_FILE, GAP_EVERY, INPUT_FILE, MID_RESET_CYCLES,
+                                   QUESTA_SCRIPT, RUN_SCRIPT, VECTOR_SEED, XSIM_SCRIPT,
                                    make_vectors)
 from vhdlgen.sim.packing import unpack
 
 BACKEND = os.environ.get("GHDL_BACKEND") or "mcode"
-TB_FILES = ("{top}_tb.vhd", INPUT_FILE, EXPECTED_FILE, RUN_SCRIPT, "{top}_component.vhd",
-            "{top}_stub.v")
+TB_FILES = ("{top}_tb.vhd", INPUT_FILE, EXPECTED_FILE, RUN_SCRIPT, XSIM_SCRIPT, QUESTA_SCRIPT,
+            "{top}_component.vhd", "{top}_stub.v")
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -75,15 +80,52 @@ def student(tmp_path_factory, ghdl):
     return graph, out, build(graph, out, BuildOptions(test_vectors=60))
 
 
-def run_tb(build_dir: Path, cwd: Path) -> subprocess.CompletedProcess:
+def run_tb(build_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     """DIR/tb/run_ghdl.sh, started from another working directory."""
     cwd.mkdir(parents=True, exist_ok=True)
-    return subprocess.run([str(build_dir / "tb" / RUN_SCRIPT)], cwd=cwd, capture_output=True,
+    return subprocess.run([str(build_dir / "tb" / RUN_SCRIPT), *args], cwd=cwd,
+                          capture_output=True,
                           text=True, timeout=600, env={**os.environ, "GHDL_BACKEND": BACKEND})
 
 
 def copy_of(build_dir: Path, dest: Path) -> Path:
     return Path(shutil.copytree(build_dir, dest, ignore=shutil.ignore_patterns("ghdl_work")))
+
+
+def stream_model(n: int, latency: int, gap_every: int = GAP_EVERY, reset_cycles: int =
+                 MID_RESET_CYCLES) -> dict:
+    """What the documented stimulus does, clock by clock after the first reset: vector k is
+    driven on its clock, in_valid low on every gap_every-th clock, rst high for reset_cycles
+    clocks from the clock of vector n // 2 (or the gap before it). A synchronous reset clears the
+    valid pipeline: a vector sampled with rst high, or with rst high on one of the latency - 1
+    clocks after it (still in flight), never comes out."""
+    clocks: list[tuple[int | None, bool]] = []  # (vector driven or None, rst) per clock
+    left = 0
+    for vector in range(n):
+        if vector == n // 2 and vector > 0:
+            left = reset_cycles
+        steps = [None, vector] if gap_every and len(clocks) % gap_every == gap_every - 1 \
+            else [vector]
+        for driven in steps:
+            clocks.append((driven, left > 0))
+            left = max(left - 1, 0)
+    clocks += [(None, True)] * left
+    resets = [c for c, (_, rst) in enumerate(clocks) if rst]
+    dropped = [v for c, (v, rst) in enumerate(clocks) if v is not None
+               and any(r for _, r in clocks[c:c + latency])]
+    after = next((v for c, (v, rst) in enumerate(clocks) if v is not None and resets
+                  and c > resets[-1]), None)
+    return {"dropped": dropped, "reset_clock": resets[0] if resets else None,
+            "reset_clocks": len(resets), "after": after, "checked": n - len(dropped)}
+
+
+def reset_line(model: dict, latency: int) -> str:
+    """The testbench's line on the reset in mid-stream, as the model predicts it."""
+    d = model["dropped"]
+    return (f"mid-stream reset: rst = '1' for {model['reset_clocks']} clocks from clock "
+            f"{model['reset_clock']} after reset; {len(d)} vectors dropped (in flight or driven "
+            f"during rst): {d[0]} to {d[-1]}; outputs valid again from vector {model['after']}, "
+            f"{latency} clocks after its input (LATENCY = {latency})")
 
 
 def words(path: Path) -> list[int]:
@@ -104,7 +146,11 @@ def test_run_ghdl_passes_from_any_directory(dense, tmp_path) -> None:
     proc = run_tb(out, tmp_path / "elsewhere")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
-    assert "PASS: 200 vectors" in lines, proc.stdout[-2000:]
+    latency = report["latency_cycles"]
+    model = stream_model(200, latency)
+    assert lines[-1] == f"PASS: {model['checked']} vectors", proc.stdout[-2000:]
+    assert lines[-2] == reset_line(model, latency)
+    assert "clock: CLK_PERIOD = 3125 ps" in lines  # the build's default 3.125 ns
     assert "FAIL" not in proc.stdout + proc.stderr
     commands = [l for l in lines if l.startswith("+ ")]
     analyse = next(l for l in commands if " -a " in l)
@@ -184,6 +230,75 @@ def test_in_valid_gaps_are_checked(dense, tmp_path) -> None:
                     r"LATENCY = \d+ clocks before", failure(proc)), failure(proc)
 
 
+def test_a_reset_that_keeps_vectors_in_flight_fails(dense, tmp_path) -> None:
+    """The valid pipeline ignores rst after the first reset: the vectors in flight at the
+    mid-stream reset come out, and the testbench names the first one."""
+    _, out, report = dense
+    copy = copy_of(out, tmp_path / "sticky")
+    pipe = copy / "rtl" / "vhdlgen_valid_pipe.vhd"
+    text = pipe.read_text()
+    assert text.count("if rst = '1' then") == 1
+    pipe.write_text(text.replace("if rst = '1' then", "if rst = '1' and now < 100 ns then"))
+    proc = run_tb(copy, tmp_path)
+    assert proc.returncode != 0 and "PASS" not in proc.stdout
+    model = stream_model(200, report["latency_cycles"])
+    assert failure(proc).startswith(
+        f"FAIL: out_valid = '1' at clock {model['reset_clock'] + 1} after reset for vector "
+        f"{model['dropped'][0]}, which the reset in mid-stream from clock "
+        f"{model['reset_clock']} should have dropped"), failure(proc)
+
+
+def test_a_slow_recovery_after_reset_fails(dense, tmp_path) -> None:
+    """A design whose reset lasts two clocks longer inside (rst stretched by two registers,
+    after the first reset) drops the first vector after the mid-stream reset, whose output the
+    testbench awaits."""
+    _, out, report = dense
+    latency = report["latency_cycles"]
+    model = stream_model(200, latency)
+    end = model["reset_clock"] + model["reset_clocks"]  # the first clock with rst low again
+    clocks = [c for c in range(end, end + 2) if (c % GAP_EVERY) != GAP_EVERY - 1]
+    assert clocks, "the stretched reset must cover the first vector after the reset"
+    copy = copy_of(out, tmp_path / "slow")
+    top = copy / "rtl" / f"{report['top']}.vhd"
+    head, body = top.read_text().split("\nbegin\n", 1)
+    assert "rst       => rst," in body
+    top.write_text(
+        head + "\n  signal rst_q1, rst_q2 : std_logic := '1';\n  signal rst_late : std_logic;"
+        "\nbegin\n  rst_q1 <= rst when rising_edge(clk);\n"
+        "  rst_q2 <= rst_q1 when rising_edge(clk);\n"
+        "  rst_late <= (rst or rst_q1 or rst_q2) when now > 100 ns else rst;\n"
+        + body.replace("rst       => rst,", "rst       => rst_late,"))
+    proc = run_tb(copy, tmp_path)
+    assert proc.returncode != 0 and "PASS" not in proc.stdout
+    assert failure(proc).startswith(
+        f"FAIL: vector {model['after']}: out_valid = '0' LATENCY = {latency} clocks after its "
+        "input"), failure(proc)
+
+
+def test_testbench_runs_at_the_build_clock(tmp_path, ghdl) -> None:
+    """A build at --clock-ns 4.2 gets a 4.2 ns testbench clock, and the running testbench's
+    clock edges are 4.2 ns apart (GHDL's VCD of the clock)."""
+    graph = graph_of("dense_only", qmodels.dense_only(n_in=6))
+    out = tmp_path / "slow_clock"
+    report = build(graph, out, BuildOptions(test_vectors=12, clock_ns=4.2))
+    text = (out / "tb" / f"{report['top']}_tb.vhd").read_text()
+    assert "CLK_PERIOD    : time    := 4200 ps;" in text
+    proc = run_tb(out, tmp_path, "--vcd=waves.vcd")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "clock: CLK_PERIOD = 4200 ps" in proc.stdout.splitlines()
+    vcd = (out / "tb" / "waves.vcd").read_text().splitlines()
+    clk = next(l.split()[3] for l in vcd if l.startswith("$var") and l.split()[4] == "clk")
+    times, now = [], 0
+    for line in vcd:
+        if line.startswith("#"):
+            now = int(line[1:])
+        elif line == f"1{clk}":
+            times.append(now)
+    scale = next(vcd[i + 1].strip() for i, l in enumerate(vcd) if l.startswith("$timescale"))
+    assert scale in ("1 fs", "1fs"), scale
+    assert len(times) > 20 and set(np.diff(times)) == {4_200_000}  # fs
+
+
 def test_vectors_are_the_reference(dense) -> None:
     from vhdlgen.network import Network
 
@@ -230,7 +345,8 @@ def test_student_gets_toy_dataset_events_and_passes(student, tmp_path) -> None:
     assert "toy-dataset events" in (out / "tb" / f"{report['top']}_tb.vhd").read_text()
     proc = run_tb(out, tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "PASS: 60 vectors" in proc.stdout.splitlines()
+    model = stream_model(60, report["latency_cycles"])
+    assert proc.stdout.splitlines()[-1] == f"PASS: {model['checked']} vectors"
 
 
 def test_manifest_lists_the_tb_files_and_the_script_is_executable(dense) -> None:

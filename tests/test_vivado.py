@@ -33,7 +33,7 @@ namespace eval ipx {}
 # Vivado commands whose result the scripts do not use.
 foreach cmd {
     read_vhdl read_xdc synth_design opt_design place_design phys_opt_design route_design
-    write_checkpoint report_utilization report_timing_summary report_design_analysis
+    write_checkpoint report_utilization report_timing_summary report_design_analysis report_timing
     create_project add_files update_compile_order close_project set_property
     create_clock set_input_delay set_output_delay
     ipx::package_project ipx::create_xgui_files ipx::update_checksums ipx::check_integrity
@@ -78,6 +78,14 @@ close $::calls_fh
 
 def run_tcl(script: Path, tmp: Path, *, slack: str = "0.125", argv: str = "") -> list[list[str]]:
     """Source `script` in tclsh with the stubs, from an unrelated cwd; return the calls made."""
+    done, calls = run_tcl_status(script, tmp, slack=slack, argv=argv)
+    assert done.returncode == 0, f"tclsh failed on {script.name}:\n{done.stdout}\n{done.stderr}"
+    return calls
+
+
+def run_tcl_status(script: Path, tmp: Path, *, slack: str = "0.125", argv: str = ""
+                   ) -> tuple[subprocess.CompletedProcess, list[list[str]]]:
+    """`run_tcl` that returns the finished tclsh (exit status, stdout, stderr) too."""
     tclsh = require_tool("tclsh")
     driver = tmp / "stub_driver.tcl"
     driver.write_text(STUBS)
@@ -88,8 +96,7 @@ def run_tcl(script: Path, tmp: Path, *, slack: str = "0.125", argv: str = "") ->
            "VHDLGEN_SLACK": slack, "VHDLGEN_ARGV": argv, "PATH": "/usr/bin:/bin"}
     done = subprocess.run([tclsh, str(driver)], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=60)
-    assert done.returncode == 0, f"tclsh failed on {script.name}:\n{done.stdout}\n{done.stderr}"
-    return [line.split(SEP) for line in calls.read_text(encoding="utf-8").splitlines()]
+    return done, [line.split(SEP) for line in calls.read_text(encoding="utf-8").splitlines()]
 
 
 def calls_of(calls: list[list[str]], name: str) -> list[list[str]]:
@@ -181,13 +188,25 @@ def test_build_tcl_runs_from_anywhere(build: Path, tmp_path: Path) -> None:
     assert order.index("read_vhdl") < order.index("synth_design")
 
     reports = build / "vivado_out" / "reports"
-    written = {Path(option(c, "-file")).name
-               for name in ("report_utilization", "report_timing_summary",
-                            "report_design_analysis") for c in calls_of(calls, name)}
-    assert {"utilization.rpt", "timing_summary.rpt", "logic_levels.rpt"} <= written
-    assert all(Path(option(c, "-file")).parent == reports.resolve()
-               for c in calls_of(calls, "report_utilization"))
     assert reports.is_dir()
+    assert "-retiming" not in synth  # only with -tclargs retiming
+    written = {Path(option(c, "-file")).name: c for name in (
+        "report_utilization", "report_timing_summary", "report_timing", "report_design_analysis")
+        for c in calls_of(calls, name)}
+    assert all(Path(option(c, "-file")).parent == reports.resolve() for c in written.values())
+    # the names `vhdlgen timing --vivado-report` reads (docs/vivado.md), with their options
+    summary = written["post_route_timing_summary.rpt"]
+    assert option(summary, "-max_paths") == "100" and "-report_unconstrained" in summary
+    paths = written["post_route_timing_paths.rpt"]
+    assert (option(paths, "-max_paths"), option(paths, "-nworst"), option(paths, "-delay_type"),
+            option(paths, "-path_type")) == ("100", "1", "max", "full")
+    assert "-logic_level_distribution" in written["post_route_design_analysis.rpt"]
+    assert "-hierarchical" not in written["post_route_utilization.rpt"]
+    assert "-hierarchical" in written["post_route_utilization_hier.rpt"]
+    # every post-route report comes after route_design
+    after_route = [i for i, c in enumerate(calls) if c[0].startswith("report_")
+                   and Path(option(c[1:], "-file")).name.startswith("post_route")]
+    assert len(after_route) == 5 and min(after_route) > order.index("route_design")
 
 
 def test_fmax_summary_from_wns(build: Path, tmp_path: Path) -> None:
@@ -200,7 +219,9 @@ def test_fmax_summary_from_wns(build: Path, tmp_path: Path) -> None:
     assert float(fields["wns_ns"]) == 0.125
     assert math.isclose(float(fields["fmax_mhz"]), 1000 / (3.125 - 0.125), abs_tol=0.05)
 
-    run_tcl(build / "vivado" / "build.tcl", tmp_path, slack="-0.375")  # failing timing
+    # failing timing: the summary is still written, with continue_on_violation the run ends well
+    run_tcl(build / "vivado" / "build.tcl", tmp_path, slack="-0.375",
+            argv="continue_on_violation")
     fields = dict(f.split("=", 1) for f in
                   (build / "vivado_out" / "reports" / "fmax.txt").read_text().split()[:5])
     assert math.isclose(float(fields["fmax_mhz"]), 1000 / 3.5, abs_tol=0.05)
@@ -208,6 +229,49 @@ def test_fmax_summary_from_wns(build: Path, tmp_path: Path) -> None:
     for slack in ("none", "inf", "NaN"):  # nothing constrained
         run_tcl(build / "vivado" / "build.tcl", tmp_path, slack=slack)
         assert "fmax_mhz=NA" in (build / "vivado_out" / "reports" / "fmax.txt").read_text()
+
+
+@pytest.mark.parametrize("slack, argv, status", [
+    ("-0.375", "", 1), ("-0.001", "", 1), ("-0.375", "continue_on_violation", 0),
+    ("0.0", "", 0), ("0.125", "", 0), ("none", "", 0), ("inf", "", 0)])
+def test_negative_wns_exits_with_one_line(build: Path, tmp_path: Path, slack: str, argv: str,
+                                          status: int) -> None:
+    write(build)
+    done, calls = run_tcl_status(build / "vivado" / "build.tcl", tmp_path, slack=slack, argv=argv)
+    assert done.returncode == status, done.stdout + done.stderr
+    reports = build / "vivado_out" / "reports"
+    assert (reports / "fmax.txt").is_file()  # written before the verdict: the reports are there
+    assert "report_timing" in [c[0] for c in calls]
+    if status:
+        (line,) = done.stderr.splitlines()
+        assert line.startswith(f"vhdlgen: timing NOT met: WNS = {float(slack):.3f} ns at clock "
+                               f"{DEFAULT_CLOCK_NS} ns (tiny_top)"), line
+        assert "continue_on_violation" in line and "post_route_timing_paths.rpt" in line
+    else:
+        assert done.stderr == ""
+        assert ("NOT met" in done.stdout) == (argv == "continue_on_violation")
+
+
+def test_build_tcl_retiming_and_arguments(build: Path, tmp_path: Path) -> None:
+    write(build)
+    script = build / "vivado" / "build.tcl"
+    out = tmp_path / "out dir"
+    calls = run_tcl(script, tmp_path, argv=f"retiming {{{out}}} continue_on_violation",
+                    slack="-1.5")
+    (synth,) = calls_of(calls, "synth_design")
+    assert synth.count("-retiming") == 1 and option(synth, "-top") == "tiny_top"
+    assert not [c for c in calls_of(calls, "phys_opt_design") if c]  # plain phys_opt_design
+    assert (out / "reports" / "fmax.txt").is_file()
+    assert not (build / "vivado_out").exists()
+    for argv, bad in (("retime", "retime"), ("-retiming", "-retiming"),
+                      ("./a ./b", "./b"), ("continue", "continue")):
+        done, calls = run_tcl_status(script, tmp_path, argv=argv)
+        assert done.returncode == 2
+        (line,) = done.stderr.splitlines()
+        assert line == (f"vhdlgen build.tcl: unknown argument '{bad}'; accepted: an output "
+                        "folder path (with a '/' or starting with '.', at most one), "
+                        "continue_on_violation, retiming"), line
+        assert not calls_of(calls, "synth_design")  # refused before any work
 
 
 def test_build_tcl_output_dir_argument(build: Path, tmp_path: Path) -> None:

@@ -44,11 +44,29 @@ class UnitReport:
 
 
 @dataclass(frozen=True)
+class OutputUnitReport:
+    """The --output-format requantizer when it is rendered inside the last layer's `entity`:
+    the cycles after that layer's last adder stage, booked here rather than under the layer."""
+
+    name: str
+    entity: str
+    latency_cycles: int
+    output: PortReport
+
+    @classmethod
+    def from_json(cls, data: dict) -> "OutputUnitReport":
+        return cls(data["name"], data["entity"], data["latency_cycles"],
+                   PortReport.from_json(data["output"]))
+
+
+@dataclass(frozen=True)
 class BuildReport:
     """What `build` made in `build_dir`: the top entity, its latency (clock cycles, and ns at
     `clock_ns`), its ports, the VHDL files in compile order (relative to build_dir/rtl), every
     unit, and the delay model's fmax estimate (None with a fixed adder-level pipeline).
-    `renamed` says which generated names differ from the model's; `data` is report.json."""
+    `renamed` says which generated names differ from the model's; `data` is report.json.
+    `output_unit`: the --output-format requantizer's own cycles, when it is fused into the last
+    layer's entity (that unit's `latency_cycles` are then the layer's own)."""
 
     build_dir: Path
     top: str
@@ -65,6 +83,7 @@ class BuildReport:
     estimated_fmax_mhz: float | None
     renamed: tuple[str, ...]
     data: dict
+    output_unit: OutputUnitReport | None = None
 
     @classmethod
     def from_json(cls, build_dir: Path, data: dict) -> "BuildReport":
@@ -75,4 +94,6 @@ class BuildReport:
                    tuple(UnitReport.from_json(unit) for unit in data["layers"]),
                    data["adders"], data["lut_estimate"],
                    timing["estimated_fmax_mhz"] if timing else None,
-                   tuple(data.get("renamed", ())), data)
+                   tuple(data.get("renamed", ())), data,
+                   OutputUnitReport.from_json(data["output_unit"]) if data.get("output_unit")
+                   else None)

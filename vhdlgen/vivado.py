@@ -5,8 +5,12 @@
 - `constraints.xdc`  `create_clock` on port `clk` at the requested period (ns), zero-delay
   input/output constraints so port paths are timed out of context.
 - `build.tcl`        non-project flow: `read_vhdl -vhdl2008` of every source in compile order,
-  `synth_design -mode out_of_context`, opt/place/phys_opt/route, utilization and timing reports,
-  and `reports/fmax.txt` (fmax_mhz = 1000 / (clock_ns - WNS)).
+  `synth_design -mode out_of_context` (`-retiming` with `-tclargs retiming`),
+  opt/place/phys_opt/route, the post-route reports `vhdlgen timing --vivado-report` reads
+  (`post_route_timing_summary.rpt`, `post_route_timing_paths.rpt`,
+  `post_route_design_analysis.rpt`), utilization, and `reports/fmax.txt` (fmax_mhz = 1000 /
+  (clock_ns - WNS)); exit status 1 with one line when WNS < 0 unless
+  `-tclargs continue_on_violation`.
 - `package_ip.tcl`   IP-XACT packaging (`ipx::package_project`) into `DIR/vivado_out/ip/`.
 - `sources.f`        the file list, one path per line relative to `DIR/vivado/`.
 

@@ -21,6 +21,8 @@ from vhdlgen.rtl.ghdl import synth_check
 from vhdlgen.rtl.lower import Unit, lower
 from vhdlgen.rtl.manifest import MANIFEST, manifest_text, read_listing, relative
 from vhdlgen.rtl.names import check_unique, choose_top, top_names, unit_names
+from vhdlgen.rtl.output_unit import output_unit, unit_rows
+from vhdlgen.rtl.port_table import port_lines, port_summary
 from vhdlgen.rtl.render import STATIC_PRIMITIVES, HeaderInfo, Port, render_files
 from vhdlgen.rtl.schedule import Timing
 from vhdlgen.rtl.testbench import DEFAULT_TEST_VECTORS, write_testbench
@@ -182,6 +184,9 @@ def make_report(graph: Graph, units: list[Unit], top: str, options: BuildOptions
     }
     if renamed:
         report["renamed"] = list(renamed)
+    extra = output_unit(units[-1], layers[-1]) if units else None
+    if extra is not None:
+        report["output_unit"] = extra
     if timed:
         model = options.timing
         overhead = options.clock_ns - model.budget - options.margin_ns
@@ -209,25 +214,23 @@ def format_report(report: dict) -> str:
     lines = [
         f"{report['top']}: {report['latency_cycles']} cycles = {report['latency_ns']:g} ns at "
         f"{report['clock_ns']:g} ns/clock, II = 1, part {report['part']}",
-        f"in_data {report['in_data']['width']} bits ({report['in_data']['elements']} x "
-        f"{report['in_data']['format']}), out_data {report['out_data']['width']} bits "
-        f"({report['out_data']['elements']} x {report['out_data']['format']})", "",
+        f"in_data {report['in_data']['width']} bits ({port_summary(report['in_data'])}), "
+        f"out_data {report['out_data']['width']} bits ({port_summary(report['out_data'])})", "",
     ]
-    header = ("unit", "layers", "cycles", "adders", "shared", "LUT est.", "longest stage",
-              "output")
-    unit = "ns" if "timing" in report else "adder levels"
     # extra_units: rows a caller adds around the layers (the chain's front and output stages)
     extra = report.get("extra_units", [])
-    units = ([u for u in extra if u["position"] == "before"] + report["layers"]
-             + [u for u in extra if u["position"] == "after"])
-    rows = [header] + [
-        (l["name"], "+".join(l["source_layers"]) or "-", str(l["latency_cycles"]),
-         str(l["adders"]), str(l["shared_adders"]), str(l["lut_estimate"]),
-         f"{max(l['stage_delays'], default=0):.2f} {l.get('stage_unit', unit)}",
-         l["output"]["format"])
-        for l in units
-    ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    unit = "ns" if "timing" in report else "adder levels"
+
+    def row(u: dict) -> tuple[str, ...]:
+        return (u["name"], "+".join(u["source_layers"]) or "-", str(u["latency_cycles"]),
+                str(u["adders"]), str(u["shared_adders"]), str(u["lut_estimate"]),
+                f"{max(u['stage_delays'], default=0):.2f} {u.get('stage_unit', unit)}",
+                u["output"]["format"])
+
+    layer_rows = unit_rows(report)
+    rows = (layer_rows[:1] + [row(u) for u in extra if u["position"] == "before"]
+            + layer_rows[1:] + [row(u) for u in extra if u["position"] == "after"])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines += [f"renamed: {note}" for note in report.get("renamed", [])]
     lines.append(f"{'layers' if extra else 'total'}: {report['adders']} adders "
@@ -247,6 +250,7 @@ def format_report(report: dict) -> str:
             f"logic, period {t['estimated_period_ns']:.2f} ns = {t['estimated_fmax_mhz']:.0f} MHz "
             f"estimated (margin {t['margin_ns']} ns); deepest stage "
             f"{t['deepest_stage_logic_levels']} logic levels (cap {t['max_logic_levels']})")
+    lines += ["", *port_lines(report)]
     return "\n".join(lines)
 
 

@@ -1,13 +1,18 @@
 """`build`'s DIR/tb/: a self-checking VHDL-2008 testbench and its vectors, for engineers who run
 the design in their own simulator (no cocotb, nothing GHDL-specific in the VHDL).
 
-    DIR/tb/<top>_tb.vhd          reads the two files below, drives one vector per clock (in_valid
-                                 low on every 7th clock), compares every out_valid word in order,
-                                 checks out_valid against in_valid delayed by LATENCY; prints
-                                 "PASS: N vectors" or stops with a failure naming the vector
+    DIR/tb/<top>_tb.vhd          reads the two files below, clocks at the build's clock period,
+                                 drives one vector per clock (in_valid low on every 7th clock),
+                                 raises rst for 2 clocks in mid-stream (before vector N // 2),
+                                 compares every out_valid word with its vector's, checks out_valid
+                                 against in_valid delayed by LATENCY (what a reset dropped
+                                 excepted); prints "PASS: N vectors" or stops with a failure
+                                 naming the vector
     DIR/tb/input_vectors.txt     one packed in_data word per line, hex, most significant digit first
     DIR/tb/expected_outputs.txt  the NumPy reference's out_data words, packed the same way
     DIR/tb/run_ghdl.sh           analyse ../rtl/sources.f + the testbench, elaborate, run (GHDL)
+    DIR/tb/run_xsim.sh           the same with Vivado's xvhdl --2008, xelab, xsim -R
+    DIR/tb/run_questa.do         the same with Questa/ModelSim: vsim -c -do run_questa.do
     DIR/tb/<top>_component.vhd   a package with the component declaration, and an instantiation
                                  template
     DIR/tb/<top>_stub.v          a Verilog black-box module with the same ports
@@ -34,8 +39,11 @@ VECTOR_SEED = 1076  # not a training (1) or evaluation (20261121) seed of models
 INPUT_FILE = "input_vectors.txt"
 EXPECTED_FILE = "expected_outputs.txt"
 RUN_SCRIPT = "run_ghdl.sh"
+XSIM_SCRIPT = "run_xsim.sh"
+QUESTA_SCRIPT = "run_questa.do"
 GAP_EVERY = 7  # in_valid is low on every 7th clock of the stream
 RESET_CYCLES = 4
+MID_RESET_CYCLES = 2  # rst high in mid-stream, before vector n_vectors // 2 (none below 2 vectors)
 STUDENT_SHAPE = (9, 16, 1)
 STATIC_UNITS = ("vhdlgen_pkg", "vhdlgen_valid_pipe")
 
@@ -111,6 +119,14 @@ def hex_words(codes: np.ndarray, port: dict) -> str:
     return "".join(f"{word:0{digits}X}\n" for word in pack(codes, port["element_width"]))
 
 
+def clock_context(clock_ns: float) -> dict[str, str]:
+    """The testbench's clock: the build's period as text in ns, and in whole ps (CLK_PERIOD)."""
+    picoseconds = round(float(clock_ns) * 1000)
+    if picoseconds < 2:
+        raise UserError(f"clock period {clock_ns!r} ns: the testbench needs at least 0.002 ns")
+    return {"clock_ns": repr(float(clock_ns)), "clock_ps": str(picoseconds)}
+
+
 def _unique(name: str, taken: set[str]) -> str:
     candidate, counter = name, 1
     while candidate.lower() in taken:
@@ -142,12 +158,17 @@ def write_testbench(out_dir: Path, graph: Graph, report: dict, n_vectors: int, i
                    tb_entity=tb_entity, component_pkg=component_pkg,
                    verilog_top=_verilog_name(top), n_vectors=n_vectors, source=source,
                    input_file=INPUT_FILE, expected_file=EXPECTED_FILE, gap_every=GAP_EVERY,
-                   reset_cycles=RESET_CYCLES, tb_file=f"{top}_tb.vhd", run_script=RUN_SCRIPT)
+                   reset_cycles=RESET_CYCLES, tb_file=f"{top}_tb.vhd", run_script=RUN_SCRIPT,
+                   xsim_script=XSIM_SCRIPT, questa_script=QUESTA_SCRIPT,
+                   rtl_files=list(report["sources"]), **clock_context(report["clock_ns"]),
+                   mid_reset_at=n_vectors // 2, mid_reset_cycles=MID_RESET_CYCLES)
     files = {
         f"{top}_tb.vhd": render("testbench.vhd.j2", **context),
         INPUT_FILE: hex_words(codes, inp),
         EXPECTED_FILE: hex_words(expected, out),
         RUN_SCRIPT: render("testbench_run_ghdl.sh.j2", **context),
+        XSIM_SCRIPT: render("testbench_run_xsim.sh.j2", **context),
+        QUESTA_SCRIPT: render("testbench_run_questa.do.j2", **context),
         f"{top}_component.vhd": render("testbench_component.vhd.j2", **context),
         f"{top}_stub.v": render("testbench_stub.v.j2", **context),
     }
@@ -156,7 +177,7 @@ def write_testbench(out_dir: Path, graph: Graph, report: dict, n_vectors: int, i
     for name, text in files.items():
         with open(folder / name, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-    script = folder / RUN_SCRIPT
-    mode = script.stat().st_mode
-    script.chmod(mode | (mode & 0o444) >> 2)  # executable wherever readable (umask applies)
+    for script in (folder / RUN_SCRIPT, folder / XSIM_SCRIPT):
+        mode = script.stat().st_mode
+        script.chmod(mode | (mode & 0o444) >> 2)  # executable wherever readable (umask applies)
     return [f"{TB_DIR}/{name}" for name in files]
