@@ -64,14 +64,18 @@ def hash_files(paths: Iterable[Path]) -> tuple[Input, ...]:
 
 
 def code_digest(modules: Iterable[ModuleType]) -> str:
-    """sha256 over the Python source of modules (a package: every .py file under it), so that a
-    cache of results computed by that code is invalidated when the code changes."""
+    """sha256 over the source of modules (a package: every file under its folder, data files
+    included, except __pycache__), so that a cache of results computed by that code is
+    invalidated when the code changes."""
     digest = hashlib.sha256()
     for module in modules:
         path = Path(module.__file__ or "")
-        files = sorted(path.parent.rglob("*.py")) if path.name == "__init__.py" else [path]
+        files = ([f for f in sorted(path.parent.rglob("*"))
+                  if f.is_file() and "__pycache__" not in f.parts]
+                 if path.name == "__init__.py" else [path])
         for file in files:
-            digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+            name = file.relative_to(path.parent).as_posix()
+            digest.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
