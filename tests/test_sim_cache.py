@@ -7,7 +7,8 @@ The library is now stamped with the path and sha256 of every source it was compi
 afresh on any difference. These tests build a small model (qmodels.dense_only: 7 VHDL files,
 GHDL compiles it in seconds), then copy, move and edit it. An edit negates one output of layer
 fc2 (range -7..7, so it stays in range and only the values differ), or adds one to the package's
-requantize with a tie (so every layer that rounds differs).
+requantize with a tie (so every layer that rounds differs). The testbench's DIR/tb/ghdl_work/ is
+no cache: run_ghdl.sh makes it afresh on every run (checked here on a copied build).
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def built(tmp_path_factory) -> Path:
     graph = graph_from_keras(qmodels.dense_only(), source="dense_only.h5",
                              source_hash="0" * 64)
     out = tmp_path_factory.mktemp("cache") / "dense_only"
-    build(graph, out, BuildOptions(test_vectors=0))
+    build(graph, out, BuildOptions(test_vectors=40))
     return out
 
 
@@ -122,6 +123,20 @@ def test_an_edit_in_the_same_second_as_the_compile_recompiles(built, tmp_path, x
     verdict = simulate(b, x)
     assert verdict.exact and verdict.compiled.fresh
     assert not simulate(b, x).compiled.fresh  # nothing changed since: the library is reused
+
+
+def test_testbench_of_a_copied_build_runs_the_copy(built, tmp_path) -> None:
+    """DIR/tb/run_ghdl.sh makes its ghdl_work/ afresh from ../rtl on every run, so a copy that
+    carries the original's ghdl_work/ still tests its own (edited) RTL."""
+    a = fresh_build(built, tmp_path / "A")
+    env = {**os.environ, "GHDL_BACKEND": "mcode"}
+    run = subprocess.run([str(a / "tb" / "run_ghdl.sh")], capture_output=True, text=True, env=env)
+    assert run.returncode == 0 and "PASS: 40 vectors" in run.stdout, run.stdout + run.stderr
+    b = Path(shutil.copytree(a, tmp_path / "B"))
+    assert (b / "tb" / "ghdl_work").is_dir()
+    edit(b / "rtl" / "dense_only_fc2.vhd", FC2_LINE, "y_0 <= -requantize(", keep_mtime=True)
+    run = subprocess.run([str(b / "tb" / "run_ghdl.sh")], capture_output=True, text=True, env=env)
+    assert run.returncode != 0 and "FAIL: vector" in run.stdout + run.stderr, run.stdout
 
 
 def sha12(path: Path) -> str:
