@@ -122,9 +122,9 @@ def compile_design(build_dir: Path, report: dict, announce: bool = True) -> Comp
 
 
 def _ghdl_version(env: dict[str, str]) -> str:
-    """First line of `ghdl --version` (it names the backend's code generator too)."""
+    """`ghdl --version` in full: GHDL's release and its code generator's (the backend's)."""
     result = subprocess.run(["ghdl", "--version"], capture_output=True, text=True, env=env)
-    return (result.stdout.strip().splitlines() or ["unknown"])[0]
+    return result.stdout.strip() or "unknown"
 
 
 def _log_sources(compiled: Compiled, rtl: Path) -> None:
