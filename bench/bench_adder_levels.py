@@ -90,8 +90,9 @@ def render(records: list[dict], info: dict, args, command: str, budget: int) -> 
                      "recommendation; rerun without that option.")
     cached = [str(r["adder_levels_per_stage"]) for r in records if r.get("estimate_cached")]
     if cached:
-        notes.append("Estimate reused from an earlier yosys run on byte-identical RTL (same "
-                     f"sha256, build/bench/estimate_cache/) for N = {', '.join(cached)}.")
+        notes.append("Estimate reused from an earlier yosys run on byte-identical RTL with the "
+                     "same GHDL, yosys, flow and estimator code (build/bench/estimate_cache/) "
+                     f"for N = {', '.join(cached)}.")
     return "\n".join([markdown_table(HEADER, rows), "", *[f"- {n}" for n in notes], "",
                       format_machine(info)])
 

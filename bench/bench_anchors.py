@@ -26,7 +26,7 @@ For every model and every pipelining setting:
   1): the bench never synthesises a different function. Then the anchor's VHDL goes through the
   same `vhdlgen.estimate.estimate` as vhdlgen's own RTL (ghdl --synth, yosys `synth_xilinx
   -family xcup -flatten -noiopad -noclkbuf`, `stat -json`, the same cell and logic-level counts),
-  cached by the sha256 of the RTL like the other benches.
+  cached like the other benches (bench/common.py estimate_key: RTL, tools, flow, estimator).
 
 Writes bench/results/anchors.md and anchors.json; build folders in build/bench/anchors/.
 """

@@ -55,9 +55,8 @@ def run(args: argparse.Namespace) -> dict:
                        cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     report, _ = load_build(build_dir)
     t = time.perf_counter()
-    runner.compile_design(build_dir, report)
+    backend = runner.compile_design(build_dir, report).backend
     compile_s = time.perf_counter() - t
-    backend = os.environ.get("GHDL_BACKEND", "mcode")
     say(f"GHDL ({backend}) compile: {compile_s:.1f} s")
 
     t = time.perf_counter()

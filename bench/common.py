@@ -151,13 +151,15 @@ def rtl_digest(build_dir: Path) -> str:
 def cached_estimate(build_dir: Path, progress, use_cache: bool = True,
                     cache_only: bool = False, flow: str | None = None) -> tuple[dict | None, bool]:
     """`vhdlgen.estimate.estimate` with yosys flow `flow` (default: the estimate's default), or
-    its earlier result for byte-identical RTL and the same flow (yosys takes minutes; vhdlgen
-    output is deterministic, so identical VHDL gives an identical netlist). With `cache_only`,
-    (None, False) when there is no earlier result instead of running yosys."""
+    its earlier result for the same inputs: the key is `estimate_key`, which covers every RTL
+    file's name and content, the top, the flow, GHDL's and yosys' versions and the estimator's
+    code (yosys takes minutes; vhdlgen output is deterministic, so the same inputs give the
+    same netlist). With `cache_only`, (None, False) when there is no earlier result instead of
+    running yosys."""
     from vhdlgen.estimate import DEFAULT_FLOW, estimate
 
     flow = flow or DEFAULT_FLOW
-    key = ESTIMATE_CACHE / f"{rtl_digest(build_dir)}-{flow}.json"
+    key = ESTIMATE_CACHE / f"{estimate_key(build_dir, flow)}.json"
     if use_cache and key.is_file():
         return json.loads(key.read_text()), True
     if cache_only:
@@ -166,6 +168,16 @@ def cached_estimate(build_dir: Path, progress, use_cache: bool = True,
     ESTIMATE_CACHE.mkdir(parents=True, exist_ok=True)
     key.write_text(json.dumps(result, indent=2) + "\n")
     return result, False
+
+
+def estimate_key(build_dir: Path, flow: str) -> str:
+    """The estimate cache's key: sha256 of the estimate's stamp (vhdlgen.estimate.estimate_stamp)
+    with the source paths relative to the build folder, so that byte-identical builds in other
+    folders share a result (the netlist does not depend on where the files are)."""
+    from vhdlgen import cache
+    from vhdlgen.estimate import estimate_stamp
+
+    return cache.stamp_digest(cache.relative(estimate_stamp(build_dir, flow), build_dir))
 
 
 def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=None,
@@ -253,8 +265,8 @@ def add_estimate(record: dict, out_dir: Path, tag: str, use_cache: bool = True,
         record["estimate_missing"] = True
         return record
     if cached:
-        say(f"{tag}: estimate reused from {ESTIMATE_CACHE} (byte-identical RTL measured "
-            "earlier; --no-cache to rerun yosys)")
+        say(f"{tag}: estimate reused from {ESTIMATE_CACHE} (same RTL, tools, flow and "
+            "estimator measured earlier; --no-cache to rerun yosys)")
     values = {k: est.get(k) for k in ("lut", "ff", "carry", "dsp", "bram", "max_logic_levels",
                                       "max_logic_levels_carry8", "critical_path_ns",
                                       "fmax_mhz")}
@@ -266,22 +278,6 @@ def add_estimate(record: dict, out_dir: Path, tag: str, use_cache: bool = True,
     if flow == DEFAULT_FLOW:
         record.update(values)
     say(f"{tag}: estimate ({flow}) {est['lut']} LUT, {est['ff']} FF, {est['carry']} CARRY4, "
-        f"{est['dsp']} DSP, {est['bram']} BRAM, {est['max_logic_levels']} logic levels "
-        f"({est['max_logic_levels_carry8']} as CARRY8) in {est['seconds']['total']:.0f} s")
-    return record
-    if cached:
-        say(f"{tag}: estimate reused from {ESTIMATE_CACHE} (byte-identical RTL measured "
-            "earlier; --no-cache to rerun yosys)")
-    record["estimate_cached"] = cached
-    record["rtl_sha256"] = rtl_digest(out_dir)
-    record.update({k: est.get(k) for k in ("lut", "ff", "carry", "dsp", "bram",
-                                           "max_logic_levels", "max_logic_levels_carry8",
-                                           "critical_path_ns", "fmax_mhz")})
-    record["carry8_equivalent"] = est["detail"].get("carry8_equivalent")
-    record["muxf"] = est["detail"].get("muxf")
-    record["logic_path"] = est["logic_path"].get("cells")
-    record["estimate_seconds"] = est["seconds"]
-    say(f"{tag}: estimate {est['lut']} LUT, {est['ff']} FF, {est['carry']} CARRY4, "
         f"{est['dsp']} DSP, {est['bram']} BRAM, {est['max_logic_levels']} logic levels "
         f"({est['max_logic_levels_carry8']} as CARRY8) in {est['seconds']['total']:.0f} s")
     return record
@@ -332,8 +328,9 @@ def add_output_options(parser, build_root: Path, name: str) -> None:
                         help="where the .md/.json results go (default bench/results)")
     parser.add_argument("--name", default=name, help=f"results file stem (default {name})")
     parser.add_argument("--no-cache", action="store_true",
-                        help="rerun yosys even when byte-identical RTL was estimated before "
-                             "(cache: build/bench/estimate_cache/)")
+                        help="rerun yosys even when the same RTL was estimated before with "
+                             "the same tools, flow and estimator (cache: "
+                             "build/bench/estimate_cache/)")
     parser.add_argument("--cached-estimates-only", action="store_true",
                         help="never run yosys: use cached estimates, leave the others empty")
 
@@ -348,6 +345,7 @@ def estimate_notes(records: list[dict]) -> list[str]:
                      f"RTL) for: {', '.join(missing)}; rerun without that option.")
     cached = [r["label"] for r in records if r.get("estimate_cached")]
     if cached:
-        notes.append("Estimate reused from an earlier yosys run on byte-identical RTL (same "
-                     f"sha256, build/bench/estimate_cache/) for: {', '.join(cached)}.")
+        notes.append("Estimate reused from an earlier yosys run on byte-identical RTL with the "
+                     "same GHDL, yosys, flow and estimator code (build/bench/estimate_cache/) "
+                     f"for: {', '.join(cached)}.")
     return notes

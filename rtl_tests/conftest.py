@@ -21,7 +21,7 @@ import pytest
 from benchlib import Design, file_lock, prepare
 from tools import require_tool
 
-# read at import (collection), before any runner call of this process sets its own default
+# read at import (collection): the user's GHDL_BACKEND, if any (the runner never sets it)
 BACKEND = os.environ.get("GHDL_BACKEND") or "mcode"
 
 

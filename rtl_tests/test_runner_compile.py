@@ -26,7 +26,7 @@ def test_second_compile_analyses_nothing(designs, tmp_path, monkeypatch) -> None
     design = designs("dense_only")
     build = copy_build(design.build_dir, tmp_path / "dense_only")
     monkeypatch.setenv("GHDL_BACKEND", "llvm")
-    sim = compile_design(build, design.report)
+    sim = compile_design(build, design.report).sim_dir
     first = (sim / "build.log").read_text()
     assert "analyze" in first and "elaborate" in first
     objects = {p.name: p.stat().st_mtime_ns for p in sim.iterdir() if p.suffix == ".o"}

@@ -5,6 +5,7 @@ These tests need ghdl and yosys and FAIL (never skip) without them: the Makefile
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import stat
@@ -106,6 +107,20 @@ def test_estimate_json_written(register_run) -> None:
         assert (build / "estimate" / log).is_file()
     assert (build / "estimate" / "work").is_dir()  # GHDL's work dir is under DIR, not the cwd
     assert "synth_xilinx -family xcup" in (build / "estimate" / "synth.ys").read_text()
+
+
+def test_estimate_json_names_what_it_measured(register_run) -> None:
+    """estimate.json and DIR/estimate/stamp.json carry the stamp: every source's absolute path
+    and sha256 (computed here with hashlib), the flow and the tools."""
+    build, result, _ = register_run
+    stamp = result["stamp"]
+    rtl = (build / "rtl").resolve()
+    assert stamp["inputs"] == [[str(rtl / name), hashlib.sha256((rtl / name).read_bytes())
+                                .hexdigest()] for name in ("tiny_pkg.vhd", "tiny_top.vhd")]
+    assert stamp["identity"]["flow"] == result["flow"]
+    assert stamp["identity"]["tools"] == result["tools"]
+    assert json.loads((build / "estimate" / "stamp.json").read_text()) == stamp
+    assert est.estimate_stamp(build, result["flow"]) == stamp
 
 
 def test_progress_lines(register_run) -> None:

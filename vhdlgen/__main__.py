@@ -107,6 +107,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from vhdlgen.api import mismatch
     from vhdlgen.fixed import dequantize
     from vhdlgen.rtl.manifest import load_build
+    from vhdlgen.sim.runner import sources_shown
     from vhdlgen.sim.verify import simulate
 
     report, graph = load_build(args.build)
@@ -117,12 +118,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     x = load_strips(args.input) if chained else _load_array(args.input)
     print(f"simulating {report['top']} on GHDL: {len(x)} vectors, one per clock", flush=True)
     waves = args.build.resolve() / "waves.ghw" if args.waves else None
-    if chained:
-        verdict, chain = simulate_chain(args.build, report, graph, x, waves)
-        _save_array(args.output, chain.decode(verdict.rtl_codes))
-    else:
-        verdict = simulate(args.build, x, waves)
-        _save_array(args.output, dequantize(verdict.rtl_codes, graph.output.fmt.frac))
+    with sources_shown(sys.stdout):  # the RTL files (and sha256) the run was checked on
+        if chained:
+            verdict, chain = simulate_chain(args.build, report, graph, x, waves)
+        else:
+            verdict = simulate(args.build, x, waves)
+    outputs = (chain.decode(verdict.rtl_codes) if chained
+               else dequantize(verdict.rtl_codes, graph.output.fmt.frac))
+    _save_array(args.output, outputs)
     print(f"wrote {args.output}: {len(verdict.rtl_codes)} RTL outputs; "
           f"{verdict.vectors_per_second:,.0f} vectors/s; latency {verdict.latency} cycles "
           f"(report: {verdict.expected_latency})" + (f"; waves in {waves}" if waves else ""))

@@ -81,8 +81,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import vhdlgen.timing
+from vhdlgen import cache
 from vhdlgen.errors import UserError
-from vhdlgen.rtl.manifest import read_build
+from vhdlgen.rtl.manifest import Build, read_build
 from vhdlgen.timing import ULTRASCALE_PLUS_2, DelayModel, corner_model
 
 FAMILY = "xcup"  # yosys synth_xilinx family for Virtex/Kintex/Zynq UltraScale+
@@ -91,6 +93,7 @@ TIMING_MODEL_NOTE = ("the build's UltraScale+ -2 delay model (vhdlgen.timing, it
                      "timing")
 APT_PACKAGES = {"ghdl": "ghdl ghdl-llvm", "yosys": "yosys"}
 LOG_TAIL_LINES = 25
+ESTIMATE_FILES = ("ghdl_synth.log", "yosys.log", "synth.ys", "work")  # in DIR/estimate: ours
 HEARTBEAT_S = 30.0
 
 Progress = Callable[[str], None]
@@ -724,13 +727,13 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
     build = read_build(build_dir)
     top, sources = build.top, build.source_paths
     ghdl, yosys = _require("ghdl"), _require("yosys")
-    versions = tool_versions()
+    stamp = _stamp(build, flow)  # hashed before use: an edit during the run cannot hide
+    versions = stamp["identity"]["tools"]
 
     result_path = build_dir / "estimate.json"
     result_path.unlink(missing_ok=True)  # a failed run must not leave an old result looking new
     work = build_dir / "estimate"
-    if work.exists():
-        shutil.rmtree(work)
+    cache.clear(work, ESTIMATE_FILES)
     lib = work / "work"
     lib.mkdir(parents=True)
     module = top.lower()  # GHDL writes VHDL names in lower case
@@ -804,7 +807,9 @@ def estimate(build_dir: Path, progress: Progress | None = None, *,
         "seconds": {"ghdl": round(t_ghdl, 2), "yosys": round(t_yosys, 2),
                     "total": round(time.monotonic() - start, 2)},
         "note": "yosys synth_xilinx proxy, not Vivado: compare designs, do not sign off",
+        "stamp": stamp,
     }
+    cache.write_stamp(work, stamp)
     tmp = result_path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, result_path)
@@ -817,6 +822,21 @@ def build_delay_model(report: dict) -> DelayModel:
     shipped default corner (a build with a fixed adder-level pipeline, or an older build)."""
     data = (report.get("timing") or {}).get("delay_model")
     return DelayModel.from_json(data, "report.json timing.delay_model") if data else corner_model()
+
+
+def estimate_stamp(build_dir: Path, flow: str = DEFAULT_FLOW) -> dict:
+    """What an estimate of a build is computed from (vhdlgen.cache): every source (absolute
+    path, sha256) in compile order, the top, family and yosys flow, GHDL's and yosys' versions,
+    and the estimator's own code (this module and the delay model). Stored in estimate.json
+    and DIR/estimate/stamp.json; a result is a build's only while this stamp still matches."""
+    return _stamp(read_build(Path(build_dir).resolve()), flow)
+
+
+def _stamp(build: Build, flow: str) -> dict:
+    """estimate_stamp of a build already read."""
+    return cache.make_stamp(cache.hash_files(build.source_paths), {
+        "top": build.top, "family": FAMILY, "flow": flow, "tools": tool_versions(),
+        "estimator": cache.code_digest([sys.modules[__name__], vhdlgen.timing])})
 
 
 def _rtl_names(top: str, verilog: Path, sources: list[Path]) -> RtlNames:

@@ -34,15 +34,6 @@ def harness_vhdl(report: dict) -> str:
                           out_digits=hex_digits(out_width), edge_digits=EDGE_DIGITS)
 
 
-def write_harness(sim_dir: Path, report: dict) -> bool:
-    """Write DIR/sim/vhdlgen_feeder.vhd unless it is already there as is; True if written."""
-    path, text = Path(sim_dir) / FILE_NAME, harness_vhdl(report)
-    if path.is_file() and path.read_text() == text:
-        return False
-    path.write_text(text)
-    return True
-
-
 def write_schedule(path: Path, codes: np.ndarray, index: np.ndarray, rst: np.ndarray,
                    element_width: int) -> None:
     """One line per cycle: index[k] >= 0 drives codes[index[k]] with in_valid = 1, -1 none."""

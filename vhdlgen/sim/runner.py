@@ -3,18 +3,24 @@ schedule written here and records the outputs; cocotb (vhdlgen.sim.bench) starts
 ran. Callers compare the outputs with the NumPy reference (vhdlgen.sim.verify)."""
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
+from vhdlgen import cache
 from vhdlgen.errors import UserError
 from vhdlgen.sim import feeder
 from vhdlgen.sim.packing import unpack
@@ -32,6 +38,7 @@ class StreamResult:
     sampled: np.ndarray  # per edge: (input index or -1, rst)
     seconds: float  # wall time from starting the feeder to its last line (the longest of the
     #                 simulators run at once); excludes compile and simulator start-up
+    compiled: Compiled | None = None  # the library it ran on (its sources and their sha256)
 
     @property
     def vectors_per_second(self) -> float:
@@ -51,68 +58,119 @@ class StreamResult:
 # ~1 MB students llvm is a little faster for long streams (100,000 events: 18.0 s against
 # 22.7 s). Measured in docs/benchmarks.md, "Which GHDL backend".
 LARGE_RTL_BYTES = 4_000_000
-_chosen: list[str] = []  # the backend this module last put into GHDL_BACKEND
+LIBRARY_FILES = ("top-obj08.cf", feeder.FILE_NAME, "build.log")  # DIR/sim is vhdlgen's if any
+log = logging.getLogger("vhdlgen.sim")
 
 
-def _ghdl_environment(rtl: Path) -> None:
+@dataclass(frozen=True)
+class Compiled:
+    """GHDL's library of a build (DIR/sim) and what it was compiled from."""
+
+    sim_dir: Path
+    backend: str  # GHDL_BACKEND the library was made with (and every run must use)
+    sources: tuple[cache.Input, ...]  # the RTL files, in compile order, with their sha256
+    fresh: bool  # True: compiled by this call; False: found up to date
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for GHDL's subprocesses (added to the caller's, never set in it)."""
+        return {"GHDL_BACKEND": self.backend}
+
+
+def ghdl_backend(rtl: Path) -> str:
     """Check for GHDL and choose its backend (GHDL_BACKEND, read by Debian's `ghdl`): a value
     the user set wins; else mcode for designs beyond LARGE_RTL_BYTES of VHDL, else llvm when
     installed."""
     if shutil.which("ghdl") is None:
         raise UserError("ghdl not found on PATH; install GHDL 2.0 (Debian: apt-get install "
                         "ghdl ghdl-llvm; or run `make build`)")
-    current = os.environ.get("GHDL_BACKEND")
-    if current and current not in _chosen[-1:]:
-        return
+    if os.environ.get("GHDL_BACKEND"):
+        return os.environ["GHDL_BACKEND"]
     size = sum(path.stat().st_size for path in rtl.glob("*.vhd"))
-    backend = "mcode" if size > LARGE_RTL_BYTES or not shutil.which("ghdl-llvm") else "llvm"
-    os.environ["GHDL_BACKEND"] = backend
-    _chosen[:] = [backend]
+    return "mcode" if size > LARGE_RTL_BYTES or not shutil.which("ghdl-llvm") else "llvm"
 
 
-def compile_design(build_dir: Path, report: dict) -> Path:
-    """Analyse and elaborate the RTL and the feeder for simulation once (in DIR/sim); returns
-    that folder. Later calls re-analyse only what changed."""
-    from cocotb_tools.runner import get_runner
-
+def compile_design(build_dir: Path, report: dict, announce: bool = True) -> Compiled:
+    """GHDL's library of the RTL and the feeder in DIR/sim, compiled afresh unless its stamp
+    (vhdlgen.cache: absolute path and sha256 of every source, GHDL's version and backend, the
+    feeder) equals the current one. GHDL's library names the absolute paths of its sources, so
+    a copied or moved build folder, or any edit, gets a new library; nothing else is reused.
+    The sources and their hashes are logged (logger vhdlgen.sim, INFO) when the library is
+    compiled, or when `announce` asks for it."""
     rtl = Path(build_dir).resolve() / "rtl"
-    _ghdl_environment(rtl)
     sim_dir = Path(build_dir).resolve() / "sim"
-    sim_dir.mkdir(parents=True, exist_ok=True)
-    log_file = sim_dir / "build.log"
-    harness_changed = feeder.write_harness(sim_dir, report)
-    if (sim_dir / "top-obj08.cf").is_file():
-        if harness_changed:
-            _ghdl(["-i", "--work=top", "--std=08", feeder.FILE_NAME], sim_dir, log_file)
-        _ghdl(["-m", "--work=top", "--std=08", feeder.ENTITY], sim_dir, log_file)
-        return sim_dir
-    runner = get_runner("ghdl")
-    sources = [rtl / name for name in report["sources"]] + [sim_dir / feeder.FILE_NAME]
+    backend = ghdl_backend(rtl)
+    env = {**os.environ, "GHDL_BACKEND": backend}
+    harness = feeder.harness_vhdl(report)
+    sources = cache.hash_files(rtl / name for name in report["sources"])
+    stamp = cache.make_stamp(sources, {
+        "ghdl": _ghdl_version(env), "backend": backend, "std": "08", "library": "top",
+        "toplevel": feeder.ENTITY, "feeder_sha256": hashlib.sha256(harness.encode()).hexdigest()})
+    compiled = Compiled(sim_dir, backend, sources, not cache.is_current(sim_dir, stamp))
+    if compiled.fresh:
+        cache.clear(sim_dir, LIBRARY_FILES)
+        sim_dir.mkdir(parents=True, exist_ok=True)
+        (sim_dir / feeder.FILE_NAME).write_text(harness)
+        log_file = sim_dir / "build.log"
+        _ghdl(["-i", "--work=top", "--std=08", *(item.path for item in sources),
+               feeder.FILE_NAME], sim_dir, log_file, env)
+        _ghdl(["-m", "--work=top", "--std=08", feeder.ENTITY], sim_dir, log_file, env)
+        cache.write_stamp(sim_dir, stamp)
+    if compiled.fresh or announce:
+        _log_sources(compiled, rtl)
+    return compiled
+
+
+def _ghdl_version(env: dict[str, str]) -> str:
+    """`ghdl --version` in full: GHDL's release and its code generator's (the backend's)."""
+    result = subprocess.run(["ghdl", "--version"], capture_output=True, text=True, env=env)
+    return result.stdout.strip() or "unknown"
+
+
+def _log_sources(compiled: Compiled, rtl: Path) -> None:
+    """One INFO line on logger vhdlgen.sim per source: what the library was verified against."""
+    state = "compiled" if compiled.fresh else "up to date"
+    log.info("GHDL library %s %s (%s backend) from %d RTL files:", compiled.sim_dir, state,
+             compiled.backend, len(compiled.sources))
+    for item in compiled.sources:
+        log.info("  rtl/%s  sha256 %s", os.path.relpath(item.path, rtl), item.short)
+
+
+@contextmanager
+def sources_shown(stream: TextIO) -> Iterator[None]:
+    """Within the block, write the compiled-files lines of logger vhdlgen.sim to `stream` (the
+    command line's stdout)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
     try:
-        runner.build(vhdl_sources=sources, hdl_toplevel=feeder.ENTITY, build_args=["--std=08"],
-                     build_dir=sim_dir, always=False, log_file=log_file)
-    except (SystemExit, subprocess.CalledProcessError) as error:
-        raise UserError(_failure("compile", log_file, f"GHDL could not compile ({error})")) from None
-    return sim_dir
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
 
 
-def _ghdl(args: list[str], sim_dir: Path, log_file: Path) -> None:
-    """ghdl on the existing library in DIR/sim (`-i` a changed feeder; `-m` re-analyses only the
-    sources that changed, where cocotb's build would re-import, and so re-analyse, every file)."""
-    result = subprocess.run(["ghdl", *args], cwd=sim_dir, capture_output=True, text=True)
-    with open(log_file, "a") as log:
-        log.write(result.stdout + result.stderr)
+def _ghdl(args: list[str], sim_dir: Path, log_file: Path, env: dict[str, str]) -> None:
+    """ghdl in DIR/sim (`-i` imports the sources into library top, `-m` analyses them in order
+    and elaborates the feeder); its output is appended to build.log."""
+    result = subprocess.run(["ghdl", *args], cwd=sim_dir, capture_output=True, text=True,
+                            env=env)
+    with open(log_file, "a") as handle:
+        handle.write(result.stdout + result.stderr)
     if result.returncode != 0:
         raise UserError(_failure("compile", log_file, "GHDL could not compile"))
 
 
-def _run(sim_dir: Path, report: dict, index: np.ndarray, rst: np.ndarray, codes: np.ndarray,
+def _run(compiled: Compiled, report: dict, index: np.ndarray, rst: np.ndarray, codes: np.ndarray,
          probe_signals: list[str], waves: Path | None) -> tuple[np.ndarray, np.ndarray, dict]:
     """One simulator run of a schedule through the feeder: (output codes, their edges counted
     from the first schedule line, the bench's result). Its files go in a fresh DIR/sim/run_*
     folder, removed after a run that worked (kept with its log when it failed)."""
     from cocotb_tools.runner import get_results, get_runner
 
+    sim_dir = compiled.sim_dir
     run_dir = sim_dir / f"run_{os.getpid()}_{threading.get_ident()}_{time.monotonic_ns()}"
     run_dir.mkdir()
     schedule, outputs = run_dir / "schedule.txt", run_dir / "outputs.txt"
@@ -127,7 +185,7 @@ def _run(sim_dir: Path, report: dict, index: np.ndarray, rst: np.ndarray, codes:
             testcase="run", test_args=["--std=08"],
             plusargs=[f"--wave={waves}"] if waves else [],
             parameters={"SCHEDULE_FILE": str(schedule), "OUTPUT_FILE": str(outputs)},
-            extra_env={"VHDLGEN_SIM_CONFIG": str(run_dir / "config.json")},
+            extra_env={"VHDLGEN_SIM_CONFIG": str(run_dir / "config.json"), **compiled.env},
             build_dir=sim_dir, test_dir=sim_dir, results_xml=str(run_dir / "results.xml"),
             log_file=log_file)
     except SystemExit as exit_:  # cocotb's runner exits when the simulator itself fails
@@ -192,7 +250,7 @@ def stream(build_dir: Path, report: dict, codes: np.ndarray, *, gap_probability:
     codes = np.asarray(codes, dtype=np.int64).reshape(len(codes), -1)
     if processes > 1 and (reset_at is not None or waves is not None):
         raise ValueError("a reset in mid-stream or waves need a single simulator (processes=1)")
-    sim_dir = compile_design(build_dir, report)
+    compiled = compile_design(build_dir, report)
     tail = report["latency_cycles"] + reset_cycles + 4
     parts = [part for part in np.array_split(np.arange(len(codes)), max(1, processes))
              if len(part)] or [np.arange(0)]
@@ -201,7 +259,7 @@ def stream(build_dir: Path, report: dict, codes: np.ndarray, *, gap_probability:
         index, rst = schedule(len(parts[k]), gap_probability=gap_probability, seed=seed + k,
                               reset_at=reset_at, reset_cycles=reset_cycles, tail=tail)
         lead = np.full(LEAD_RESET, -1, dtype=np.int64)
-        outputs, edges, bench = _run(sim_dir, report, np.concatenate([lead, index]),
+        outputs, edges, bench = _run(compiled, report, np.concatenate([lead, index]),
                                      np.concatenate([np.ones(LEAD_RESET, np.int64), rst]),
                                      codes[parts[k]], [], waves)
         first = int(parts[k][0]) if len(parts[k]) else 0
@@ -214,19 +272,19 @@ def stream(build_dir: Path, report: dict, codes: np.ndarray, *, gap_probability:
     return StreamResult(np.concatenate([r.outputs for r in results]),
                         np.concatenate([r.out_edges + o for r, o in zip(results, offsets)]),
                         np.concatenate([r.sampled for r in results]),
-                        max(r.seconds for r in results))
+                        max(r.seconds for r in results), compiled)
 
 
 def probe(build_dir: Path, report: dict, codes: np.ndarray) -> dict[str, np.ndarray]:
     """Every layer unit's output codes for one input vector, read inside the top after the
     vector was held at the input until the pipeline is full of it."""
     codes = np.asarray(codes, dtype=np.int64).reshape(1, -1)
-    sim_dir = compile_design(build_dir, report)
+    compiled = compile_design(build_dir, report, announce=False)  # after a stream: said
     hold = report["latency_cycles"] + 2
     index = np.concatenate([np.full(LEAD_RESET, -1), np.zeros(hold)]).astype(np.int64)
     rst = np.concatenate([np.ones(LEAD_RESET), np.zeros(hold)]).astype(np.int64)
     signals = [layer["top_signal"] for layer in report["layers"]]
-    values = _run(sim_dir, report, index, rst, codes, signals, None)[2]["layers"]
+    values = _run(compiled, report, index, rst, codes, signals, None)[2]["layers"]
     codes_by_unit = {}
     for layer in report["layers"]:
         port = layer["output"]

@@ -26,6 +26,7 @@ class Verdict:
     vectors_per_second: float
     first_mismatch: int | None
     diverging_layer: str | None
+    compiled: runner.Compiled | None = None  # the GHDL library's sources and their sha256
 
     @property
     def exact(self) -> bool:
@@ -75,4 +76,4 @@ def simulate(build_dir: Path, x: np.ndarray, waves: Path | None = None,
     if mismatch is not None and mismatch < len(codes):
         layer = diverging_layer(build_dir, report, network, codes[mismatch])
     return Verdict(result.outputs, reference, result.latency, report["latency_cycles"],
-                   result.vectors_per_second, mismatch, layer)
+                   result.vectors_per_second, mismatch, layer, result.compiled)
