@@ -77,22 +77,26 @@ def test_report_has_the_chain_blocks_as_unit_rows_and_whole_chain_totals(tmp_pat
     assert first["lut_parts"] == {"ones": 198, "sums": 288, "select": 111, "mux": 195,
                                   "pool": 64}
     assert (last["name"], last["lut_estimate"], last["latency_cycles"]) == ("output_stage", 19, 1)
-    assert first["latency_cycles"] == report["front_end"]["latency_cycles"] == 2
+    front = report["front_end"]["latency_cycles"]  # the delay model's stages: its own test
+    assert first["latency_cycles"] == front >= 1
     cycles = [first["latency_cycles"], *(u["latency_cycles"] for u in report["layers"]),
               last["latency_cycles"]]
     total = report["total"]
-    assert total["latency_cycles"] == sum(cycles) == report["latency_cycles"] == 5
-    assert total["latency_ns"] == 5 * 3.125
+    assert total["latency_cycles"] == sum(cycles) == report["latency_cycles"]
+    assert total["latency_ns"] == total["latency_cycles"] * 3.125
     assert total["lut_estimate"] == 856 + report["cnn"]["lut_estimate"] + 19
-    assert last["first_cycle"] == 2 + report["cnn"]["latency_cycles"]
+    assert last["first_cycle"] == front + report["cnn"]["latency_cycles"]
     text = (tmp_path / "b" / "report.txt").read_text().splitlines()
-    names = [line.split()[0] for line in text[text.index(next(
-        l for l in text if l.startswith("unit "))) + 1:]]
+    table = text[text.index(next(l for l in text if l.startswith("unit "))) + 1:]
+    names = [line.split()[0] for line in table[:table.index("")]]
     assert names[:3] == ["fragmentation", "out_n", "output_stage"]
     row = next(line.split() for line in text if line.startswith("fragmentation "))
-    assert row[2:6] == ["2", "60", "0", "856"] and row[6:8] == ["2.21", "ns"]
-    assert f"total: 5 cycles = 15.625 ns, about {total['lut_estimate']} LUTs (fragmentation " \
-           f"856 + layers {report['cnn']['lut_estimate']} + output_stage 19)" in text
+    assert row[2:6] == [str(front), "60", "0", "856"]
+    assert row[6:8] == [f"{max(first['stage_delays']):.2f}", "ns"]
+    cycles = total["latency_cycles"]
+    assert f"total: {cycles} cycles = {cycles * 3.125:g} ns, about {total['lut_estimate']} LUTs " \
+           f"(fragmentation 856 + layers {report['cnn']['lut_estimate']} + output_stage 19)" \
+           in text
     saved = json.loads((tmp_path / "b" / "report.json").read_text())
     assert saved["total"] == total and saved["extra_units"] == report["extra_units"]
 
