@@ -56,7 +56,8 @@ def test_model_vivado_and_ratio_for_every_path(capsys):
     ratios = [r[4] for r in rows]
     summary = re.search(r"model/Vivado over 5 of 5 path\(s\): median (\S+), min (\S+), max (\S+)",
                         out)
-    assert summary and (float(summary.group(2)), float(summary.group(3))) == (min(ratios), max(ratios))
+    assert summary
+    assert (float(summary.group(2)), float(summary.group(3))) == (min(ratios), max(ratios))
 
 
 def test_summary_design_analysis_and_utilization_reports_are_listed(capsys):
@@ -134,9 +135,16 @@ def test_build_maps_start_and_end_to_rtl_names(capsys, tmp_path):
     assert code == 0
     assert ("from tiny_student_conv3 (u_conv3): x_h1_w0_c0_s1, register after stage 0 bit 1"
             in out)
-    assert "to   tiny_student_conv3 (u_conv3): y_h0_w0_c1 adder 1, register after stage 0 bit 2" in out
+    assert ("to   tiny_student_conv3 (u_conv3): y_h0_w0_c1 adder 1, register after stage 0 "
+            "bit 2") in out
     assert ("from tiny_student_conv3 (u_conv3): shared subexpression t1, register after stage 0 "
             "bit 0") in out
+
+
+def test_build_of_another_design_is_said(capsys, tmp_path):
+    code, out, _ = run(capsys, "--vivado-report", DA4ML, "--build", tiny_build(tmp_path))
+    assert code == 0
+    assert "from stage9_inp_reg[1262]_bret__11/C (not a register of this build)" in out
 
 
 def test_fit_writes_a_model_that_delay_model_reads(capsys, tmp_path):

@@ -29,6 +29,7 @@ class BuildNames:
     """The naming facts of one build: its top, its units' instances and process labels."""
 
     names: RtlNames
+    words: frozenset[str] = frozenset()  # every identifier of the build's VHDL, lower case
 
     @classmethod
     def load(cls, build_dir: Path) -> BuildNames:
@@ -44,7 +45,9 @@ class BuildNames:
         entities = {top_names(unit["name"])[2]: unit["entity"]
                     for unit in build.report.get("layers", [])
                     if isinstance(unit, dict) and "name" in unit and "entity" in unit}
-        return cls(RtlNames(top=build.top.lower(), entities=entities, process_labels=labels))
+        words = frozenset(w.lower() for text in texts for w in re.findall(r"\b\w+\b", text))
+        return cls(RtlNames(top=build.top.lower(), entities=entities, process_labels=labels),
+                    words)
 
     def describe(self, pin: str) -> dict[str, object]:
         """RtlNames.describe of the register behind a Vivado pin name ({} when the name is not a
@@ -62,6 +65,12 @@ class BuildNames:
         return self.names.describe(net)
 
     def text(self, pin: str) -> str:
-        """One line for the register behind `pin` ("?" part by part when not recognised)."""
+        """One line for the register behind `pin`; says so when the build has no such register
+        (a report of another design, or a cell Vivado named itself)."""
         info = self.describe(pin)
-        return rtl_text(info) if info.get("signal") else f"{pin} (not a register of this build)"
+        signal = str(info.get("signal") or "").lower()
+        unit = str(info.get("unit") or "")
+        if not signal or signal not in self.words or (
+                unit != self.names.top and unit not in self.names.entities):
+            return f"{pin} (not a register of this build)"
+        return rtl_text(info)
