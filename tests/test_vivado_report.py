@@ -46,7 +46,8 @@ def test_hold_path_is_skipped_with_its_reason():
     assert hold.startpoint == "stage7/op_116/accum/DSP_A_B_DATA_INST/CLK"
     assert hold.endpoint == "stage7/op_116/accum/DSP_OUTPUT_INST/ALU_OUT[10]"
     assert hold.reason.startswith("hold check")
-    assert DA4ML.read_text().splitlines()[hold.line - 1].startswith("Slack (VIOLATED) :        -0.267ns")
+    line = DA4ML.read_text().splitlines()[hold.line - 1]
+    assert line.startswith("Slack (VIOLATED) :        -0.267ns")
 
 
 def test_unconstrained_port_path_is_skipped():
@@ -167,7 +168,8 @@ def test_missing_file_is_a_user_error(tmp_path):
 
 
 def test_post_synthesis_paths_are_skipped(tmp_path):
-    text = DA4ML.read_text().replace("Design State      : Routed", "Design State      : Synthesized")
+    text = DA4ML.read_text().replace("Design State      : Routed",
+                                     "Design State      : Synthesized")
     report = parse_report(text, "synth.rpt", "synth.rpt")
     assert report.paths == () and report.state == "synthesized"
     assert any("not placed" in s.reason for s in report.skipped)

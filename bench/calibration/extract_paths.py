@@ -64,7 +64,7 @@ def da4ml_records(data: Path) -> list[PathRecord]:
 
 
 def lakeroad_records(git_dir: Path) -> list[PathRecord]:
-    """The Calyx benchmarks of lakeroad-evaluation: one design per file stem ("<bench>.futil-<flow>")."""
+    """The Calyx benchmarks of lakeroad-evaluation: a design per stem "<bench>.futil-<flow>"."""
     listing = _git(git_dir, "ls-tree", "--name-only", LAKEROAD_COMMIT, LAKEROAD_DIR + "/")
     stems = sorted({Path(p).name.split("-timing-summary-route.v")[0]
                     for p in listing.splitlines() if p.endswith("-timing-summary-route.v")})
@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--da4ml", type=Path, required=True)
     parser.add_argument("--lakeroad", type=Path, required=True)
     parser.add_argument("--jedi", type=Path, required=True)
-    parser.add_argument("--out", type=Path, default=ROOT / "vhdlgen" / "timing" / "calibration.json")
+    parser.add_argument("--out", type=Path,
+                        default=ROOT / "vhdlgen" / "timing" / "calibration.json")
     args = parser.parse_args(argv)
     candidates = da4ml_records(args.da4ml) + rapidwright_records() + lakeroad_records(args.lakeroad)
     kept, seen = [], set()

@@ -87,7 +87,8 @@ def cmd_timing(args: argparse.Namespace) -> int:
 
 
 def _report_line(report: VivadoReport) -> str:
-    what = [f"{report.kind} of {report.design or '?'} on {report.part} {report.speed_grade}".rstrip()]
+    what = [f"{report.kind} of {report.design or '?'} on {report.part} "
+            f"{report.speed_grade}".rstrip()]
     what.append(f"{report.state or 'state not said'}, Vivado {report.vivado or '?'}")
     if report.wns_ns is not None:
         what.append(f"WNS {report.wns_ns:.3f} ns")

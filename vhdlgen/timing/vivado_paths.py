@@ -61,8 +61,8 @@ class PathBlock:
         """(data path, logic, route) delays in ns."""
         match = _DELAY.match(self.fields.get("Data Path Delay", ""))
         if not match:
-            raise ParseError(self.line, "a 'Data Path Delay: <x>ns (logic <y>ns ... route <z>ns ...)' "
-                             "line in the path header")
+            raise ParseError(self.line, "a 'Data Path Delay: <x>ns (logic <y>ns ... route "
+                             "<z>ns ...)' line in the path header")
         return float(match.group(1)), float(match.group(2)), float(match.group(3))
 
     def logic_levels(self) -> int:

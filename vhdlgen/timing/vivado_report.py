@@ -113,7 +113,8 @@ def read_report(path: Path, source: str | None = None) -> VivadoReport:
     try:
         text = Path(path).read_text(errors="replace")
     except OSError as error:
-        raise UserError(f"cannot read the Vivado report {path}: {error.strerror or error}") from error
+        raise UserError(f"cannot read the Vivado report {path}: "
+                        f"{error.strerror or error}") from error
     return parse_report(text, str(path), source or str(path))
 
 
@@ -133,7 +134,8 @@ def _parse(lines: list[str], name: str, source: str) -> VivadoReport:
     kind = _kind(header, lines)
     if kind is None:
         raise vp.ParseError(0, "a Vivado report: a header with '| Command : report_timing ...' "
-                            "(or report_timing_summary, report_design_analysis, report_utilization)")
+                            "(or report_timing_summary, report_design_analysis, "
+                            "report_utilization)")
     for key in ("Device", "Tool Version"):
         if key not in header:
             raise vp.ParseError(0, f"the report header line '| {key} : ...'")
@@ -319,7 +321,8 @@ def _design_timing(lines: list[str]) -> DesignTiming | None:
                     _value(row, "TNS Total Endpoints", int),
                     _value(row, "WHS(ns)", float), _value(row, "THS(ns)", float))
             except ValueError:
-                raise vp.ParseError(i + 2, "numbers or NA in the Design Timing Summary row") from None
+                raise vp.ParseError(i + 2, "numbers or NA in the Design Timing Summary "
+                                    "row") from None
     raise vp.ParseError(start, "the 'WNS(ns) TNS(ns) ...' header of the Design Timing Summary")
 
 
@@ -366,8 +369,8 @@ def _logic_levels(lines: list[str]) -> tuple[LogicLevelRow, ...]:
                 break
             cells = [c.strip() for c in text.strip("|").split("|")]
             if len(cells) != len(labels) + 2 or not all(c.isdigit() or not c for c in cells[2:]):
-                raise vp.ParseError(j, f"a row '| <clock> | <requirement> | {len(labels)} counts |' "
-                                    "of the logic level distribution")
+                raise vp.ParseError(j, f"a row '| <clock> | <requirement> | {len(labels)} "
+                                    "counts |' of the logic level distribution")
             requirement = _NS_OF.match(cells[1])
             rows.append(LogicLevelRow(
                 cells[0], float(requirement.group(1)) if requirement else None,
