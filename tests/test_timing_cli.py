@@ -18,6 +18,7 @@ from vhdlgen.timing.vivado_report import read_report
 
 DATA = Path(__file__).parent / "data" / "vivado"
 DA4ML = DATA / "da4ml_verilog_lc2_post_route_timing_summary.rpt"
+DA4ML_VHDL = DATA / "da4ml_vhdl_lc2_post_route_timing_summary.rpt"
 MICROBLAZE = DATA / "rapidwright_microblaze4_report_timing.rpt"
 GNL = DATA / "rapidwright_gnl3500_report_timing.rpt"
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,25 +37,26 @@ def priced(out: str) -> list[tuple[float, ...]]:
 
 
 def test_model_vivado_and_ratio_for_every_path(capsys):
-    code, out, _ = run(capsys, "--vivado-report", DA4ML, GNL, MICROBLAZE,
-                       DATA / "variant_2019_nworst2.rpt")
+    files = (DA4ML, DA4ML_VHDL, GNL, MICROBLAZE, DATA / "variant_2019_nworst2.rpt")
+    code, out, _ = run(capsys, "--vivado-report", *files)
     assert code == 0
     rows = priced(out)
     # (data path, setup, data path + setup) as the reports print them
-    assert [r[:3] for r in rows] == [(3.658, -0.025, 3.633), (2.331, -0.025, 2.306),
-                                     (1.846, 0.061, 1.907), (3.658, -0.025, 3.633),
-                                     (3.561, -0.025, 3.536)]
+    assert [r[:3] for r in rows] == [(3.658, -0.025, 3.633), (3.626, -0.025, 3.601),
+                                     (2.331, -0.025, 2.306), (1.846, 0.061, 1.907),
+                                     (3.658, -0.025, 3.633), (3.561, -0.025, 3.536)]
     model = corner_model("signoff")
-    records = [p for f in (DA4ML, GNL, MICROBLAZE, DATA / "variant_2019_nworst2.rpt")
-               for p in read_report(f).paths]
+    records = [p for f in files for p in read_report(f).paths]
     for (_, _, vivado, model_ns, ratio), record in zip(rows, records):
         assert model_ns == round(predict_path(model, record), 3)
         assert ratio == pytest.approx(model_ns / vivado, abs=0.006)
     assert "path 1 [1]: stage9_inp_reg[1262]_bret__11/C -> stage10_inp_reg[546]/D" in out
     assert "6 levels (CARRY8=5 LUT2=1), routed, target 5.000 ns, slack 0.822 ns" in out
+    assert "path 2 [2]: stage9_inp_reg[331]/C -> stage10_inp_reg[182]/D" in out
+    assert "8 levels (CARRY8=5 LUT2=3), routed, target 5.000 ns, slack 0.853 ns" in out
     assert "skipped 1: hold check" in out
     ratios = [r[4] for r in rows]
-    summary = re.search(r"model/Vivado over 5 of 5 path\(s\): median (\S+), min (\S+), max (\S+)",
+    summary = re.search(r"model/Vivado over 6 of 6 path\(s\): median (\S+), min (\S+), max (\S+)",
                         out)
     assert summary
     assert (float(summary.group(2)), float(summary.group(3))) == (min(ratios), max(ratios))
