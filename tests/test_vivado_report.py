@@ -84,6 +84,13 @@ def test_hierarchical_utilization_gives_the_top_rows_luts():
     assert (report.luts, report.speed_grade, report.part) == (21034, "-2L", "xcvu13p-fhga2104")
 
 
+def test_combine_lists_a_path_of_two_reports_once():
+    """build.tcl's timing summary and its report_timing hold the same worst paths."""
+    paths = combine([read_report(DA4ML), read_report(DATA / "variant_2019_nworst2.rpt")])
+    assert [(p.startpoint, p.slack_ns) for p in paths] == [
+        ("stage9_inp_reg[1262]_bret__11/C", 0.822), ("stage9_inp_reg[1261]/C", 0.920)]
+
+
 def test_vivado_2020_header_without_design_state():
     report = read_report(DATA / "rapidwright_microblaze4_report_timing.rpt")
     assert (report.vivado, report.part, report.speed_grade) == ("2020.1", "xcvu3p-ffvc1517", "-2")

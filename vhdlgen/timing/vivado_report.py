@@ -382,8 +382,9 @@ _NS_OF = re.compile(rf"^({vp.NUMBER})\s*ns")
 
 
 def combine(reports: list[VivadoReport]) -> tuple[PathRecord, ...]:
-    """The setup paths of all reports, each given its design's WNS and LUTs from any report of
-    the same design in the same folder: WNS from one of the same state, LUTs from any."""
+    """The setup paths of all reports, each once (build.tcl's timing summary and its
+    report_timing list the same worst paths), each given its design's WNS and LUTs from any
+    report of the same design in the same folder: WNS from one of the same state, LUTs from any."""
     wns: dict[tuple, float] = {}
     luts: dict[tuple, int] = {}
     for report in reports:
@@ -392,9 +393,14 @@ def combine(reports: list[VivadoReport]) -> tuple[PathRecord, ...]:
             wns.setdefault(key + (report.state,), report.wns_ns)
         if report.luts is not None:
             luts.setdefault(key, report.luts)
-    records = []
+    records, seen = [], set()
     for report in reports:
         key = (str(Path(report.file).parent), report.design, report.part)
-        records += [dataclasses.replace(path, design_wns_ns=wns.get(key + (path.state,)),
-                                        design_luts=luts.get(key)) for path in report.paths]
+        for path in report.paths:
+            identity = (key, path.state, path.startpoint, path.endpoint, path.data_path_ns,
+                        path.slack_ns)
+            if identity not in seen:
+                seen.add(identity)
+                records.append(dataclasses.replace(
+                    path, design_wns_ns=wns.get(key + (path.state,)), design_luts=luts.get(key)))
     return tuple(records)
