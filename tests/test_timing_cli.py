@@ -64,6 +64,15 @@ def test_model_vivado_and_ratio_for_every_path(capsys):
     assert (float(summary.group(2)), float(summary.group(3))) == (min(ratios), max(ratios))
 
 
+def test_a_path_through_a_dsp_is_shown_without_a_model_delay(capsys):
+    code, out, _ = run(capsys, "--vivado-report", DATA / "lakeroad_dsp_path.rpt")
+    assert code == 0
+    assert "Vivado data path 2.723 ns" in out
+    assert ("model: - (it does not price DSP_ALU, DSP_MULTIPLIER, DSP_M_DATA, DSP_OUTPUT, "
+            "DSP_PREADD_DATA)") in out
+    assert "model/Vivado: none of the 1 path(s) is priced by the model" in out
+
+
 def test_summary_design_analysis_and_utilization_reports_are_listed(capsys):
     code, out, _ = run(capsys, "--vivado-report", DA4ML,
                        DATA / "da4ml_verilog_lc2_post_route_timing_paths.rpt",

@@ -108,7 +108,7 @@ def _report_line(report: VivadoReport) -> str:
 def _print_path(index: int, report: int | None, record: PathRecord, model,
                 names) -> float | None:
     """Print one path; its model/Vivado ratio, or None when the model cannot price it."""
-    from vhdlgen.timing.fit import predict_path, predictable, vivado_ns
+    from vhdlgen.timing.fit import OTHER, classify, predict_path, vivado_ns
 
     cells = Counter(e.cell for e in record.cells[1:])
     levels = " ".join(f"{cell}={n}" for cell, n in sorted(cells.items()))
@@ -118,23 +118,20 @@ def _print_path(index: int, report: int | None, record: PathRecord, model,
     print(f"  {record.logic_levels} levels ({levels}), {record.state}, target "
           f"{record.target_ns:.3f} ns, slack {record.slack_ns:.3f} ns")
     ratio = None
-    if predictable(record):
+    unknown = sorted({e.cell for e, kind in zip(record.elements, classify(record))
+                      if kind == OTHER})
+    if unknown:
+        priced = f"model: - (it does not price {', '.join(unknown)})"
+    else:
         predicted = predict_path(model, record)
         ratio = predicted / vivado
         priced = f"model {predicted:.3f} ns; model/Vivado {ratio:.2f}"
-    else:
-        unknown = sorted({e.cell for e in record.cells if not _priced(e.cell)})
-        priced = f"model: - (it does not price {', '.join(unknown)})"
     print(f"  Vivado data path {record.data_path_ns:.3f} ns (+ setup {setup:.3f} = "
           f"{vivado:.3f} ns); {priced}")
     if names is not None:
         print(f"  from {names.text(record.startpoint)}")
         print(f"  to   {names.text(record.endpoint)}")
     return ratio
-
-
-def _priced(cell: str) -> bool:
-    return cell.startswith(("LUT", "MUXF", "FD")) or cell == "CARRY8"
 
 
 def _summary(ratios: list[float], total: int) -> str:
