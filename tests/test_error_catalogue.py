@@ -27,6 +27,7 @@ import qmodels
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 180  # a case that runs longer is a hang
+VIVADO = ROOT / "tests" / "data" / "vivado"  # report excerpts (README there)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ def _cases(d: Path) -> list[Case]:
     out = ("--output", f"{d}/y.npy")
     predict = ("predict", "--model", model)
     simulate = ("simulate", "--build", build)
+    timing = ("timing", "--vivado-report")
+    report = f"{VIVADO}/rapidwright_microblaze4_report_timing.rpt"
     cases = [
         # --- models (every command that reads one goes through the same loader)
         Case("missing model", ("inspect", "--model", f"{d}/nowhere.h5"),
@@ -135,6 +138,21 @@ def _cases(d: Path) -> list[Case]:
              ("no_source", "does not exist"), no_tools=True),
         Case("estimate interrupted build", ("estimate", "--build", f"{d}/partial"),
              ("partial", "interrupted"), no_tools=True),
+        # --- timing (Vivado reports read back)
+        Case("timing missing report", (*timing, f"{d}/none.rpt"), ("none.rpt", "cannot read")),
+        Case("timing not a report", (*timing, f"{d}/notes/thesis.tex"),
+             ("thesis.tex", "line 1", "expected a Vivado report")),
+        Case("timing no setup path", (*timing, f"{VIVADO}/lakeroad_unconstrained_port_path.rpt"),
+             ("no setup path", "placed or routed")),
+        Case("timing corner and model", (*timing, report, "--timing-corner", "typical",
+                                         "--delay-model", f"{d}/m.json"),
+             ("--timing-corner", "--delay-model")),
+        Case("timing delay model not JSON", (*timing, report, "--delay-model",
+                                             f"{d}/notes/thesis.tex"), ("thesis.tex", "not JSON")),
+        Case("timing user folder as build", (*timing, report, "--build", f"{d}/notes"),
+             (f"{d}/notes", "not a vhdlgen build")),
+        Case("timing fit in /proc", (*timing, report, "--fit", "/proc/vhdlgen/m.json"),
+             ("/proc/vhdlgen/m.json", "cannot write")),
         # --- dataset
         Case("dataset zero events", ("dataset", "--events", "0", "--seed", "1", "--out",
                                      f"{d}/ds.npz"), ("--events", "0")),
