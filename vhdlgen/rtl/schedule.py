@@ -45,14 +45,16 @@ def requantizer_levels(acc_width: int, rq: Requantizer) -> int:
 
 def early_tie_levels(acc_width: int, rq: Requantizer) -> int:
     """Logic levels of a requantizer whose tie flag comes early (`adder_graph.Tie`), after its
-    accumulator's top bit: the saturation test (sign and overflow bits, one LUT6 when at most
-    six, shared by the output bits) and each bit's multiplexer, as yosys maps it (measured on a
-    12-bit accumulator, shift 4: `LUT3 > LUT3` where the tie on the accumulator took `LUT6 >
-    MUXF7 > MUXF8 > MUXF9`, docs/benchmarks.md); a single LUT when only three inputs remain."""
+    accumulator's top bit: the saturation test (sign and overflow bits) and each bit's
+    multiplexer, two LUT levels while the lowest bit's function (its floor bit, the tie flag and
+    the saturation bits) has at most six inputs; a single LUT when only three inputs remain.
+    Wider, ABC maps that bit as one function, LUT6 > MUXF7 > MUXF8 for seven inputs (measured:
+    the 2-bit student's conv4, an 8-bit accumulator with 5 saturation bits, docs/rtl.md), so
+    every saturation bit beyond four costs a level, up to four levels."""
     saturation = acc_width - rq.shift - _code_bits(rq)  # sign and overflow bits
     if saturation + 2 <= 3:
         return 1
-    return 2 if saturation <= 6 else 3
+    return 2 if saturation <= 4 else min(saturation - 2, 4)
 
 
 def tie_levels(inputs: int) -> int:
