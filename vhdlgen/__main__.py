@@ -22,14 +22,13 @@ def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -
 
 
 def convert_model(args: argparse.Namespace, options: tuple = MODEL_OPTIONS):
-    """`vhdlgen.convert` of --model with the command's options; prints to stderr wherever its
-    outputs may differ from QKeras."""
-    from vhdlgen.api import convert
-    from vhdlgen.frontend.float32 import caveats
+    """`vhdlgen.convert` of --model with the command's options; prints its notes (`Design.notes`:
+    where the outputs may differ from QKeras, what vhdlgen assumed) to stderr."""
+    from vhdlgen.api import convert_quietly
 
-    design = convert(args.model, **from_namespace(args, options))
-    for note in caveats(design.network.graph) if args.command != "inspect" else []:  # inspect: in its table
-        print(f"vhdlgen {args.command}: note: {note}", file=sys.stderr)
+    design = convert_quietly(args.model, from_namespace(args, options))
+    for note in design.notes if args.command != "inspect" else ():  # inspect: in its table
+        print(f"vhdlgen {args.command}: note: {note.text}", file=sys.stderr)
     return design
 
 
@@ -81,7 +80,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from vhdlgen.summary import describe
 
-    print(describe(load_network(args).graph))
+    design = convert_model(args)
+    print(describe(design.network.graph, design.notes))
     return 0
 
 
