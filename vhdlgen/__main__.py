@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -11,6 +12,29 @@ from vhdlgen.errors import UserError
 from vhdlgen.options import BUILD_OPTIONS, MODEL_OPTIONS, add_options, from_namespace
 
 DEFAULT_MODEL = Path("models/student_4bit.h5")
+
+
+class StrictParser(argparse.ArgumentParser):
+    """An ArgumentParser that takes no abbreviation (`--clock-n` is not `--clock-ns`), for the
+    root and, as add_subparsers' parser class, every subcommand; an unknown option is refused
+    in one line naming the command, the option and the nearest real one."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **{**kwargs, "allow_abbrev": False})
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, extras = super().parse_known_args(args, namespace)
+        unknown = [extra.split("=", 1)[0] for extra in extras if extra.startswith("-")]
+        if unknown:
+            flags = [flag for action in self._actions for flag in action.option_strings]
+            near = [flag for flag in flags if flag.startswith(unknown[0]) and len(flag) > 2]
+            names = {flag.lstrip("-"): flag for flag in flags}
+            near = near or [names[name] for name in
+                            difflib.get_close_matches(unknown[0].lstrip("-"), names, n=1)]
+            hint = f" (did you mean {' or '.join(near)}?)" if near else ""
+            self.exit(2, f"{self.prog}: error: unknown option {' '.join(unknown)}{hint}; options "
+                      f"are never abbreviated, see `{self.prog} --help`\n")
+        return parsed, extras
 
 
 def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -140,7 +164,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     from vhdlgen.chain.cli import add_front_end_options
 
-    root = argparse.ArgumentParser(prog="vhdlgen", description=__doc__)
+    root = StrictParser(prog="vhdlgen", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True, metavar="command")
 
     predict = commands.add_parser("predict", help="bit-exact fixed-point outputs of a model")
