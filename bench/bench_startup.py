@@ -4,8 +4,8 @@ one warm-up run that is not counted).
 
     python bench/bench_startup.py                   # this checkout, 5 runs of each command
     python bench/bench_startup.py --runs 9
-    git worktree add --detach /tmp/before <commit>  # then, for a before/after:
-    python bench/bench_startup.py --tree /tmp/before --name startup_before
+    git worktree add --detach /tmp/before <commit>  # then, before against after:
+    python bench/bench_startup.py --before /tmp/before
 
 Each command runs with this interpreter from the root of the measured tree (whose `vhdlgen` it
 then imports; checked first):
@@ -13,11 +13,13 @@ then imports; checked first):
   that reads a Keras model that no change in vhdlgen removes;
 - `python -m vhdlgen simulate --help`: the start-up of a command that reads no model;
 - `python -m vhdlgen inspect`: start-up, TensorFlow, reading the default student;
-- `python -m vhdlgen build --out <build root>/student_4bit`: the default build (issue #19's
-  17 s); a rebuild into the same folder from the second run on.
+- `python -m vhdlgen build --out <tree>/build/bench/startup/student_4bit`: the default build
+  (issue #19's 17 s); a rebuild into the same folder from the warm-up on.
 wall: time.perf_counter around the child, start to reaped (its exit included); cpu: the child's
 user + sys time (RUSAGE_CHILDREN); printed: the `s wall from process start` that `build`
-prints (exit excluded; absent before that line existed). Writes bench/results/<name>.md, .json.
+prints (exit excluded; "-" before that line existed). With --before, the two trees run in turn,
+after then before, run by run, and after/before is the median of those pairs' wall ratios (the
+machine's speed drifts less within a pair). Writes bench/results/<name>.md and .json.
 """
 from __future__ import annotations
 
@@ -74,11 +76,16 @@ def summary(values: list[float | None]) -> dict | None:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
-def measure(argv: list[str], tree: Path, runs: int) -> dict:
-    run_once(argv, tree)  # warm-up: page cache, a first build into the folder
-    records = [run_once(argv, tree) for _ in range(runs)]
-    return {key: summary([record[key] for record in records])
-            for key in ("wall_s", "cpu_s", "printed_s")} | {"runs": records}
+def measure(argv: dict[str, list[str]], runs: int) -> dict[str, list[dict]]:
+    """Per tree: `runs` cold runs of its argv, the trees in turn run by run, after a warm-up
+    of each (page cache, a first build into the folder)."""
+    for tree, command in argv.items():
+        run_once(command, Path(tree))
+    records: dict[str, list[dict]] = {tree: [] for tree in argv}
+    for _ in range(runs):
+        for tree, command in argv.items():
+            records[tree].append(run_once(command, Path(tree)))
+    return records
 
 
 def check_tree(tree: Path) -> str:
@@ -92,37 +99,55 @@ def check_tree(tree: Path) -> str:
     return head.stdout.strip() or "unknown"
 
 
-def cell(stats: dict | None) -> str:
+def cell(values: list[float | None]) -> str:
+    stats = summary(values)
     if stats is None:
         return "-"
     return f"{stats['median']:.2f} ({stats['min']:.2f}-{stats['max']:.2f})"
 
 
+def table(results: dict[str, dict[str, list[dict]]], labels: dict[str, str]) -> str:
+    """One row per command and tree, with the after/before ratio when there are two trees."""
+    rows = []
+    for command, per_tree in results.items():
+        trees = list(per_tree)
+        for tree in trees:
+            runs = per_tree[tree]
+            ratio = "-"
+            if len(trees) == 2 and tree == trees[0]:
+                pairs = [a["wall_s"] / b["wall_s"] for a, b in zip(runs, per_tree[trees[1]])]
+                ratio = f"{statistics.median(pairs):.2f}"
+            rows.append([command, labels[tree], str(len(runs)),
+                         *(cell([r[key] for r in runs]) for key in ("wall_s", "cpu_s",
+                                                                     "printed_s")), ratio])
+    return markdown_table(["command", "tree", "runs", "wall s, median (min-max)",
+                           "cpu s, median (min-max)", "printed by build, s",
+                           "wall after/before, median of pairs"], rows, "llrrrrr")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tree", type=Path, default=REPO, help="checkout to measure (default: "
-                        "this one)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a second checkout, measured in turn with this one")
     parser.add_argument("--runs", type=int, default=5, help="counted runs per command (5)")
     parser.add_argument("--name", default="startup", help="results file stem (startup)")
     args = parser.parse_args()
     info = machine()
+    trees = [REPO] + ([args.before.resolve()] if args.before else [])
     try:
-        commit = check_tree(args.tree)
-        build_root = args.tree / "build" / "bench" / "startup"
+        labels = {str(tree): f"{'after' if tree == REPO else 'before'} ({check_tree(tree)})"
+                  for tree in trees}
         results = {}
-        for label, argv in commands(build_root).items():
-            say(f"{label}: 1 warm-up + {args.runs} runs in {args.tree} ({commit})")
-            results[label] = measure(argv, args.tree, args.runs)
+        for label in commands(REPO):
+            argv = {str(tree): commands(tree / "build" / "bench" / "startup")[label]
+                    for tree in trees}
+            say(f"{label}: 1 warm-up + {args.runs} runs of {', '.join(labels.values())}")
+            results[label] = measure(argv, args.runs)
     except BenchFailure as failure:
         return abort(failure)
-    rows = [[label, str(args.runs), cell(r["wall_s"]), cell(r["cpu_s"]), cell(r["printed_s"])]
-            for label, r in results.items()]
-    table = markdown_table(["command", "runs", "wall s, median (min-max)", "cpu s, median "
-                            "(min-max)", "printed by build, s"], rows, "lrrrr")
-    markdown = "\n\n".join([f"Start-up of the command line, tree {args.tree} (git {commit}).",
-                            table, format_machine(info)])
-    write_results(args.name, markdown, {"tree": str(args.tree), "commit": commit,
-                                        "machine": info, "results": results})
+    markdown = "\n\n".join(["Start-up of the command line (bench/bench_startup.py).",
+                            table(results, labels), format_machine(info)])
+    write_results(args.name, markdown, {"trees": labels, "machine": info, "results": results})
     return 0
 
 
