@@ -1,6 +1,7 @@
 """Start-up: TensorFlow and QKeras (seconds to import) are imported only where a Keras model is
 read. No vhdlgen module imports them, every command's --help runs without them, and building from
-the IR, `simulate`, `estimate`, the report readers and the Vivado writer run without them. Each
+the IR, `simulate`, `estimate`, the build and Vivado report readers, the timing model's fit and
+the Vivado writer run without them. Each
 check runs in a fresh interpreter (`python -c`), since this test process has TensorFlow loaded."""
 from __future__ import annotations
 
@@ -56,6 +57,12 @@ assert main(["estimate", "--build", str(out)]) == 0
 report, graph = load_build(out)
 assert BuildReport.from_json(out, report).top == "edges" and read_build(out).top == "edges"
 assert write_vivado_from_build(out)
+from vhdlgen.timing.fit import fit_corners
+from vhdlgen.timing.paths import load_calibration
+from vhdlgen.timing.vivado_report import read_report
+for report_file in sorted(Path({vivado!r}).glob("*.rpt")):
+    read_report(report_file)
+assert fit_corners(load_calibration())
 """
 
 
@@ -85,7 +92,8 @@ def test_build_simulate_estimate_and_report_readers_never_import_tensorflow(tmp_
     require_tool("ghdl")
     require_tool("yosys")
     script = COMMANDS.format(tests=str(ROOT / "tests"), out=str(tmp_path / "b"),
-                             x=str(tmp_path / "x.npy"), y=str(tmp_path / "y.npy"))
+                             x=str(tmp_path / "x.npy"), y=str(tmp_path / "y.npy"),
+                             vivado=str(ROOT / "tests" / "data" / "vivado"))
     assert heavy_modules(script) == []
     assert (tmp_path / "b" / "estimate.json").is_file() and (tmp_path / "y.npy").is_file()
 
