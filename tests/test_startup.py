@@ -1,8 +1,8 @@
 """Start-up: TensorFlow and QKeras (seconds to import) are imported only where a Keras model is
 read. No vhdlgen module imports them, every command's --help runs without them, and building from
-the IR, `simulate`, `estimate`, the build and Vivado report readers, the timing model's fit and
-the Vivado writer run without them. Each
-check runs in a fresh interpreter (`python -c`), since this test process has TensorFlow loaded."""
+the IR, `simulate`, `estimate`, `timing` (with --fit), the build and Vivado report readers and
+the Vivado writer run without them. Each check runs in a fresh interpreter (`python -c`), since
+this test process has TensorFlow loaded."""
 from __future__ import annotations
 
 import json
@@ -63,6 +63,8 @@ from vhdlgen.timing.vivado_report import read_report
 for report_file in sorted(Path({vivado!r}).glob("*.rpt")):
     read_report(report_file)
 assert fit_corners(load_calibration())
+report_file = Path({vivado!r}) / "rapidwright_microblaze4_report_timing.rpt"
+assert main(["timing", "--vivado-report", str(report_file), "--fit", str(out / "fit.json")]) == 0
 """
 
 
