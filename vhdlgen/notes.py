@@ -37,6 +37,10 @@ class Note:
     bound: float | None
     text: str
 
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"note kind {self.kind!r}; accepted: {', '.join(KINDS)}")
+
     def __str__(self) -> str:
         return self.text
 
