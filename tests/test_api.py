@@ -3,6 +3,7 @@ the RTL on GHDL equals `predict` bit for bit), a wrong RTL raises SimulationMism
 options are the CLI's (same names, same defaults, one error per bad value)."""
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -21,23 +22,58 @@ from vhdlgen.options import ALL_OPTIONS, BUILD_OPTIONS, MODEL_OPTIONS
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def readme_blocks() -> list[tuple[int, str]]:
+    """Every ```python block of README.md: (line of its first code line, code)."""
+    text = (ROOT / "README.md").read_text()
+    return [(text.count("\n", 0, m.start(1)) + 1, m.group(1))
+            for m in re.finditer(r"^```python\n(.*?)^```$", text, re.S | re.M)]
+
+
 def readme_example() -> str:
     """The first Python block of the README's "Python API" section."""
-    section = (ROOT / "README.md").read_text().split("\n## Python API\n", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    text = (ROOT / "README.md").read_text()
+    section = text.count("\n", 0, text.index("\n## Python API\n"))
+    return next(code for line, code in readme_blocks() if line > section)
 
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> dict:
-    """The README example, run as written in a fresh working directory: its variables."""
+    """Every Python block of the README, run as written, in order, sharing one namespace, in a
+    fresh working directory that sees the repository's models/ (as from the repository root):
+    their variables. The first block simulates on GHDL, so this is for sim tests."""
     require_tool("ghdl")
     cwd = tmp_path_factory.mktemp("readme")
+    (cwd / "models").symlink_to(ROOT / "models")
+    namespace: dict = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(cwd)
-        namespace: dict = {}
-        exec(compile(readme_example(), "README.md (Python API)", "exec"), namespace)
+        for line, code in readme_blocks():
+            exec(compile("\n" * (line - 1) + code, str(ROOT / "README.md"), "exec"), namespace)
     namespace["cwd"] = cwd
     return namespace
+
+
+@pytest.mark.sim
+def test_readme_python_blocks_all_run(example) -> None:
+    """The blocks ran (a failing line is reported at its README line): the API example and the
+    reference alone, each leaving what it says."""
+    assert len(readme_blocks()) >= 2
+    net, hits = example["net"], example["hits"]
+    assert example["out"].shape == (len(hits), 2) and len(np.unique(example["out"], axis=0)) > 5
+    assert np.array_equal(example["out"], net.predict(hits))
+    assert set(example["codes"]) >= {layer.name for layer in net.graph.layers}
+
+
+def test_readme_states_the_real_defaults() -> None:
+    """Every `name=value` in the README's sentence on convert()'s defaults is that option's
+    default (it once said input_format="ufixed<3,1>", adder_levels_per_stage=3, top="mu_cnn")."""
+    text = (ROOT / "README.md").read_text()
+    sentence = re.search(r"same default \((.*?); an\s+unknown name", text, re.S).group(1)
+    stated = dict(re.findall(r"`(\w+)=([^`]+)`", sentence))
+    defaults = {option.name: option.default for option in ALL_OPTIONS}
+    assert len(stated) >= 5 and set(stated) <= set(defaults), stated
+    for name, value in stated.items():
+        assert ast.literal_eval(value) == defaults[name], name
 
 
 @pytest.mark.sim

@@ -1,16 +1,58 @@
 """The vhdlgen command line: `python -m vhdlgen <command> ...` (also installed as `vhdlgen`)."""
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
+import time
 
-import numpy as np
+IMPORTED = time.monotonic()  # first thing: the fallback start where /proc is not there
 
-from vhdlgen.errors import UserError
-from vhdlgen.options import BUILD_OPTIONS, MODEL_OPTIONS, add_options, from_namespace
+import argparse  # noqa: E402
+import difflib  # noqa: E402
+import gc  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from vhdlgen.errors import UserError  # noqa: E402
+from vhdlgen.options import BUILD_OPTIONS, MODEL_OPTIONS, add_options, from_namespace  # noqa: E402
 
 DEFAULT_MODEL = Path("models/student_4bit.h5")
+
+
+def seconds_since_start() -> float:
+    """Wall seconds since this process started, the interpreter's start-up and every import
+    included: the kernel's start time of the process (Linux /proc/self/stat, field 22, in clock
+    ticks since boot, against CLOCK_BOOTTIME); elsewhere since this module was imported."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # fields[0] is field 3, state
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - started
+    except (OSError, IndexError, ValueError, AttributeError):
+        return time.monotonic() - IMPORTED
+
+
+class StrictParser(argparse.ArgumentParser):
+    """An ArgumentParser that takes no abbreviation (`--clock-n` is not `--clock-ns`), for the
+    root and, as add_subparsers' parser class, every subcommand; an unknown option is refused
+    in one line naming the command, the option and the nearest real one."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **{**kwargs, "allow_abbrev": False})
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, extras = super().parse_known_args(args, namespace)
+        unknown = [extra.split("=", 1)[0] for extra in extras if extra.startswith("-")]
+        if unknown:
+            flags = [flag for action in self._actions for flag in action.option_strings]
+            near = [flag for flag in flags if flag.startswith(unknown[0]) and len(flag) > 2]
+            names = {flag.lstrip("-"): flag for flag in flags}
+            near = near or [names[name] for name in
+                            difflib.get_close_matches(unknown[0].lstrip("-"), names, n=1)]
+            hint = f" (did you mean {' or '.join(near)}?)" if near else ""
+            self.exit(2, f"{self.prog}: error: unknown option {' '.join(unknown)}{hint}; options "
+                      f"are never abbreviated, see `{self.prog} --help`\n")
+        return parsed, extras
 
 
 def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -22,14 +64,13 @@ def add_model_options(parser: argparse.ArgumentParser, required: bool = False) -
 
 
 def convert_model(args: argparse.Namespace, options: tuple = MODEL_OPTIONS):
-    """`vhdlgen.convert` of --model with the command's options; prints to stderr wherever its
-    outputs may differ from QKeras."""
-    from vhdlgen.api import convert
-    from vhdlgen.frontend.float32 import caveats
+    """`vhdlgen.convert` of --model with the command's options; prints its notes (`Design.notes`:
+    where the outputs may differ from QKeras, what vhdlgen assumed) to stderr."""
+    from vhdlgen.api import convert_quietly
 
-    design = convert(args.model, **from_namespace(args, options))
-    for note in caveats(design.network.graph) if args.command != "inspect" else []:  # inspect: in its table
-        print(f"vhdlgen {args.command}: note: {note}", file=sys.stderr)
+    design = convert_quietly(args.model, from_namespace(args, options))
+    for note in design.notes if args.command != "inspect" else ():  # inspect: in its table
+        print(f"vhdlgen {args.command}: note: {note.text}", file=sys.stderr)
     return design
 
 
@@ -81,7 +122,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from vhdlgen.summary import describe
 
-    print(describe(load_network(args).graph))
+    design = convert_model(args)
+    print(describe(design.network.graph, design.notes))
     return 0
 
 
@@ -99,7 +141,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     tb = (f"{out}/tb ({options.test_vectors} test vectors, run_ghdl.sh), "
           if options.test_vectors else "")
     print(f"wrote {out}/rtl ({len(report.sources)} VHDL files, ghdl --synth clean), "
-          f"{out}/vivado, {tb}{out}/report.json in {report.data['build_seconds']:.1f} s")
+          f"{out}/vivado, {tb}{out}/report.json in {report.data['build_seconds']:.1f} s "
+          f"({seconds_since_start():.1f} s wall from process start, start-up and model included)")
     return 0
 
 
@@ -140,7 +183,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     from vhdlgen.chain.cli import add_front_end_options
 
-    root = argparse.ArgumentParser(prog="vhdlgen", description=__doc__)
+    root = StrictParser(prog="vhdlgen", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True, metavar="command")
 
     predict = commands.add_parser("predict", help="bit-exact fixed-point outputs of a model")
@@ -189,6 +232,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; `argv` None: this process's own command line, which then exits."""
     args = parser().parse_args(argv)
     try:
         return args.func(args)
@@ -200,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{error.strerror or error}; give a path in a folder you can write",
               file=sys.stderr)
         return 2
+    finally:
+        if argv is None:
+            # the process exits next, and its final garbage collections would walk every object
+            # TensorFlow made (about 2 s, docs/benchmarks.md); the exit frees them anyway. Not
+            # for in-process callers (argv given), whose later garbage must still be collected.
+            gc.freeze()
 
 
 if __name__ == "__main__":

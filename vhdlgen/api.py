@@ -2,6 +2,7 @@
 simulation on GHDL -> resource estimate.
 
     design = vhdlgen.convert(model, clock_ns=3.125)  # a Keras/QKeras model, or a saved one's path
+    design.notes                     # where it may differ from QKeras (convert warns them once)
     y = design.predict(x)            # what the FPGA computes (float64, exact)
     design.build("build/net")        # DIR/rtl, vivado/, tb/, report.json; design.report
     assert (design.simulate(x) == y).all()   # the RTL on GHDL; raises on any difference
@@ -20,6 +21,7 @@ import numpy as np
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import dequantize
 from vhdlgen.network import Network
+from vhdlgen.notes import Note, design_notes, warn
 from vhdlgen.options import resolve
 from vhdlgen.report import BuildReport
 from vhdlgen.rtl.build import BuildOptions
@@ -48,12 +50,16 @@ def mismatch(verdict) -> str | None:
 
 class Design:
     """A model converted for the FPGA. `predict`/`trace` need nothing else; `build` writes the
-    firmware, after which `report`, `simulate` and `estimate` work on that build folder."""
+    firmware, after which `report`, `simulate` and `estimate` work on that build folder.
+    `notes`: where its outputs may differ from QKeras and what vhdlgen assumed
+    (`vhdlgen.notes.Note`), as `convert` warned them."""
 
-    def __init__(self, network: Network, options: BuildOptions, name: str) -> None:
+    def __init__(self, network: Network, options: BuildOptions, name: str,
+                 notes: tuple[Note, ...] = ()) -> None:
         self.network = network
         self.options = options
         self.name = name  # the model's name: the default top entity and build folder
+        self.notes = notes
         self._report: BuildReport | None = None
 
     @property
@@ -130,14 +136,25 @@ def _model_name(model: Any) -> str:
 
 def convert(model: Any, **options: Any) -> Design:
     """A Keras/QKeras model (in memory), or the path of a saved one (.h5 or SavedModel
-    folder), as a Design; `options` are the CLI's options by their underscored names."""
+    folder), as a Design; `options` are the CLI's options by their underscored names. Each of
+    the design's `notes` is emitted once, as a `vhdlgen.VhdlgenWarning`."""
+    design = convert_quietly(model, options)
+    warn(design.notes, stacklevel=2)
+    return design
+
+
+def convert_quietly(model: Any, options: dict[str, Any]) -> Design:
+    """`convert` without the warnings (the CLI prints `Design.notes` itself)."""
     from vhdlgen.frontend import graph_from_keras, load_graph
 
     frontend, build_options = resolve(options)
+    given = options.get("input_format") is not None
     if isinstance(model, (str, os.PathLike)):
-        return Design(Network(load_graph(model, frontend)), build_options, Path(model).stem)
-    if not hasattr(model, "layers") or not hasattr(model, "input_shape"):
+        graph = load_graph(model, frontend)
+        name = Path(model).stem
+    elif hasattr(model, "layers") and hasattr(model, "input_shape"):
+        graph, name = graph_from_keras(model, frontend), _model_name(model)
+    else:
         raise UserError(f"convert() got a {type(model).__name__}; accepted: a Keras/QKeras "
                         "model, or the path of a saved one (.h5 file or SavedModel folder)")
-    graph = graph_from_keras(model, frontend)
-    return Design(Network(graph), build_options, _model_name(model))
+    return Design(Network(graph), build_options, name, design_notes(graph, given))

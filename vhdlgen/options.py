@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, FormatError
-from vhdlgen.frontend import Options
+from vhdlgen.frontend import DEFAULT_INPUT_FORMAT, Options
 from vhdlgen.rtl.build import BuildOptions
 from vhdlgen.rtl.names import choose_top
 from vhdlgen.rtl.testbench import check_count
@@ -74,8 +74,9 @@ class Option:
 
 
 MODEL_OPTIONS = (
-    Option("input_format", Options, "input format when the model has no input quantizer "
-           "(default {default}: the pooled RPC hits 0, 0.5, 1)", FixedType, fixed_format, "FORMAT"),
+    Option("input_format", Options, "input format of a model without an input quantizer "
+           f"(default {DEFAULT_INPUT_FORMAT}: the pooled RPC hits 0, 0.5, 1; refused for a "
+           "model with one, whose quantizer sets it)", FixedType, fixed_format, "FORMAT"),
     Option("float_weight_bits", Options, "signed width vhdlgen gives the weights of "
            "unquantized layers, 2 to 32 (default {default})", int, int, "N"),
     Option("output_format", Options, "requantize every output to this format, rounding half to "

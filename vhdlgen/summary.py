@@ -1,11 +1,16 @@
 """`inspect`: a readable table of a network's layers, formats and costs."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
-from vhdlgen.frontend.float32 import caveats
+from vhdlgen.frontend import float32
 from vhdlgen.output_format import LAYER_NAME, error
 from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Pooling2D, Reshape, ZeroPadding2D
+from vhdlgen.notes import Note
+
+QKERAS_KINDS = ("qkeras_float32", "float_layers")
 
 
 def _details(layer) -> str:
@@ -40,8 +45,9 @@ def _params(layer) -> str:
     return str(layer.kernel.size + layer.bias.size) if isinstance(layer, (Conv2D, Dense)) else ""
 
 
-def describe(graph: Graph) -> str:
-    """Layers with shapes, formats (accumulator formats for Conv2D/Dense), code ranges, params."""
+def describe(graph: Graph, notes: Sequence[Note] | None = None) -> str:
+    """Layers with shapes, formats (accumulator formats for Conv2D/Dense), code ranges, params,
+    then the design's `notes` (default: the graph's QKeras notes alone)."""
     inp = graph.input
     source = f" (input quantizer {inp.quantizer!r})" if inp.quantizer else " (no input quantizer)"
     rows = [("layer", "kind", "shape", "format", "codes", "params", "notes")]
@@ -66,8 +72,11 @@ def describe(graph: Graph) -> str:
     formatted = next((i for i, l in enumerate(graph.layers) if l.name == LAYER_NAME), None)
     if formatted is not None:
         lines.append(error(graph.layer_input(formatted), graph.output.fmt).describe())
-    notes = caveats(graph)
+    notes = float32.notes(graph) if notes is None else notes
+    qkeras = [note.text for note in notes if note.kind in QKERAS_KINDS]
     lines.append("QKeras: " + ("equal to vhdlgen, bit for bit (no float32 rounding it makes can "
-                               "change a result)" if not notes else "may differ from vhdlgen:"))
-    lines += [f"  - {note}" for note in notes]
+                               "change a result)" if not qkeras else "may differ from vhdlgen:"))
+    lines += [f"  - {text}" for text in qkeras]
+    shown = QKERAS_KINDS + ("output_format",)  # the output format's line above says it all
+    lines += [f"note: {note.text}" for note in notes if note.kind not in shown]
     return "\n".join(lines)

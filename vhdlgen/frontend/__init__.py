@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vhdlgen.frontend.convert import SUPPORTED_LAYERS, Options, convert
+from vhdlgen.frontend.convert import DEFAULT_INPUT_FORMAT, SUPPORTED_LAYERS, Options, convert
 from vhdlgen.frontend.keras_model import load_keras_model, model_hash
 from vhdlgen.ir import Graph
 
-__all__ = ["Options", "SUPPORTED_LAYERS", "graph_from_keras", "load_graph"]
+__all__ = ["DEFAULT_INPUT_FORMAT", "Options", "SUPPORTED_LAYERS", "graph_from_keras", "load_graph"]
 
 
 def graph_from_keras(model, options: Options = Options(), source: str = "", source_hash: str = "") -> Graph:

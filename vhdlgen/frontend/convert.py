@@ -30,15 +30,17 @@ SUPPORTED_LAYERS = (
     "'relu', 'linear' and Flatten."
 )
 MAX_WIDTH = 62  # int64 reference; every tensor must fit
+DEFAULT_INPUT_FORMAT = FixedType(False, 2, 1)  # the pooled RPC hits: 0, 0.5, 1
 
 
 @dataclass(frozen=True)
 class Options:
-    """Frontend options: the input format when the model has no input quantizer, the signed
-    width vhdlgen gives to the weights of unquantized (float) layers, and the format the outputs
-    are requantized to (None: exact, the full-precision result)."""
+    """Frontend options: the input format of a model without an input quantizer (None:
+    DEFAULT_INPUT_FORMAT; refused for a model with one), the signed width vhdlgen gives to the
+    weights of unquantized (float) layers, and the format the outputs are requantized to (None:
+    exact, the full-precision result)."""
 
-    input_format: FixedType = FixedType(False, 2, 1)
+    input_format: FixedType | None = None
     float_weight_bits: int = 12
     output_format: FixedType | None = None
 
@@ -286,8 +288,15 @@ def _input(model, layers: list, options: Options) -> tuple[Input, list]:
     quantizer = getattr(first, "quantizer", None)
     if type(first).__name__ == "QActivation" and hasattr(quantizer, "bits"):
         rq = q.activation_requantizer(quantizer, 0)
+        if options.input_format is not None:
+            raise UserError(
+                f"--input-format {options.input_format} (input_format=) was given, but the "
+                f"model has an input quantizer, {first.name!r} = {q.describe(quantizer)}, "
+                f"which makes its input format {rq.out}; the option applies only to models "
+                "without one: leave it out"
+            )
         return Input(name, shape, rq.out, rq.lo, rq.hi, first.name), layers[1:]
-    fmt = options.input_format
+    fmt = options.input_format if options.input_format is not None else DEFAULT_INPUT_FORMAT
     return Input(name, shape, fmt, fmt.min_code, fmt.max_code), layers
 
 

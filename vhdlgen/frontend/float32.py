@@ -21,6 +21,7 @@ import numpy as np
 
 from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Layer, Pooling2D, Reshape,
                         ZeroPadding2D)
+from vhdlgen.notes import Note
 
 EXACT_STEPS = 1 << 24  # float32 holds every integer up to 2**24 exactly
 UNIT_ROUNDOFF = 2.0**-24
@@ -107,8 +108,8 @@ def _bias_exact(bias: int, grid: int, top: int, after: Activation | None, acc_fr
     return 2 * distance > _ulp(top)
 
 
-def _analyse(graph: Graph) -> tuple[list[tuple[int, str]], set[int]]:
-    """(notes, rounded): (IR index, why) for every quantized Conv2D/Dense with exact inputs
+def _analyse(graph: Graph) -> tuple[list[tuple[int, Note]], set[int]]:
+    """(notes, rounded): (IR index, note) for every quantized Conv2D/Dense with exact inputs
     where QKeras' float32 result may differ from the exact one; and the IR indices whose
     values QKeras rounds harmlessly (a float-biased sum, and a Flatten of it, before the
     quantizer that makes it exact again)."""
@@ -124,9 +125,10 @@ def _analyse(graph: Graph) -> tuple[list[tuple[int, str]], set[int]]:
         grid = 1 << _trailing_zeros(layer.kernel)
         steps = int(kernel.sum(axis=0).max(initial=0)) * max(abs(x.lo), abs(x.hi)) // grid
         if steps >= EXACT_STEPS:
-            notes.append((index, f"layer {name!r}: its sums reach {steps} steps, beyond the 2**24 "
-                         "that float32 holds exactly; QKeras rounds them, vhdlgen does not, so "
-                         "outputs may differ from QKeras"))
+            notes.append((index, Note(
+                "qkeras_float32", name, None, f"layer {name!r}: its sums reach {steps} steps, "
+                "beyond the 2**24 that float32 holds exactly; QKeras rounds them, vhdlgen does "
+                "not, so outputs may differ from QKeras")))
             continue
         end = _next_rounding(graph.layers, index)
         after = graph.layers[end] if end is not None else None
@@ -137,19 +139,21 @@ def _analyse(graph: Graph) -> tuple[list[tuple[int, str]], set[int]]:
             continue
         if after is None:
             worst = _ulp(top) / 2 * 2.0**-out.fmt.frac
-            notes.append((index, f"layer {name!r}: QKeras adds its float bias in float32 and rounds "
-                         f"the sum by up to {worst:.3g}; vhdlgen's sum is exact"))
+            notes.append((index, Note(
+                "qkeras_float32", name, worst, f"layer {name!r}: QKeras adds its float bias in "
+                f"float32 and rounds the sum by up to {worst:.3g}; vhdlgen's sum is exact")))
         else:
-            notes.append((index, f"layer {name!r}: QKeras adds its float bias in float32, and the "
-                         f"rounding can land a sum on a rounding tie of {after.name!r}; outputs "
-                         "may differ from QKeras by a step there (vhdlgen's sum is exact)"))
+            notes.append((index, Note(
+                "qkeras_float32", name, None, f"layer {name!r}: QKeras adds its float bias in "
+                f"float32, and the rounding can land a sum on a rounding tie of {after.name!r}; "
+                "outputs may differ from QKeras by a step there (vhdlgen's sum is exact)")))
     return notes, rounded
 
 
 def layer_notes(graph: Graph) -> list[str]:
     """Every quantized Conv2D/Dense (with exact inputs) where QKeras' float32 result may differ
     from the exact one, and why."""
-    return [note for _, note in _analyse(graph)[0]]
+    return [note.text for _, note in _analyse(graph)[0]]
 
 
 def exact_layers(graph: Graph) -> list[str]:
@@ -189,14 +193,20 @@ def output_bound(graph: Graph) -> float | None:
     return error
 
 
-def caveats(graph: Graph) -> list[str]:
-    """What `predict`, `build` and `inspect` print wherever the outputs may differ from
-    QKeras; empty when they are provably equal to QKeras' own float32 results."""
-    lines = layer_notes(graph)
+def notes(graph: Graph) -> list[Note]:
+    """The "qkeras_float32" and "float_layers" notes (`vhdlgen.notes`): wherever the outputs
+    may differ from QKeras; empty when they provably equal QKeras' own float32 results."""
+    found = [note for _, note in _analyse(graph)[0]]
     bound = output_bound(graph)
     if bound is not None:
-        names = ", ".join(repr(_keras_name(graph.layers, i))
-                          for i, layer in enumerate(graph.layers) if _is_float(layer))
-        lines.append(f"vhdlgen quantizes the unquantized layer(s) {names} to --float-weight-bits "
-                     f"codes: the outputs differ from QKeras by at most {bound:.3g}")
-    return lines
+        names = [_keras_name(graph.layers, i) for i, layer in enumerate(graph.layers)
+                 if _is_float(layer)]
+        found.append(Note("float_layers", names[0], bound, "vhdlgen quantizes the unquantized "
+                          f"layer(s) {', '.join(map(repr, names))} to --float-weight-bits codes: "
+                          f"the outputs differ from QKeras by at most {bound:.3g}"))
+    return found
+
+
+def caveats(graph: Graph) -> list[str]:
+    """The text of `notes(graph)`."""
+    return [note.text for note in notes(graph)]
