@@ -23,7 +23,7 @@ import numpy as np
 from vhdlgen import cache
 from vhdlgen.errors import UserError
 from vhdlgen.sim import feeder
-from vhdlgen.sim.packing import unpack
+from vhdlgen.packing import unpack
 
 BENCH_MODULE = "vhdlgen.sim.bench"
 LEAD_RESET = 2  # cycles of rst high (in_valid low) before every stream, not counted as edges
