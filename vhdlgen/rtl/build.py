@@ -12,10 +12,10 @@ from pathlib import Path
 
 from vhdlgen import __version__
 from vhdlgen.errors import UserError
+from vhdlgen.ghdl import synth_check
 from vhdlgen.ir import Graph
 from vhdlgen.rtl.build_report import format_report, make_report
 from vhdlgen.rtl.client import BuildClient
-from vhdlgen.rtl.ghdl import synth_check
 from vhdlgen.rtl.lower import Unit, lower
 from vhdlgen.rtl.names import check_unique, choose_top, unit_names
 from vhdlgen.rtl.outdir import MANIFEST, STAGING_PREFIX, OutDir, check_out_dir, commit
