@@ -189,6 +189,7 @@ def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=No
     from the report: the bench must never print a table over a broken design.
     """
     import vhdlgen
+    from vhdlgen.chain.client import ChainOptions
     from vhdlgen.rtl.build import BuildOptions, build
 
     tag = label or model.stem
@@ -201,8 +202,8 @@ def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=No
     stages = f"{levels} adder levels per stage" if levels else "timing-driven stages"
     say(f"{tag}: building ({stages}, clock {clock_ns} ns) -> {out_dir}")
     with heartbeat(f"{tag} build"):
-        report = build(network.graph, out_dir, BuildOptions(clock_ns=clock_ns,
-                                                            adder_levels_per_stage=levels))
+        report = build(network.graph, out_dir, BuildOptions(
+            clock_ns=clock_ns, adder_levels_per_stage=levels, client=ChainOptions()))
     record.update({
         "model_sha256": report["model_sha256"], "clock_ns": report["clock_ns"],
         "adder_levels_per_stage": report["adder_levels_per_stage"],

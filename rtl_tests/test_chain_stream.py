@@ -17,6 +17,7 @@ import pytest
 
 from benchlib import assert_rtl_equal, file_lock, sampled_edges
 from chain_events import constructed, tiny_graph
+from vhdlgen.chain.client import ChainOptions
 from vhdlgen.chain.geometry import StripGeometry
 from vhdlgen.chain.rtl import chain_of
 
@@ -35,8 +36,8 @@ class ChainDesign:
         self.lock, self.dir = root / f"{key}.lock", root / key
         with file_lock(self.lock):
             if not (self.dir / "report.json").is_file():
-                build(graph_of(), self.dir, BuildOptions(top=key, front_end="rpc",
-                                                         strip_geometry=geometry, test_vectors=0))
+                build(graph_of(), self.dir, BuildOptions(top=key, test_vectors=0, client=ChainOptions(
+                    front_end="rpc", strip_geometry=geometry)))
         self.report, graph = load_build(self.dir)
         self.chain = chain_of(self.report, graph)
 

@@ -1,7 +1,7 @@
 """The VHDL feeder (vhdlgen.sim.feeder) and simulators run side by side.
 
 - The hex words the runner writes for the feeder and reads back from it are exactly the packed
-  port words (vhdlgen.sim.packing.pack / unpack), for unsigned, signed and wide elements; a word
+  port words (vhdlgen.packing.pack / unpack), for unsigned, signed and wide elements; a word
   with an unknown ('x') digit is refused, not read as a number.
 - processes=2 splits a stream over two simulators at once: the joined outputs equal the
   reference and the single-simulator stream of the same vectors, one per input, each exactly
@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from benchlib import assert_rtl_equal, sampled_edges
-from vhdlgen.sim.packing import from_hex, pack, to_hex, unpack
+from vhdlgen.packing import from_hex, pack, to_hex, unpack
 
 ROOT = Path(__file__).resolve().parents[1]
 

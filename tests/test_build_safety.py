@@ -37,6 +37,7 @@ from tools import require_tool
 from vhdlgen.__main__ import main
 from vhdlgen.errors import UserError
 from vhdlgen.rtl import build as build_module
+from vhdlgen.rtl import outdir
 from vhdlgen.rtl.build import MANIFEST, BuildOptions, build
 from vhdlgen.rtl.manifest import load_build
 
@@ -265,13 +266,13 @@ def test_interrupt_at_any_step_of_moving_in_restores_the_old_build(model, tmp_pa
     build(graph_for(model), old, BuildOptions(top="alpha"))
     put(old, {"notes.txt": b"mine\n", "sim/x": b"cache", "estimate.json": b"{}"})
     before = tree(old)
-    real, calls = build_module._move, []
+    real, calls = outdir._move, []
 
     def counting(source, destination):
         calls.append(destination)
         real(source, destination)
 
-    monkeypatch.setattr(build_module, "_move", counting)
+    monkeypatch.setattr(outdir, "_move", counting)
     shutil.copytree(old, tmp_path / "count")
     build(graph_for(model), tmp_path / "count", BuildOptions(top="beta"))
     steps = len(calls)
@@ -288,7 +289,7 @@ def test_interrupt_at_any_step_of_moving_in_restores_the_old_build(model, tmp_pa
                 raise KeyboardInterrupt
             real(source, destination)
 
-        monkeypatch.setattr(build_module, "_move", cut)
+        monkeypatch.setattr(outdir, "_move", cut)
         with pytest.raises(KeyboardInterrupt):
             build(graph_for(model), out, BuildOptions(top="beta"))
         assert tree(out) == before, f"interrupted at step {step} of {steps}"

@@ -21,6 +21,7 @@ import pytest
 from tools import make_build, require_tool
 from vhdlgen import cache
 from vhdlgen import estimate as est
+from vhdlgen.estimate import flow as estimate_flow
 from vhdlgen.errors import UserError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -152,7 +153,7 @@ def test_estimate_stamp_covers_sources_package_flow_and_tools(tiny, monkeypatch)
     write(rtl / "tiny_pkg.vhd", (rtl / "tiny_pkg.vhd").read_text().replace("16", "18"),
           keep_mtime=True)
     assert est.estimate_stamp(tiny, "carry") != first
-    monkeypatch.setattr(est, "tool_versions", lambda: {"ghdl": "GHDL 9", "yosys": "Yosys 9"})
+    monkeypatch.setattr(estimate_flow, "tool_versions", lambda: {"ghdl": "GHDL 9", "yosys": "Yosys 9"})
     assert est.estimate_stamp(tiny, "carry")["identity"]["tools"]["yosys"] == "Yosys 9"
 
 
@@ -183,6 +184,6 @@ def test_bench_cache_reuses_only_the_same_inputs(tiny, bench_cache, monkeypatch)
     assert common.cached_estimate(same, None)[1] is False  # an edited package
     calls = len(bench_cache)
     real = est.tool_versions()
-    monkeypatch.setattr(est, "tool_versions", lambda: {**real, "yosys": real["yosys"] + " +1"})
+    monkeypatch.setattr(estimate_flow, "tool_versions", lambda: {**real, "yosys": real["yosys"] + " +1"})
     assert common.cached_estimate(tiny, None)[1] is False  # another yosys
     assert len(bench_cache) == calls + 1

@@ -1,4 +1,4 @@
-"""`build` with `front_end="rpc"`: the chain's files, names, report and geometry parameters
+"""`build` with the chain as its client (`ChainOptions(front_end="rpc")`): the chain's files, names, report and geometry parameters
 (ghdl --synth runs inside `build`; the RTL itself is simulated in
 rtl_tests/test_chain_stream.py)."""
 from __future__ import annotations
@@ -9,6 +9,7 @@ import re
 import pytest
 
 from chain_events import tiny_graph
+from vhdlgen.chain.client import ChainOptions
 from vhdlgen.chain.geometry import StripGeometry
 from vhdlgen.errors import UserError
 
@@ -24,8 +25,8 @@ def test_build_renders_the_geometry_it_is_given(tmp_path, geometry) -> None:
     from vhdlgen.rtl.build import BuildOptions, build
 
     report = build(tiny_graph(geometry), tmp_path / "b",
-                   BuildOptions(front_end="rpc", strip_geometry=geometry,
-                                test_vectors=20))
+                   BuildOptions(test_vectors=20, client=ChainOptions(
+                       front_end="rpc", strip_geometry=geometry)))
     fe, cnn = report["front_end"], report["cnn"]
     assert report["top"] == "tiny_trigger_chain" and cnn["top"] == "tiny_trigger"
     assert report["latency_cycles"] == fe["latency_cycles"] + cnn["latency_cycles"] + 1
@@ -46,12 +47,18 @@ def test_build_renders_the_geometry_it_is_given(tmp_path, geometry) -> None:
 
 
 def test_front_end_options_are_checked() -> None:
+    """Through the build's client (BuildOptions.validate) and through the options' resolve."""
+    from vhdlgen.options import resolve
     from vhdlgen.rtl.build import BuildOptions
 
     with pytest.raises(UserError, match="--front-end 'cnn': accepted none, rpc"):
-        BuildOptions(front_end="cnn").validate()
+        BuildOptions(client=ChainOptions(front_end="cnn")).validate()
     with pytest.raises(UserError, match="--threshold-gev inf: accepted a finite number"):
-        BuildOptions(front_end="rpc", threshold_gev=float("inf")).validate()
+        BuildOptions(client=ChainOptions(front_end="rpc", threshold_gev=float("inf"))).validate()
+    with pytest.raises(UserError, match="--front-end 'cnn': accepted none, rpc"):
+        resolve({"front_end": "cnn"})
+    assert resolve({"front_end": "rpc", "threshold_gev": 15})[1].client == ChainOptions(
+        front_end="rpc", threshold_gev=15.0)
 
 
 def test_report_has_the_chain_blocks_as_unit_rows_and_whole_chain_totals(tmp_path) -> None:
@@ -71,7 +78,8 @@ def test_report_has_the_chain_blocks_as_unit_rows_and_whole_chain_totals(tmp_pat
     from vhdlgen.rtl.build import BuildOptions, build
 
     report = build(tiny_graph(SMALL), tmp_path / "b",
-                   BuildOptions(front_end="rpc", strip_geometry=SMALL, test_vectors=0))
+                   BuildOptions(test_vectors=0,
+                                client=ChainOptions(front_end="rpc", strip_geometry=SMALL)))
     first, last = report["extra_units"]
     assert (first["name"], first["lut_estimate"], first["adders"]) == ("fragmentation", 856, 60)
     assert first["lut_parts"] == {"ones": 198, "sums": 288, "select": 111, "mux": 195,

@@ -291,7 +291,7 @@ def test_ghdl_gate_shows_progress() -> None:
     reported every 0.1 s), and its stderr and exit code come back."""
     import io
 
-    from vhdlgen.rtl.ghdl import run_with_progress
+    from vhdlgen.ghdl import run_with_progress
 
     stream = io.StringIO()
     script = "import sys, time; time.sleep(0.35); sys.stderr.write('done'); sys.exit(3)"

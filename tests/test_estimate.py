@@ -8,6 +8,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from vhdlgen import estimate as est
 from vhdlgen.errors import UserError
 from vhdlgen.estimate import (RtlNames, add_estimate_parser, count_resources, estimate,
                               format_estimate, logic_levels, rtl_text)
+from vhdlgen.estimate.netlist import carry4_positions
 from vhdlgen.timing import ULTRASCALE_PLUS_2 as M
 
 KEYS = {"lut", "ff", "carry", "dsp", "bram", "max_logic_levels", "tools", "critical_path_ns",
@@ -94,6 +96,8 @@ def test_carry_flow_keeps_one_carry_chain_per_adder(tmp_path: Path, tools_presen
     assert stock["lut"] > carry["lut"], (stock["detail"]["cells_by_type"], carry["lut"])
     with pytest.raises(UserError, match="accepted carry, synth_xilinx"):
         estimate(build, flow="vivado")
+    # an unknown flow is refused before anything is deleted or run
+    assert json.loads((build / "estimate.json").read_text())["flow"] == "synth_xilinx"
 
 
 def test_estimate_json_written(register_run) -> None:
@@ -263,7 +267,7 @@ def test_carry8_packing_of_longer_chains() -> None:
     cells["dst"] = _ff(100 + 10 * 4 + 3, 2)
     got = logic_levels({"ports": {}, "netnames": {}, "cells": cells})
     assert got["levels"] == 5 and got["levels_carry8"] == 3
-    assert est._carry4_positions(cells) == {f"c{k}": k for k in range(5)}
+    assert carry4_positions(cells) == {f"c{k}": k for k in range(5)}
 
 
 def test_logic_levels_detects_loops() -> None:
@@ -514,10 +518,10 @@ def test_missing_source(tmp_path: Path) -> None:
                                            ("yosys", "apt-get install yosys")])
 def test_tool_not_installed(tmp_path: Path, monkeypatch, tool: str, package: str) -> None:
     build = make_build(tmp_path, "register")
-    real_which = est.shutil.which
-    monkeypatch.setattr(est.shutil, "which",
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which",
                         lambda name, *a, **k: None if name == tool else real_which(name))
-    with pytest.raises(UserError, match=f"{tool} is not installed.*{package}"):
+    with pytest.raises(UserError, match=f"{tool} not found on PATH.*{package}"):
         estimate(build)
 
 

@@ -22,6 +22,7 @@ import pytest
 import qmodels
 from chain_events import tiny_graph
 from tools import require_tool
+from vhdlgen.chain.client import ChainOptions
 from vhdlgen.chain.geometry import StripGeometry
 from vhdlgen.fixed import FixedType, unsigned_width
 from vhdlgen.network import load
@@ -99,8 +100,8 @@ def test_lsb_weight_text() -> None:
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
     out = tmp_path_factory.mktemp("ports") / "chain"
-    report = build(tiny_graph(SMALL), out, BuildOptions(front_end="rpc", strip_geometry=SMALL,
-                                                        test_vectors=40))
+    report = build(tiny_graph(SMALL), out, BuildOptions(test_vectors=40, client=ChainOptions(
+        front_end="rpc", strip_geometry=SMALL)))
     return out, report
 
 

@@ -9,9 +9,11 @@ the component declaration and the Verilog stub.
 - The reset in mid-stream drops exactly the vectors a model of the stream says (in flight or
   driven during rst), the outputs are valid again LATENCY clocks after the next input, and a
   design whose reset does not clear the valid pipeline fails.
-- The vectors are the NumPy reference: unpacked with vhdlgen.sim.packing, the expected words
-  equal Network.predict_codes of the unpacked inputs (numpy.array_equal); a 9x16x1 model gets the
-  toy dataset's events, any other model uniform random codes, from the same fixed seed.
+- The vectors are the NumPy reference: unpacked with vhdlgen.packing, the expected words
+  equal Network.predict_codes of the unpacked inputs (numpy.array_equal); with the Level-0
+  study as the build's client (the CLI's and convert's builds) a 9x16x1 model gets the toy
+  dataset's events, any other model (or any model without it) uniform random codes, from the
+  same fixed seed.
 - `--test-vectors 0` writes no tb/ (and a rebuild with 0 removes an older tb/); the manifest
   lists every tb/ file; a rebuild is byte-identical.
 - The component package compiles and its instantiation template elaborates against the entity;
@@ -36,13 +38,15 @@ import pytest
 import qmodels
 from tools import require_tool
 from vhdlgen.__main__ import main
+from vhdlgen.chain.client import ChainOptions
 from vhdlgen.rtl.build import MANIFEST, BuildOptions, build
 from vhdlgen.rtl.testbench import (EXPECTED_FILE, GAP_EVERY, INPUT_FILE, MID_RESET_CYCLES,
                                    QUESTA_SCRIPT, RUN_SCRIPT, VECTOR_SEED, XSIM_SCRIPT,
                                    make_vectors)
-from vhdlgen.sim.packing import unpack
+from vhdlgen.packing import unpack
 
 BACKEND = os.environ.get("GHDL_BACKEND") or "mcode"
+TOY = ChainOptions().test_inputs  # the Level-0 study's testbench inputs (toy-dataset events)
 TB_FILES = ("{top}_tb.vhd", INPUT_FILE, EXPECTED_FILE, RUN_SCRIPT, XSIM_SCRIPT, QUESTA_SCRIPT,
             "{top}_component.vhd", "{top}_stub.v")
 
@@ -74,10 +78,11 @@ def dense(tmp_path_factory, ghdl):
 
 @pytest.fixture(scope="module")
 def student(tmp_path_factory, ghdl):
-    """The 2-bit student (9x16x1 input) built with 60 test vectors."""
+    """The 2-bit student (9x16x1 input) built with 60 test vectors, the Level-0 study as the
+    build's client (as the CLI and vhdlgen.convert build)."""
     graph = graph_of("student2")
     out = tmp_path_factory.mktemp("tb") / "student"
-    return graph, out, build(graph, out, BuildOptions(test_vectors=60))
+    return graph, out, build(graph, out, BuildOptions(test_vectors=60, client=ChainOptions()))
 
 
 def run_tb(build_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -341,7 +346,7 @@ def test_student_gets_toy_dataset_events_and_passes(student, tmp_path) -> None:
     expected = unpack(words(out / "tb" / EXPECTED_FILE), outp["elements"],
                       outp["element_width"], outp["signed"])
     assert np.array_equal(expected, network.predict_codes(toy))
-    assert np.array_equal(expected, make_vectors(graph, 60)[1])
+    assert np.array_equal(expected, make_vectors(graph, 60, inputs=TOY)[1])
     assert "toy-dataset events" in (out / "tb" / f"{report['top']}_tb.vhd").read_text()
     proc = run_tb(out, tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -486,10 +491,17 @@ def test_toy_events_off_the_input_grid_fall_back_to_random_codes() -> None:
 
     graph = graph_from_keras(qmodels.MODELS["no_input_quant"](),
                              Options(input_format=FixedType(False, 3, 3)), source="n.h5")
-    codes, expected, source = make_vectors(graph, 50)
+    codes, expected, source = make_vectors(graph, 50, inputs=TOY)
     assert "uniform random input codes over 0 to 7" in source
     again = np.random.default_rng(VECTOR_SEED).integers(0, 7, size=(50, 9, 16, 1), endpoint=True)
     assert np.array_equal(codes, again)
     assert expected.shape == (50, 2)
     default = graph_of("no_input_quant")  # ufixed<2,1> holds the toy data: events
-    assert "toy-dataset events" in make_vectors(default, 5)[2]
+    assert "toy-dataset events" in make_vectors(default, 5, inputs=TOY)[2]
+    # the generator alone knows no dataset: without the study's inputs, random codes
+    alone = make_vectors(default, 5)
+    assert "uniform random input codes" in alone[2]
+    rng = np.random.default_rng(VECTOR_SEED)
+    spec = default.input
+    assert np.array_equal(alone[0], rng.integers(spec.lo, spec.hi, size=(5, *spec.shape),
+                                                 endpoint=True))

@@ -17,8 +17,7 @@ import pytest
 from tools import make_build, require_tool, sources
 from vhdlgen import vivado
 from vhdlgen.errors import UserError
-from vhdlgen.vivado import (DEFAULT_CLOCK_NS, DEFAULT_PART, write_vivado,
-                            write_vivado_from_build)
+from vhdlgen.vivado import DEFAULT_CLOCK_NS, DEFAULT_PART, write_vivado
 
 SEP = "\x1f"
 
@@ -411,15 +410,3 @@ def test_failure_leaves_no_half_written_folder(build: Path, monkeypatch) -> None
     write(build)  # a successful rewrite replaces the folder as a whole
     assert not (build / "vivado" / "stale.txt").exists()
     assert not [p for p in build.iterdir() if p.name.startswith(".vivado")]
-
-
-def test_from_build_reads_the_manifest(tmp_path: Path) -> None:
-    build = make_build(tmp_path, "adder", clock_ns=2.5, part="xcku040-ffva1156-2-e")
-    paths = write_vivado_from_build(build)
-    assert len(paths) == 4
-    text = (build / "vivado" / "build.tcl").read_text()
-    assert "set top      tiny_add\n" in text and "set part     xcku040-ffva1156-2-e\n" in text
-    assert "-period 2.5 [get_ports clk]" in (build / "vivado" / "constraints.xdc").read_text()
-    (build / "vhdlgen-build.json").unlink()
-    with pytest.raises(UserError, match="is not a vhdlgen build .no vhdlgen-build.json"):
-        write_vivado_from_build(build)

@@ -65,11 +65,10 @@ class Design:
     @property
     def chain(self) -> Chain | None:
         """The whole Level-0 chain around the network (`front_end="rpc"`), or None."""
-        if self.options.front_end == "none":
-            return None
-        from vhdlgen.chain.reference import Chain
+        from vhdlgen.chain.client import ChainOptions
 
-        return Chain(self.network, threshold_gev=self.options.threshold_gev)
+        client = self.options.client
+        return client.reference(self.network) if isinstance(client, ChainOptions) else None
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Exact dequantized outputs (N, n_out) float64 for float inputs (N, *input_shape);

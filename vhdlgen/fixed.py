@@ -13,6 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The bit-exact reference computes on int64: vhdlgen keeps every code below 2**INT64_BITS in
+# magnitude (62 bits plus sign, so that a sum of two codes cannot overflow either).
+INT64_BITS = 62
+INT64_LIMIT = (1 << INT64_BITS) - 1  # the largest magnitude of any code
+
 _FORMAT = re.compile(r"^\s*(u?)fixed\s*<\s*(\d+)\s*,\s*(-?\d+)\s*>\s*$")
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from vhdlgen import reference
 from vhdlgen.errors import UserError
-from vhdlgen.fixed import dequantize, round_half_even
+from vhdlgen.fixed import dequantize, is_representable, quantize
 from vhdlgen.frontend import Options, load_graph
 from vhdlgen.ir import Graph
 
@@ -47,13 +47,13 @@ class Network:
         if not finite.all():  # NaN would cast to an arbitrary int64 code; Keras gives NaN
             index = tuple(int(i) for i in np.argwhere(~finite)[0])
             raise UserError(f"input value {x[index]!r} at index {index} is not a finite number")
-        scaled = np.asarray(x, dtype=np.float64) * 2.0**spec.fmt.frac
         if spec.quantizer is not None:
             # Keras feeds the quantizer float32: round what it sees (a float64 a hair above a
             # tie is the tie in float32). Scaling by a power of two keeps float32 values exact.
-            scaled = np.asarray(x, dtype=np.float32).astype(np.float64) * 2.0**spec.fmt.frac
-            return np.clip(round_half_even(scaled), spec.lo, spec.hi).astype(np.int64)
-        exact = (scaled == np.floor(scaled)) & (scaled >= spec.lo) & (scaled <= spec.hi)
+            codes = quantize(np.asarray(x, dtype=np.float32), spec.fmt)
+            return np.clip(codes, spec.lo, spec.hi)
+        codes = quantize(x, spec.fmt)
+        exact = is_representable(x, spec.fmt) & (codes >= spec.lo) & (codes <= spec.hi)
         if not exact.all():
             index = tuple(int(i) for i in np.argwhere(~exact)[0])
             raise UserError(
@@ -61,7 +61,7 @@ class Network:
                 f"input format {spec.fmt} (the model has no input quantizer); pass inputs on that "
                 "grid or choose the format with --input-format, e.g. 'ufixed<2,1>'"
             )
-        return scaled.astype(np.int64)
+        return codes
 
     def trace_codes(self, codes: np.ndarray) -> dict[str, np.ndarray]:
         """Every layer's output codes for input codes, in layer order."""

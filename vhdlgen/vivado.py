@@ -31,7 +31,6 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from vhdlgen.errors import UserError
-from vhdlgen.rtl.manifest import read_build
 from vhdlgen.templating import render
 
 DEFAULT_PART = "xcvu13p-fhga2104-2L-e"
@@ -189,9 +188,3 @@ def write_vivado(build_dir: Path, top: str, rtl_files: list[str], clock_ns: floa
         shutil.rmtree(old, ignore_errors=True)
     return [final / name for name in outputs]
 
-
-def write_vivado_from_build(build_dir: Path) -> list[Path]:
-    """(Re)write `build_dir/vivado/` for the top, sources, clock period and part that the build
-    manifest `build_dir/vhdlgen-build.json` records (`vhdlgen.rtl.manifest.read_build`)."""
-    build = read_build(Path(build_dir))
-    return write_vivado(build.folder, build.top, list(build.sources), build.clock_ns, build.part)

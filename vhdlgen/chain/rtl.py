@@ -8,6 +8,7 @@ rows of the fragmentation and output stages beside the CNN's units (`extra_units
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,10 @@ from vhdlgen.ir import Graph
 from vhdlgen.network import Network
 from vhdlgen.rtl.testbench import VECTOR_SEED
 from vhdlgen.templating import render
+
+if TYPE_CHECKING:
+    from vhdlgen.chain.client import ChainOptions
+    from vhdlgen.rtl.build import BuildOptions
 
 _GEOMETRY_FIELDS = ("layers", "strips", "window_strips", "pool", "eta_min", "eta_max")
 
@@ -98,11 +103,12 @@ class ChainFiles:
 
 
 def render_chain(graph: Graph, cnn_top: str, cnn_latency: int, taken: list[str], info,
-                 options) -> ChainFiles:
-    """The chain's files for `build` with `front_end="rpc"` (`options` a BuildOptions: its
-    strip_geometry, threshold_gev, clock_ns and margin_ns); `taken`: the CNN's file names."""
-    g = options.strip_geometry
-    chain = Chain(Network(graph), g, options.threshold_gev)
+                 chain_options: ChainOptions, options: BuildOptions) -> ChainFiles:
+    """The chain's files for `build` with `front_end="rpc"` (`chain_options`: its strip
+    geometry and threshold; `options`: the build's clock_ns, margin_ns and delay model);
+    `taken`: the CNN's file names."""
+    g = chain_options.strip_geometry
+    chain = Chain(Network(graph), g, chain_options.threshold_gev)
     eta = chain.fields[1]
     stage_plan = plan(g, options.clock_ns, options.margin_ns, eta.fmt.width, options.delay)
     names = _names(cnn_top, {name.lower() for name in taken})

@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 
 from vhdlgen.errors import UserError
-from vhdlgen.fixed import FixedType, Requantizer, unsigned_width
+from vhdlgen.fixed import INT64_BITS, FixedType, Requantizer, unsigned_width
 from vhdlgen.frontend import layers
 from vhdlgen.frontend import quantizers as q
 from vhdlgen.frontend.float32 import rounding_after_float
@@ -29,7 +29,7 @@ SUPPORTED_LAYERS = (
     "(--float-weight-bits), with an error bound, and may be followed only by float layers, "
     "'relu', 'linear' and Flatten."
 )
-MAX_WIDTH = 62  # int64 reference; every tensor must fit
+MAX_WIDTH = INT64_BITS  # int64 reference; every tensor must fit
 DEFAULT_INPUT_FORMAT = FixedType(False, 2, 1)  # the pooled RPC hits: 0, 0.5, 1
 
 

@@ -32,10 +32,10 @@ from math import gcd
 import numpy as np
 
 from vhdlgen.errors import UserError
-from vhdlgen.fixed import Requantizer
+from vhdlgen.fixed import INT64_BITS, Requantizer
 from vhdlgen.ir import Division
 
-MAX_BITS = 62  # the int64 reference: every average code must stay below 2**62
+MAX_BITS = INT64_BITS  # the int64 reference: every average code must stay below 2**62
 
 
 def quotient(num: int, den: int) -> tuple[int, int]:

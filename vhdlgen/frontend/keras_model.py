@@ -3,13 +3,38 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from vhdlgen.errors import UserError
 
 
-def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+@contextmanager
+def _native_logs_hidden() -> Iterator[None]:
+    """Keep TensorFlow's C++ start-up lines (oneDNN, CUDA, CPU features) off the terminal while
+    it is first imported, without touching the environment: file descriptor 2 goes to a
+    temporary file meanwhile, whose text is shown after all when the import fails. A
+    TF_CPP_MIN_LOG_LEVEL the user set is left to do its work."""
+    if "tensorflow" in sys.modules or "TF_CPP_MIN_LOG_LEVEL" in os.environ:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode("utf-8", errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def model_hash(path: Path) -> str:
@@ -42,8 +67,8 @@ def load_keras_model(path: str | Path):
             f"cannot read model {path}: unknown file type {path.suffix!r}; "
             "accepted: a .h5 file or a Keras SavedModel folder"
         )
-    _quiet_tensorflow()
-    from qkeras.utils import load_qmodel
+    with _native_logs_hidden():
+        from qkeras.utils import load_qmodel
 
     try:
         return load_qmodel(str(path), compile=False)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vhdlgen.fixed import Requantizer, difference_tie, signed_width, sum_tie
+from vhdlgen.rtl.names import register_name
 
 
 @dataclass(frozen=True)
@@ -177,11 +178,6 @@ class AdderGraph:
         if value.stage >= stage:
             return value.name
         return register_name(value.name, stage - 1)
-
-
-def register_name(value: str, stage: int) -> str:
-    """The register holding `value` at the end of stage `stage`."""
-    return f"{value}_r{stage}"
 
 
 # --------------------------------------------------------------------------- interpreter

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vhdlgen.errors import UserError
-from vhdlgen.fixed import Requantizer, signed_width
+from vhdlgen.fixed import INT64_LIMIT, Requantizer, signed_width
 from vhdlgen import windows
 from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Pooling2D, Reshape, Tensor,
                         ZeroPadding2D)
@@ -37,7 +37,6 @@ from vhdlgen.rtl.statements import (Declaration, Element, Fit, InputView, Stage,
                                     vector_stages, vector_variables, vector_views, width_of)
 
 INTEGER_LIMIT = (1 << 31) - 1  # VHDL integers are (at least) 32-bit
-INT64_LIMIT = (1 << 62) - 1  # the interpreter and the NumPy reference compute on int64
 
 
 @dataclass(frozen=True)

@@ -168,3 +168,26 @@ def check_unique(file_names: list[str]) -> None:
                             f"{seen[name.lower()]!r}); rename the layer or choose another "
                             "--top")
         seen[name.lower()] = name
+
+
+# ------------------------------------------------------------------ names inside a unit's logic
+# Made by the schedule (rtl/schedule.py, rtl/adder_graph.py), read back by vhdlgen.estimate to
+# name a netlist's paths in RTL terms.
+REGISTER_NAME = re.compile(r"^(?P<value>\w+?)_r(?P<stage>\d+)$")  # <value> registered after S
+ADDER_NAME = re.compile(r"^(?P<neuron>\w+?)_a(?P<adder>\d+)$")  # adder N of output <neuron>
+SHARED_NAME = re.compile(r"^t(?P<shared>\d+)$")  # shared subexpression tN
+
+
+def register_name(value: str, stage: int) -> str:
+    """The register holding `value` at the end of stage `stage`."""
+    return f"{value}_r{stage}"
+
+
+def adder_name(owner: str, index: int, maximum: bool = False) -> str:
+    """Adder (or, `maximum`, comparator) `index` of the sum of output `owner`."""
+    return f"{owner}_{'m' if maximum else 'a'}{index}"
+
+
+def shared_name(index: int) -> str:
+    """The shared subexpression with this index."""
+    return f"t{index}"

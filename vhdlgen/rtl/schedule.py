@@ -26,9 +26,9 @@ import numpy as np
 from typing import Callable
 
 from vhdlgen.fixed import Requantizer, signed_width
-from vhdlgen.rtl.adder_graph import (Adder, AdderGraph, Const, Output, Register, View,
-                                     register_name)
+from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, Output, Register, View
 from vhdlgen.rtl.cmvm import ADD, CONST, VIEW, Plan, Ref
+from vhdlgen.rtl.names import adder_name, register_name, shared_name
 from vhdlgen.timing.model import DelayModel
 
 REQUANTIZER_LUT_LEVELS = 2  # delay: tie detection + saturation, two LUT levels, no carry chain
@@ -230,11 +230,11 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
         arrival[Ref(ADD, index)] = ready
         who = tuple(sorted(users[index]))
         if planned.shared:
-            name = f"t{index}"
+            name = shared_name(index)
         else:
             owner = who[0] if who else "unused"
             owned[owner] = owned.get(owner, 0) + 1
-            name = f"{owner}_{'m' if planned.maximum else 'a'}{owned[owner]}"
+            name = adder_name(owner, owned[owner], planned.maximum)
         adder = Adder(name, _operand(planned.a, values), _operand(planned.b, values),
                       planned.sign, lo, hi, stage, ready.time, ready.high_levels, planned.depth,
                       plan.luts[index], planned.shared, who, planned.maximum)

@@ -15,8 +15,8 @@ import numpy as np
 
 from vhdlgen.fixed import Requantizer, signed_width
 from vhdlgen.ir import Tensor
-from vhdlgen.rtl.adder_graph import (Adder, AdderGraph, Const, Output, Register, View,
-                                     register_name)
+from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, Output, Register, View
+from vhdlgen.rtl.names import register_name
 
 @dataclass(frozen=True)
 class Element:

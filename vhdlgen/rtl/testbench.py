@@ -18,19 +18,24 @@ the design in their own simulator (no cocotb, nothing GHDL-specific in the VHDL)
     DIR/tb/<top>_stub.v          a Verilog black-box module with the same ports
 
 Packing is report.json's: element i at bits [i*W, (i+1)*W), two's complement when signed. The
-vectors are fresh toy-dataset events (half muons, half noise) when the model takes the 9x16x1
-student input, otherwise uniform random codes over the input range; both from VECTOR_SEED.
+inputs are the caller's (`inputs`, e.g. the Level-0 study's toy-dataset events for the 9x16x1
+students, `vhdlgen.chain.client`), else uniform random codes over the input range; both from
+VECTOR_SEED.
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from vhdlgen.errors import UserError
 from vhdlgen.ir import Graph
-from vhdlgen.sim.packing import pack
+from vhdlgen.packing import pack
 from vhdlgen.templating import render
+
+if TYPE_CHECKING:
+    from vhdlgen.network import Network
 
 TB_DIR = "tb"
 DEFAULT_TEST_VECTORS = 1000
@@ -44,7 +49,6 @@ QUESTA_SCRIPT = "run_questa.do"
 GAP_EVERY = 7  # in_valid is low on every 7th clock of the stream
 RESET_CYCLES = 4
 MID_RESET_CYCLES = 2  # rst high in mid-stream, before vector n_vectors // 2 (none below 2 vectors)
-STUDENT_SHAPE = (9, 16, 1)
 STATIC_UNITS = ("vhdlgen_pkg", "vhdlgen_valid_pipe")
 
 # IEEE 1364-2005 and 1800-2017 keywords: a top with such a name is escaped in the Verilog stub.
@@ -80,26 +84,23 @@ def check_count(n_vectors: int) -> None:
                         f"{MAX_TEST_VECTORS:,}")
 
 
-def make_vectors(graph: Graph, n_vectors: int,
-                 seed: int = VECTOR_SEED) -> tuple[np.ndarray, np.ndarray, str]:
+# The caller's testbench inputs: (network, N, seed) -> (input codes (N, *input shape), where
+# they come from), or None for uniform random codes (`vhdlgen.rtl.client.BuildClient`).
+InputSource = Callable[["Network", int, int], "tuple[np.ndarray, str] | None"]
+
+
+def make_vectors(graph: Graph, n_vectors: int, seed: int = VECTOR_SEED,
+                 inputs: InputSource | None = None) -> tuple[np.ndarray, np.ndarray, str]:
     """(input codes (N, *input shape), expected output codes (N, n_out) from the NumPy
-    reference, a sentence saying where the inputs come from). Deterministic in `seed`."""
+    reference, a sentence saying where the inputs come from): `inputs`' codes, else uniform
+    random codes over the input range. Deterministic in `seed`."""
     from vhdlgen.network import Network
 
     network, spec = Network(graph), graph.input
-    codes = None
-    if tuple(spec.shape) == STUDENT_SHAPE and n_vectors > 0:
-        from vhdlgen.data import generate_events
-
-        events = generate_events(n_vectors, seed=seed, muon_fraction=0.5)
-        try:
-            codes = network.input_codes(events["x"])
-            source = (f"{n_vectors} toy-dataset events (vhdlgen.data.generate_events, seed "
-                      f"{seed}, muon fraction 0.5: about half muons, half noise), the 9x16 "
-                      "pooled RPC hit images")
-        except UserError:  # 0, 0.5, 1 not representable in an --input-format without a quantizer
-            codes = None
-    if codes is None:
+    found = inputs(network, n_vectors, seed) if inputs is not None and n_vectors > 0 else None
+    if found is not None:
+        codes, source = found
+    else:
         rng = np.random.default_rng(seed)
         codes = rng.integers(spec.lo, spec.hi, size=(n_vectors, *spec.shape), endpoint=True,
                              dtype=np.int64)
@@ -140,16 +141,18 @@ def _verilog_name(name: str) -> str:
 
 
 def write_testbench(out_dir: Path, graph: Graph, report: dict, n_vectors: int, info,
-                    vectors: tuple[np.ndarray, np.ndarray, str] | None = None) -> list[str]:
+                    vectors: tuple[np.ndarray, np.ndarray, str] | None = None,
+                    inputs: InputSource | None = None) -> list[str]:
     """Write DIR/tb/ (see the module doc) into the build tree `out_dir`; nothing when
     `n_vectors` is 0. Returns the written paths relative to `out_dir`. `vectors` (as
-    `make_vectors` returns them) replaces the network's own, e.g. for a chain top."""
+    `make_vectors` returns them) replaces the network's own, e.g. for a wrapper's top;
+    `inputs` gives the network's inputs (`make_vectors`)."""
     check_count(n_vectors)
     if n_vectors == 0:
         return []
     top = report["top"]
     inp, out = report["in_data"], report["out_data"]
-    codes, expected, source = vectors or make_vectors(graph, n_vectors)
+    codes, expected, source = vectors or make_vectors(graph, n_vectors, inputs=inputs)
     taken = {top.lower(), f"{top}_pkg".lower(), *STATIC_UNITS,
              *(layer["entity"].lower() for layer in report["layers"])}
     tb_entity = _unique(f"{top}_tb", taken)

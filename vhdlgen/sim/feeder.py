@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vhdlgen.sim.packing import CHUNK, from_hex, hex_digits, to_hex
+from vhdlgen.packing import CHUNK, from_hex, hex_digits, to_hex
 
 ENTITY = "vhdlgen_feeder"
 FILE_NAME = f"{ENTITY}.vhd"

@@ -20,10 +20,10 @@ from typing import TextIO
 
 import numpy as np
 
-from vhdlgen import cache
+from vhdlgen import cache, ghdl
 from vhdlgen.errors import UserError
+from vhdlgen.packing import unpack
 from vhdlgen.sim import feeder
-from vhdlgen.sim.packing import unpack
 
 BENCH_MODULE = "vhdlgen.sim.bench"
 LEAD_RESET = 2  # cycles of rst high (in_valid low) before every stream, not counted as edges
@@ -81,9 +81,7 @@ def ghdl_backend(rtl: Path) -> str:
     """Check for GHDL and choose its backend (GHDL_BACKEND, read by Debian's `ghdl`): a value
     the user set wins; else mcode for designs beyond LARGE_RTL_BYTES of VHDL, else llvm when
     installed."""
-    if shutil.which("ghdl") is None:
-        raise UserError("ghdl not found on PATH; install GHDL 2.0 (Debian: apt-get install "
-                        "ghdl ghdl-llvm; or run `make build`)")
+    ghdl.ghdl()  # UserError naming the install command when missing
     if os.environ.get("GHDL_BACKEND"):
         return os.environ["GHDL_BACKEND"]
     size = sum(path.stat().st_size for path in rtl.glob("*.vhd"))
@@ -104,7 +102,7 @@ def compile_design(build_dir: Path, report: dict, announce: bool = True) -> Comp
     harness = feeder.harness_vhdl(report)
     sources = cache.hash_files(rtl / name for name in report["sources"])
     stamp = cache.make_stamp(sources, {
-        "ghdl": _ghdl_version(env), "backend": backend, "std": "08", "library": "top",
+        "ghdl": ghdl.version(env), "backend": backend, "std": "08", "library": "top",
         "toplevel": feeder.ENTITY, "feeder_sha256": hashlib.sha256(harness.encode()).hexdigest()})
     compiled = Compiled(sim_dir, backend, sources, not cache.is_current(sim_dir, stamp))
     if compiled.fresh:
@@ -119,12 +117,6 @@ def compile_design(build_dir: Path, report: dict, announce: bool = True) -> Comp
     if compiled.fresh or announce:
         _log_sources(compiled, rtl)
     return compiled
-
-
-def _ghdl_version(env: dict[str, str]) -> str:
-    """`ghdl --version` in full: GHDL's release and its code generator's (the backend's)."""
-    result = subprocess.run(["ghdl", "--version"], capture_output=True, text=True, env=env)
-    return result.stdout.strip() or "unknown"
 
 
 def _log_sources(compiled: Compiled, rtl: Path) -> None:
@@ -155,7 +147,7 @@ def sources_shown(stream: TextIO) -> Iterator[None]:
 def _ghdl(args: list[str], sim_dir: Path, log_file: Path, env: dict[str, str]) -> None:
     """ghdl in DIR/sim (`-i` imports the sources into library top, `-m` analyses them in order
     and elaborates the feeder); its output is appended to build.log."""
-    result = subprocess.run(["ghdl", *args], cwd=sim_dir, capture_output=True, text=True,
+    result = subprocess.run([ghdl.ghdl(), *args], cwd=sim_dir, capture_output=True, text=True,
                             env=env)
     with open(log_file, "a") as handle:
         handle.write(result.stdout + result.stderr)

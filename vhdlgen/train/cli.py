@@ -128,7 +128,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         raise UserError(f"--events {args.events} is too small; accepted: at least 1000")
     os.makedirs(args.out, exist_ok=True)
     if args.front_end == "rpc":
-        from vhdlgen.chain.evaluate import evaluate_chain
+        from vhdlgen.train.chain_evaluate import evaluate_chain
 
         evaluate_chain(models, args.out, args.events, args.seed, args.threshold, args.plateau)
         return 0

@@ -90,14 +90,6 @@ def markdown_table(results: list[tuple[str, M.Metrics | None, str]]) -> str:
     return text
 
 
-def table_from_json(path: str) -> str:
-    """Re-render the markdown table of a metrics.json written by ``evaluate``."""
-    with open(path) as f:
-        results = json.load(f)["results"]
-    return markdown_table([(label, M.Metrics(**m) if "note" not in m else None, m.get("note", ""))
-                           for label, m in results.items()])
-
-
 def evaluate(models: list[tuple[str, str]], out: str, events: int = 200_000,
              seed: int = 20261121, threshold: float = 10.0, plateau: float = 15.0,
              reference: bool = True) -> list[tuple[str, M.Metrics | None, str]]:

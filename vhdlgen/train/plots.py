@@ -224,34 +224,6 @@ def fake_rate(curves: Curves, ev: dict, threshold: float, path: str, seed: int) 
             "ylim": ax.get_ylim()}
 
 
-def event_display(ev: dict, indices: list[int], path: str) -> None:
-    """Full 9x384 strip images (needs ``image``) and the kept 9x16 inputs of a few events."""
-    from vhdlgen.data.fragmentation import WINDOW_STRIPS
-
-    plt = _pyplot()
-    fig, axes = plt.subplots(len(indices), 2, figsize=(11, 1.9 * len(indices)), dpi=120,
-                             gridspec_kw={"width_ratios": [4, 1]}, squeeze=False)
-    for row, i in zip(axes, indices):
-        w = int(ev["window"][i])
-        row[0].imshow(ev["image"][i], aspect="auto", cmap="Greys", interpolation="nearest")
-        row[0].axvspan(w * WINDOW_STRIPS - 0.5, (w + 1) * WINDOW_STRIPS - 0.5, color="C1",
-                       alpha=0.25)
-        what = (f"muon pT {ev['pt'][i]:.1f} GeV, eta {ev['eta'][i]:.3f}, q {ev['charge'][i]:+d}"
-                if ev["is_muon"][i] else "background (noise only)")
-        row[0].set_title(f"{what}; kept window {w}", fontsize=9)
-        row[0].set_ylabel("layer")
-        row[0].set_yticks(range(0, 9, 2))
-        row[1].set_yticks(range(0, 9, 2))
-        row[1].imshow(ev["x"][i, :, :, 0], aspect="auto", cmap="Greys", vmin=0, vmax=1,
-                      interpolation="nearest")
-        row[1].set_title("9x16 input", fontsize=9)
-    axes[-1][0].set_xlabel("strip (eta)")
-    axes[-1][1].set_xlabel("pooled strip")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
 def write_all(curves: Curves, ev: dict, seed: int, threshold: float, plateau: float,
               out: str) -> dict[str, dict]:
     """The four plots into folder `out`: file name -> what the plot drew."""

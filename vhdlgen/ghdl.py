@@ -1,4 +1,6 @@
-"""GHDL as a tool: the `ghdl --synth` synthesizability gate."""
+"""GHDL as a tool, the one place vhdlgen finds and runs it (build's synthesizability gate, the
+simulation library of vhdlgen.sim, the estimate's synthesis): `ghdl()` finds it or says how to
+install it, `version` reads `ghdl --version`, `synth_check` is `build`'s `ghdl --synth` gate."""
 from __future__ import annotations
 
 import shutil
@@ -20,6 +22,14 @@ def ghdl() -> str:
     if path is None:
         raise UserError(f"ghdl not found on PATH; {INSTALL_HINT}")
     return path
+
+
+def version(env: dict[str, str] | None = None) -> str:
+    """`ghdl --version` in full: GHDL's release and its code generator's (the backend's, which
+    `env`'s GHDL_BACKEND chooses)."""
+    result = subprocess.run([ghdl(), "--version"], capture_output=True, text=True, env=env,
+                            check=False)
+    return result.stdout.strip() or "unknown"
 
 
 def run_with_progress(args: list[str], cwd: Path, what: str, every: float = PROGRESS_SECONDS,

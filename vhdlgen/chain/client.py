@@ -1,0 +1,73 @@
+"""The Level-0 chain's options and its hook into `build` (a `vhdlgen.rtl.client.BuildClient`).
+
+`ChainOptions` holds `--front-end` and `--threshold-gev` (and the strip geometry); the entry
+points (`vhdlgen.options`) put it in `BuildOptions.client`. It gives the testbench of a 9x16x1
+network toy-dataset events, and with `front_end="rpc"` wraps the network in the chain
+(`vhdlgen.chain.rtl.render_chain`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vhdlgen.chain import DEFAULT_THRESHOLD_GEV, check_front_end
+from vhdlgen.chain.geometry import StripGeometry
+from vhdlgen.chain.reference import Chain
+from vhdlgen.errors import UserError
+from vhdlgen.ir import Graph
+from vhdlgen.network import Network
+from vhdlgen.rtl.render import HeaderInfo
+
+STUDENT_SHAPE = (9, 16, 1)  # the pooled RPC hit image the students take
+
+
+@dataclass(frozen=True)
+class ChainOptions:
+    """The Level-0 study's part of a build: the front end around the CNN and its trigger."""
+
+    front_end: str = "none"  # "rpc": strips in, trigger out, the Level-0 chain (vhdlgen.chain)
+    threshold_gev: float = DEFAULT_THRESHOLD_GEV  # front end rpc: trigger bit = pT >= this
+    strip_geometry: StripGeometry = StripGeometry()  # front end rpc: the strips and windows
+
+    def validate(self) -> None:
+        check_front_end(self.front_end, self.threshold_gev)
+
+    def reference(self, network: Network) -> Chain | None:
+        """The chain around `network` (its bit-exact reference), or None without a front end."""
+        if self.front_end == "none":
+            return None
+        return Chain(network, self.strip_geometry, self.threshold_gev)
+
+    def describe(self) -> str:
+        if self.front_end != "rpc":
+            return ""
+        g = self.strip_geometry
+        return (f", front end rpc ({g.layers}x{g.strips} strips, {g.windows} windows of "
+                f"{g.window_strips}, pool {g.pool}, threshold {self.threshold_gev:g} GeV)")
+
+    def test_inputs(self, network: Network, n_vectors: int,
+                    seed: int) -> tuple[np.ndarray, str] | None:
+        """Fresh toy-dataset events (about half muons) for a network taking the 9x16x1 student
+        input; None for another input or one the events are not representable in."""
+        if tuple(network.graph.input.shape) != STUDENT_SHAPE:
+            return None
+        from vhdlgen.data import generate_events
+
+        events = generate_events(n_vectors, seed=seed, muon_fraction=0.5)
+        try:
+            codes = network.input_codes(events["x"])
+        except UserError:  # 0, 0.5, 1 not representable in an --input-format without a quantizer
+            return None
+        return codes, (f"{n_vectors} toy-dataset events (vhdlgen.data.generate_events, seed "
+                       f"{seed}, muon fraction 0.5: about half muons, half noise), the 9x16 "
+                       "pooled RPC hit images")
+
+    def wrap(self, graph: Graph, top: str, latency: int, taken: list[str], info: HeaderInfo,
+             options: object):
+        """With front end rpc, the chain's files around the CNN's (`render_chain`)."""
+        if self.front_end != "rpc":
+            return None
+        from vhdlgen.chain.rtl import render_chain
+
+        return render_chain(graph, top, latency, taken, info, self, options)
