@@ -21,7 +21,8 @@ import numpy as np
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import dequantize
 from vhdlgen.network import Network
-from vhdlgen.notes import Note, design_notes, warn
+from vhdlgen.frontend.float32 import notes as float32_notes
+from vhdlgen.notes import Note, input_format_note, output_format_note, warn
 from vhdlgen.options import resolve
 from vhdlgen.report import BuildReport
 from vhdlgen.rtl.build import BuildOptions
@@ -33,6 +34,18 @@ if TYPE_CHECKING:
 class SimulationMismatch(UserError):
     """The RTL's outputs or latency differ from the reference (the message says where)."""
 
+
+
+def design_notes(graph: Graph, input_format_given: bool) -> tuple[Note, ...]:
+    """Every note of a converted model, in the order the CLI prints them."""
+    found: list[Note] = []
+    if graph.input.quantizer is None and not input_format_given:
+        found.append(input_format_note(graph))
+    found += float32_notes(graph)
+    saturation = output_format_note(graph)
+    if saturation is not None:
+        found.append(saturation)
+    return tuple(found)
 
 def mismatch(verdict) -> str | None:
     """What is wrong in a `vhdlgen.sim.verify.Verdict`, or None when the RTL equals the

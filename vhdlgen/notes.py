@@ -79,20 +79,6 @@ def output_format_note(graph: Graph) -> Note | None:
     return Note("output_format", LAYER_NAME, cost.saturation, cost.describe())
 
 
-def design_notes(graph: Graph, input_format_given: bool) -> tuple[Note, ...]:
-    """Every note of a converted model, in the order the CLI prints them."""
-    from vhdlgen.frontend.float32 import notes as float32_notes
-
-    found: list[Note] = []
-    if graph.input.quantizer is None and not input_format_given:
-        found.append(input_format_note(graph))
-    found += float32_notes(graph)
-    saturation = output_format_note(graph)
-    if saturation is not None:
-        found.append(saturation)
-    return tuple(found)
-
-
 def warn(notes: Iterable[Note], stacklevel: int = 2) -> None:
     """Emit each note as a VhdlgenWarning attributed to the caller `stacklevel` frames up."""
     for note in notes:

@@ -61,7 +61,7 @@ def cmd_timing(args: argparse.Namespace) -> int:
     model = load_delay_model(args.delay_model) if args.delay_model else corner_model(corner)
     names = None
     if args.build is not None:
-        from vhdlgen.timing.rtl_map import BuildNames
+        from vhdlgen.readback.rtl_map import BuildNames
 
         names = BuildNames.load(args.build)
     reports = [read_report(path) for path in args.vivado_report]
