@@ -47,7 +47,7 @@ from vhdlgen.network import Network
 from vhdlgen.report import BuildReport
 from vhdlgen.rtl.build import BuildOptions
 from vhdlgen.rtl.manifest import load_build, read_build
-from vhdlgen.vivado import write_vivado_from_build
+import vhdlgen.vivado
 
 out, x, y = Path({out!r}), {x!r}, {y!r}
 Design(Network(qmodels.wide_edges_graph()), BuildOptions(test_vectors=20), "edges").build(out)
@@ -56,7 +56,6 @@ assert main(["simulate", "--build", str(out), "--input", x, "--output", y]) == 0
 assert main(["estimate", "--build", str(out)]) == 0
 report, graph = load_build(out)
 assert BuildReport.from_json(out, report).top == "edges" and read_build(out).top == "edges"
-assert write_vivado_from_build(out)
 from vhdlgen.timing.fit import fit_corners
 from vhdlgen.timing.paths import load_calibration
 from vhdlgen.timing.vivado_report import read_report
