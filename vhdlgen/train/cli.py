@@ -36,6 +36,8 @@ def add_train_parser(subparsers: _Sub) -> None:
     p.add_argument("--pruning-schedule", choices=("constant", "polynomial"), default="constant",
                    help="constant: S from the first step; polynomial: from 0 to S over the first "
                         "half of the epochs (default constant)")
+    p.add_argument("--width", type=float, default=1.0,
+                   help="students: scale every filter count and dense width (default 1)")
     p.add_argument("--events", type=int, default=300_000, help="training events (default 300000)")
     p.add_argument("--seed", type=int, default=1, help="dataset and initialisation seed")
     p.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping)")
@@ -76,6 +78,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.sparsity and args.bits is None:
         raise UserError("--sparsity prunes the QKeras layers; accepted with --bits N (a quantized "
                         "student or, with --teacher, the quantized teacher)")
+    if args.width != 1.0 and (args.teacher or not 0 < args.width <= 4):
+        raise UserError(f"--width {args.width:g}: accepted 0 < W <= 4, for students only")
     for name in ("events", "epochs", "batch_size", "patience"):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be a positive integer")
@@ -91,6 +95,7 @@ def run_train(args: argparse.Namespace) -> int:
                       patience=args.patience,
                       gammas=tuple(args.gammas) if args.gammas else DEFAULT_GAMMAS,
                       sparsity=args.sparsity, pruning_schedule=args.pruning_schedule,
+                      width=args.width,
                       verbose=2 if args.quiet else 1)
     train(cfg)
     return 0

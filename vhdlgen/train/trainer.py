@@ -50,6 +50,7 @@ class TrainConfig:
     gammas: tuple[float, float, float] = kd.DEFAULT_GAMMAS
     sparsity: float = 0.0
     pruning_schedule: str = "constant"
+    width: float = 1.0
     verbose: int = 1
     extra: dict = field(default_factory=dict)
 
@@ -114,7 +115,7 @@ def _build(cfg: TrainConfig):  # noqa: ANN202
     if cfg.kind in ("teacher", "quantized_teacher"):
         model = build_teacher(cfg.bits if cfg.kind == "quantized_teacher" else None)
     else:
-        model = build_student(cfg.bits if cfg.kind == "quantized" else None)
+        model = build_student(cfg.bits if cfg.kind == "quantized" else None, cfg.width)
     if cfg.init_from:
         init_weights(model, load_keras_model(cfg.init_from))
     return model
@@ -146,9 +147,10 @@ def init_weights(model, source) -> None:  # noqa: ANN001
 
 
 def _config(cfg: TrainConfig) -> dict:
-    """What state.json records and a resumed run must match (the pruning keys only when
-    pruning, so the runs made before pruning existed still resume)."""
+    """What state.json records and a resumed run must match (the pruning and width keys only
+    when not the default, so the runs made before they existed still resume)."""
     skip = ("out", "verbose", "epochs") + (() if cfg.sparsity else ("sparsity", "pruning_schedule"))
+    skip += () if cfg.width != 1.0 else ("width",)
     return {k: v for k, v in asdict(cfg).items() if k not in skip}
 
 
