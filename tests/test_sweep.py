@@ -2,7 +2,8 @@
 simulated bit-exact), a rerun that computes nothing, `--report` from the store, and a sweep on a
 real `dask scheduler` with two `dask worker` processes, one of them killed mid-sweep.
 
-Points are tiny (500 events, 1 epoch, half-width students, no yosys estimate)."""
+Points are tiny (500 events, 1 epoch, students at 0.5 of their width, no yosys estimate); the
+estimate stage is tested on a hand-written register."""
 from __future__ import annotations
 
 import json
@@ -145,6 +146,27 @@ def test_external_scheduler_survives_a_killed_worker(tmp_path: Path) -> None:
     rows = _rows(out)
     assert [(r["bits"], r["status"]) for r in rows] == [(2, "done"), (4, "done")]
     assert len({r["point"] for r in rows}) == 2 and victim.returncode == -signal.SIGKILL
+
+
+def test_estimate_stage_is_cached_by_the_rtl(tmp_path: Path) -> None:
+    """The estimate stage on a hand-written register (17 flip-flops, no LUT: tests/tools.py):
+    computed once, then reused; one edited RTL byte is a new key and a new run."""
+    from tools import make_build
+    from vhdlgen.sweep import tasks
+    from vhdlgen.sweep.grid import Point, Settings
+
+    require_tool("ghdl")
+    require_tool("yosys")
+    build = make_build(tmp_path, "register")
+    point = Point(2, 0.0, False, 1.0, 1, Settings(out=str(tmp_path / "sweep")))
+    first = tasks.estimate(point, {"build_dir": str(build)})
+    assert (first["lut"], first["ff"], first["cached"]) == (0, 17, False)
+    assert tasks.estimate(point, {"build_dir": str(build)}) == {**first, "cached": True}
+    top = build / "rtl" / "tiny_top.vhd"
+    top.write_text(top.read_text() + "-- edited\n")
+    again = tasks.estimate(point, {"build_dir": str(build)})
+    assert not again["cached"] and again["rtl_stamp"] != first["rtl_stamp"]
+    assert len(list((tmp_path / "sweep" / "estimate").glob("*.json"))) == 2
 
 
 def test_grid_from_toml_with_command_line_override(tmp_path: Path) -> None:
