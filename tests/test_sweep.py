@@ -106,7 +106,9 @@ def _wait_for(test, what: str, timeout: float = 120.0):  # noqa: ANN001, ANN202
 
 def test_external_scheduler_survives_a_killed_worker(tmp_path: Path) -> None:
     """`dask scheduler` + two `dask worker` (no nanny) on 127.0.0.1; a worker busy with a
-    point's task is killed; the sweep finishes and every point is in the store exactly once."""
+    point's task is killed; the sweep finishes and every point is in the store exactly once.
+    The distilled points fail (a student given as the teacher has no pool1 layer): each is
+    recorded with its error, and the others are done (exit code 1: some point failed)."""
     from distributed import Client
 
     dask = Path(sys.executable).with_name("dask")
@@ -124,6 +126,8 @@ def test_external_scheduler_survives_a_killed_worker(tmp_path: Path) -> None:
         _wait_for(lambda: len(client.scheduler_info()["workers"]) == 2, "two workers")
         out = tmp_path / "ext"
         sweep = _start([sys.executable, "-m", "vhdlgen", "sweep", "--bits", "2", "4", *TINY,
+                        "--distill", "on", "off", "--teacher-model",
+                        str(REPO / "models" / "student_4bit.h5"),
                         "--out", str(out), "--scheduler", address], tmp_path / "sweep.log")
         procs.append(sweep)
         busy = _wait_for(lambda: [w for w, keys in client.processing().items() if keys],
@@ -132,7 +136,7 @@ def test_external_scheduler_survives_a_killed_worker(tmp_path: Path) -> None:
         victim = next(p for p in procs if p.pid == pid)
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(10)
-        assert sweep.wait(300) == 0, (tmp_path / "sweep.log").read_text()[-3000:]
+        assert sweep.wait(300) == 1, (tmp_path / "sweep.log").read_text()[-3000:]
         client.close()
     finally:
         for proc in reversed(procs):
@@ -143,9 +147,13 @@ def test_external_scheduler_survives_a_killed_worker(tmp_path: Path) -> None:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(15)
-    rows = _rows(out)
-    assert [(r["bits"], r["status"]) for r in rows] == [(2, "done"), (4, "done")]
-    assert len({r["point"] for r in rows}) == 2 and victim.returncode == -signal.SIGKILL
+    rows = sorted(_rows(out), key=lambda r: (r["bits"], r["distill"]))
+    assert [(r["bits"], r["distill"], r["status"]) for r in rows] == [
+        (2, 0, "done"), (2, 1, "failed"), (4, 0, "done"), (4, 1, "failed")]
+    assert len({r["point"] for r in rows}) == 4 and victim.returncode == -signal.SIGKILL
+    for r in rows:
+        assert (r["error"] is None) == (not r["distill"]), r["error"]
+        assert r["distill"] == 0 or (r["error"].startswith("train: ") and "pool1" in r["error"])
 
 
 def test_estimate_stage_is_cached_by_the_rtl(tmp_path: Path) -> None:

@@ -143,7 +143,8 @@ def run(points: list[Point], folder: Path, scheduler: str | None = None,
 
 
 def progress(client, pending: dict, done: int, failed: int, start: float) -> str:  # noqa: ANN001
-    """One progress line: points done, failed, running (a stage on a worker), waiting."""
+    """One progress line: points done, failed, running (a stage sent to a worker: with a
+    single-threaded worker, Dask may queue a second task on it), waiting."""
     try:
         busy = {key for keys in client.processing().values() for key in keys}
     except (OSError, TimeoutError):

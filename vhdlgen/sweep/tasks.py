@@ -4,8 +4,8 @@ sweep folder by a content hash (so a rerun, or a crashed sweep, computes only wh
 - ``train``: DIR/train/<point key>/ (key: model config + seed, `grid.Point.key`); the trainer
   itself resumes after its last finished epoch, so a killed training continues;
 - ``physics``: DIR/physics/<key>.json, key: the model file's sha256 + evaluation settings + the
-  metrics' and reference's code; computed on the bit-exact reference (``vhdlgen.load``) on a
-  held-apart evaluation set (its own seed);
+  code of the metrics, the reference and this module; computed on the bit-exact reference
+  (``vhdlgen.load``) on a held-apart evaluation set (its own seed);
 - ``build``: DIR/build/<key>/, key: the model's sha256 + the generator's code, default timing;
 - ``estimate``: DIR/estimate/<key>.json, key: the estimate stamp of the build (every RTL file's
   sha256, tools, flow, estimator code; `vhdlgen.estimate.estimate_stamp`);
@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -80,23 +81,24 @@ def train(point: Point) -> dict:
                         sparsity=point.sparsity, pruning_schedule=s.pruning_schedule,
                         width=point.width, verbose=0))
     state = json.loads(state_path.read_text())
+    recorded = state.get("train_seconds", 0.0) + state.get("prepare_seconds", 0.0)
     return {"model": str(model), "sha256": cache.sha256_file(model), "cached": cached,
-            "seconds": round(time.monotonic() - start, 2), "epochs_done": state["epoch"],
-            "train_seconds": round(state.get("train_seconds", 0.0), 1)}
+            "seconds": round(recorded if cached else time.monotonic() - start, 2),
+            "epochs_done": state["epoch"]}
 
 
 def turn_on_50(pt_true: np.ndarray, pt_pred: np.ndarray, threshold: float) -> float:
-    """True pT (GeV) where the turn-on curve first reaches 50 %, interpolated linearly
-    between bin centres (nan if it never does)."""
+    """True pT (GeV) from which the turn-on curve stays at or above 50 %, interpolated linearly
+    between the bin centres around the crossing (nan if its last bin is below 50 %)."""
     from vhdlgen.train import metrics as M
 
     centres, eff, _ = M.turn_on(pt_true, pt_pred, threshold)
-    above = np.flatnonzero(eff >= 0.5)
-    if not len(above):
+    below = np.flatnonzero(eff < 0.5)
+    i = int(below[-1]) + 1 if len(below) else 0
+    if i == len(eff):
         return float("nan")
-    i = int(above[0])
-    if i == 0 or eff[i] == eff[i - 1]:
-        return float(centres[i])
+    if i == 0:
+        return float(centres[0])
     return float(centres[i - 1] + (0.5 - eff[i - 1]) / (eff[i] - eff[i - 1])
                  * (centres[i] - centres[i - 1]))
 
@@ -108,7 +110,7 @@ def physics(point: Point, trained: dict) -> dict:
 
     s = point.settings
     key = _digest(trained["sha256"], s.eval_events, s.eval_seed, s.threshold, s.plateau,
-                  cache.code_digest([M, vhdlgen.reference]))
+                  cache.code_digest([M, vhdlgen.reference, sys.modules[__name__]]))
 
     def make() -> dict:
         from vhdlgen.data import generate_events
