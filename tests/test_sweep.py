@@ -177,6 +177,16 @@ def test_estimate_stage_is_cached_by_the_rtl(tmp_path: Path) -> None:
     assert len(list((tmp_path / "sweep" / "estimate").glob("*.json"))) == 2
 
 
+def test_width_scales_the_student() -> None:
+    """`--width 0.5`: filters 1, 1, 3, 3 (each at least 1) and dense layers of 5: parameters
+    10 + 10 + 30 + 84 (convs) + 125 + 30 (dense, 1x8x3 = 24 inputs) + 12 (output) = 301."""
+    from vhdlgen.train.models import build_student
+
+    model = build_student(3, 0.5)
+    assert model.count_params() == 301 and model.name == "student_3bit_w50"
+    assert build_student(3).name == "student_3bit"
+
+
 def test_grid_from_toml_with_command_line_override(tmp_path: Path) -> None:
     """TOML axes and settings; a command-line value replaces the file's."""
     import argparse
