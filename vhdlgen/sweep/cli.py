@@ -96,8 +96,11 @@ def run_sweep(args: argparse.Namespace) -> int:
     points = grid.expand(axes, config)
     folder = Path(config.out)
     start = time.monotonic()
-    with store.connect(folder) as db:
+    db = store.connect(folder)
+    try:
         store.set_meta(db, "settings", grid.settings_dict(config))
+    finally:
+        db.close()
     rows = engine.run(points, folder, args.scheduler, args.workers)
     for path in report(folder):
         print(f"wrote {path}")

@@ -70,9 +70,12 @@ def rows(folder: Path) -> list[dict]:
         from vhdlgen.errors import UserError
 
         raise UserError(f"{folder} has no {DB}; give the --out folder of a sweep")
-    with connect(folder) as db:
+    db = connect(folder)
+    try:
         return [dict(r) for r in db.execute(
             "SELECT * FROM points ORDER BY bits, sparsity, distill, width, seed")]
+    finally:
+        db.close()
 
 
 def _ok(value: object, test) -> bool | None:  # noqa: ANN001
