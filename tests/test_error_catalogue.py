@@ -176,6 +176,13 @@ def _cases(d: Path) -> list[Case]:
         Case("train into /proc", ("train", "--bits", "4", "--no-distill", "--events", "200",
                                   "--epochs", "1", "--out", "/proc/vhdlgen-run"),
              ("/proc/vhdlgen-run",)),
+        # --- sweep
+        Case("sweep bad bits", ("sweep", "--bits", "7", "--out", f"{d}/sw"), ("--bits 7", "2, 3, 4")),
+        Case("sweep without --out", ("sweep", "--bits", "4"), ("--out",)),
+        Case("sweep grid file not TOML", ("sweep", "--grid", f"{d}/notes/thesis.tex", "--out",
+                                          f"{d}/sw"), ("thesis.tex", "not valid TOML")),
+        Case("sweep report of no sweep", ("sweep", "--report", f"{d}/notes"),
+             ("notes", "results.sqlite")),
         # --- evaluate
         Case("evaluate missing model", ("evaluate", "--out", f"{d}/ev", f"q={d}/nowhere.h5"),
              ("nowhere.h5", "does not exist")),

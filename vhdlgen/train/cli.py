@@ -30,6 +30,14 @@ def add_train_parser(subparsers: _Sub) -> None:
     p.add_argument("--init-from", default=None, metavar="MODEL.h5",
                    help="start from the weights of a saved model of the same architecture "
                         "(e.g. a 4-bit student for a 2-bit one)")
+    p.add_argument("--sparsity", type=float, default=0.0, metavar="S",
+                   help="prune the QKeras layers' kernels to this fraction of zeros, 0 <= S < 1 "
+                        "(magnitude pruning, tensorflow-model-optimization; default 0: none)")
+    p.add_argument("--pruning-schedule", choices=("constant", "polynomial"), default="constant",
+                   help="constant: S from the first step; polynomial: from 0 to S over the first "
+                        "half of the epochs (default constant)")
+    p.add_argument("--width", type=float, default=1.0,
+                   help="students: scale every filter count and dense width (default 1)")
     p.add_argument("--events", type=int, default=300_000, help="training events (default 300000)")
     p.add_argument("--seed", type=int, default=1, help="dataset and initialisation seed")
     p.add_argument("--epochs", type=int, default=30, help="maximum epochs (early stopping)")
@@ -65,6 +73,13 @@ def run_train(args: argparse.Namespace) -> int:
                         "`train --teacher --out DIR` and pass --teacher-model DIR/model.h5")
     if args.init_from is not None and not os.path.isfile(args.init_from):
         raise UserError(f"--init-from model {args.init_from!r} does not exist; give a saved .h5")
+    if not 0.0 <= args.sparsity < 1.0:
+        raise UserError(f"--sparsity {args.sparsity:g} is out of range; accepted: 0 <= S < 1")
+    if args.sparsity and args.bits is None:
+        raise UserError("--sparsity prunes the QKeras layers; accepted with --bits N (a quantized "
+                        "student or, with --teacher, the quantized teacher)")
+    if args.width != 1.0 and (args.teacher or not 0 < args.width <= 4):
+        raise UserError(f"--width {args.width:g}: accepted 0 < W <= 4, for students only")
     for name in ("events", "epochs", "batch_size", "patience"):
         if getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be a positive integer")
@@ -79,6 +94,8 @@ def run_train(args: argparse.Namespace) -> int:
                       batch_size=args.batch_size, learning_rate=args.learning_rate,
                       patience=args.patience,
                       gammas=tuple(args.gammas) if args.gammas else DEFAULT_GAMMAS,
+                      sparsity=args.sparsity, pruning_schedule=args.pruning_schedule,
+                      width=args.width,
                       verbose=2 if args.quiet else 1)
     train(cfg)
     return 0

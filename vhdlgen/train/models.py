@@ -84,8 +84,9 @@ def build_teacher(bits: int | None = None, width: float = 1.0):  # noqa: ANN201 
     return keras.Model(inp, out, name=name)
 
 
-def build_student(bits: int | None):  # noqa: ANN201 - a keras Model
+def build_student(bits: int | None, width: float = 1.0):  # noqa: ANN201 - a keras Model
     """The 1,032-parameter student; ``bits`` None gives the float (plain Keras) student.
+    ``width`` scales every conv filter count and dense width (at least 1 each; `sweep --width`).
 
     Quantized: input_quant -> conv1..conv4 (1, 1, 6, 6 filters, 3x3 'valid') each followed by a
     ReLU QActivation -> flatten (48) -> dense1, dense2 (10 each, ReLU) -> float Dense(2) "output".
@@ -96,7 +97,9 @@ def build_student(bits: int | None):  # noqa: ANN201 - a keras Model
     from tensorflow.keras import layers as L
 
     inp = keras.Input(INPUT_SHAPE, name="input")
-    filters = (1, 1, 6, 6)
+    filters = tuple(max(1, round(f * width)) for f in (1, 1, 6, 6))
+    units = max(1, round(10 * width))
+    suffix = "" if width == 1.0 else f"_w{round(width * 100)}"
     if bits is None:
         x = inp
         for i, f in enumerate(filters, 1):
@@ -104,9 +107,9 @@ def build_student(bits: int | None):  # noqa: ANN201 - a keras Model
             x = L.Activation("relu", name=f"relu{i}")(x)
         x = L.Flatten(name="flatten")(x)
         for i in (1, 2):
-            x = L.Dense(10, name=f"dense{i}")(x)
+            x = L.Dense(units, name=f"dense{i}")(x)
             x = L.Activation("relu", name=f"relu{4 + i}")(x)
-        return keras.Model(inp, L.Dense(2, name="output")(x), name="student_float")
+        return keras.Model(inp, L.Dense(2, name="output")(x), name=f"student_float{suffix}")
 
     from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
 
@@ -123,10 +126,10 @@ def build_student(bits: int | None):  # noqa: ANN201 - a keras Model
         x = QActivation(quantized_relu(bits), name=f"relu{i}")(x)
     x = L.Flatten(name="flatten")(x)
     for i in (1, 2):
-        x = QDense(10, kernel_quantizer=kq(), bias_quantizer=bq(), name=f"dense{i}")(x)
+        x = QDense(units, kernel_quantizer=kq(), bias_quantizer=bq(), name=f"dense{i}")(x)
         x = QActivation(quantized_relu(bits), name=f"relu{4 + i}")(x)
     out = L.Dense(2, name="output")(x)
-    return keras.Model(inp, out, name=f"student_{bits}bit")
+    return keras.Model(inp, out, name=f"student_{bits}bit{suffix}")
 
 
 def copy_teacher_weights(model, teacher) -> None:  # noqa: ANN001

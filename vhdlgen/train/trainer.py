@@ -24,7 +24,7 @@ import numpy as np
 
 from vhdlgen.errors import UserError
 from vhdlgen.train import distill as kd
-from vhdlgen.train import labels
+from vhdlgen.train import labels, pruning
 from vhdlgen.train.models import build_student, build_teacher, fold_output_scaling
 
 
@@ -48,6 +48,9 @@ class TrainConfig:
     lr_patience: int = 2
     val_fraction: float = 0.1
     gammas: tuple[float, float, float] = kd.DEFAULT_GAMMAS
+    sparsity: float = 0.0
+    pruning_schedule: str = "constant"
+    width: float = 1.0
     verbose: int = 1
     extra: dict = field(default_factory=dict)
 
@@ -74,7 +77,9 @@ class _EpochState:
         lr = float(model.optimizer.learning_rate.numpy())
         st["history"].append({"epoch": epoch + 1, "lr": lr,
                               **{k: float(v) for k, v in logs.items()}})
-        if val < st["best"]:
+        ramping = cfg.sparsity > 0 and epoch < pruning.ramp_epochs(cfg.pruning_schedule,
+                                                                    cfg.epochs)
+        if ramping or val < st["best"]:  # while the sparsity ramps up, the last epoch is best
             st["best"], st["best_epoch"], st["wait"], st["lr_wait"] = val, epoch + 1, 0, 0
             model.save_weights(os.path.join(cfg.out, "best.weights.h5"))
         else:
@@ -110,7 +115,7 @@ def _build(cfg: TrainConfig):  # noqa: ANN202
     if cfg.kind in ("teacher", "quantized_teacher"):
         model = build_teacher(cfg.bits if cfg.kind == "quantized_teacher" else None)
     else:
-        model = build_student(cfg.bits if cfg.kind == "quantized" else None)
+        model = build_student(cfg.bits if cfg.kind == "quantized" else None, cfg.width)
     if cfg.init_from:
         init_weights(model, load_keras_model(cfg.init_from))
     return model
@@ -141,6 +146,14 @@ def init_weights(model, source) -> None:  # noqa: ANN001
         layer.set_weights(src)
 
 
+def _config(cfg: TrainConfig) -> dict:
+    """What state.json records and a resumed run must match (the pruning and width keys only
+    when not the default, so the runs made before they existed still resume)."""
+    skip = ("out", "verbose", "epochs") + (() if cfg.sparsity else ("sparsity", "pruning_schedule"))
+    skip += () if cfg.width != 1.0 else ("width",)
+    return {k: v for k, v in asdict(cfg).items() if k not in skip}
+
+
 def train(cfg: TrainConfig) -> str:
     """Train (or continue training) as configured; returns the path of the saved model.h5."""
     import tensorflow as tf
@@ -150,7 +163,7 @@ def train(cfg: TrainConfig) -> str:
 
     os.makedirs(os.path.join(cfg.out, "ckpt"), exist_ok=True)
     state_path = os.path.join(cfg.out, "state.json")
-    config = {k: v for k, v in asdict(cfg).items() if k not in ("out", "verbose", "epochs")}
+    config = _config(cfg)
     state = {"config": config, "epoch": 0, "best": float("inf"), "best_epoch": 0, "wait": 0,
              "lr_wait": 0, "stopped_early": False, "train_seconds": 0.0, "history": []}
     if os.path.isfile(state_path):
@@ -173,6 +186,10 @@ def train(cfg: TrainConfig) -> str:
         extra, dims = kd.teacher_targets(teacher, x)
         y_true = np.concatenate([y_true, extra], axis=1)
     state["prepare_seconds"] = time.perf_counter() - t0
+    n_val = int(len(x) * cfg.val_fraction)
+    if cfg.sparsity:
+        model = pruning.wrap(model, cfg.sparsity, cfg.pruning_schedule,
+                             pruning.steps_per_epoch(len(x) - n_val, cfg.batch_size), cfg.epochs)
     train_model = kd.build_training_model(model, dims)
     train_model.compile(keras.optimizers.Adam(cfg.learning_rate),
                         loss=kd.make_loss(dims, tuple(cfg.gammas)),
@@ -180,14 +197,17 @@ def train(cfg: TrainConfig) -> str:
     if state["epoch"] > 0:
         train_model.load_weights(os.path.join(cfg.out, "ckpt", "last")).expect_partial()
         print(f"resuming {cfg.out} after epoch {state['epoch']}")
-    n_val = int(len(x) * cfg.val_fraction)
     done = state["stopped_early"] or state["epoch"] >= cfg.epochs
     if not done:
         cb = _EpochState(cfg, state)
         train_model.fit(x[n_val:], y_true[n_val:], validation_data=(x[:n_val], y_true[:n_val]),
                         batch_size=cfg.batch_size, epochs=cfg.epochs, initial_epoch=state["epoch"],
-                        shuffle=True, verbose=cfg.verbose, callbacks=[cb.callback])
+                        shuffle=True, verbose=cfg.verbose,
+                        callbacks=[*(pruning.callbacks() if cfg.sparsity else []), cb.callback])
     train_model.load_weights(os.path.join(cfg.out, "best.weights.h5"))
+    if cfg.sparsity:
+        model = pruning.strip(model)
+        state["sparsity"] = pruning.layer_sparsity(model)
     fold_output_scaling(model, labels.SCALE, labels.OFFSET)
     path = os.path.join(cfg.out, "model.h5")
     model.save(path, include_optimizer=False)
