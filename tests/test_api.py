@@ -17,7 +17,9 @@ from tools import require_tool
 from vhdlgen.__main__ import parser
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType
-from vhdlgen.options import ALL_OPTIONS, BUILD_OPTIONS, MODEL_OPTIONS
+from vhdlgen.api import OPTIONS as ALL_OPTIONS
+from vhdlgen.chain.client import CHAIN_OPTIONS
+from vhdlgen.options import BUILD_OPTIONS, MODEL_OPTIONS
 from vhdlgen.rtl.build import BuildOptions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +119,7 @@ def test_options_are_the_cli_options_with_the_cli_defaults() -> None:
     for option in MODEL_OPTIONS:
         assert predict_args[option.name] == option.default, option.name
     design = vhdlgen.convert(qmodels.dense_only(n_in=6))
-    for option in BUILD_OPTIONS:  # the build's own, and the Level-0 chain's (its client)
+    for option in BUILD_OPTIONS + CHAIN_OPTIONS:  # the build's, and the chain's (its client)
         holder = design.options if option.owner is BuildOptions else design.options.client
         assert getattr(holder, option.name) == option.default, option.name
     assert design.name == "dense_only"

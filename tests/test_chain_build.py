@@ -48,6 +48,7 @@ def test_build_renders_the_geometry_it_is_given(tmp_path, geometry) -> None:
 
 def test_front_end_options_are_checked() -> None:
     """Through the build's client (BuildOptions.validate) and through the options' resolve."""
+    from vhdlgen.api import OPTIONS
     from vhdlgen.options import resolve
     from vhdlgen.rtl.build import BuildOptions
 
@@ -56,8 +57,8 @@ def test_front_end_options_are_checked() -> None:
     with pytest.raises(UserError, match="--threshold-gev inf: accepted a finite number"):
         BuildOptions(client=ChainOptions(front_end="rpc", threshold_gev=float("inf"))).validate()
     with pytest.raises(UserError, match="--front-end 'cnn': accepted none, rpc"):
-        resolve({"front_end": "cnn"})
-    assert resolve({"front_end": "rpc", "threshold_gev": 15})[1].client == ChainOptions(
+        resolve({"front_end": "cnn"}, OPTIONS)
+    assert resolve({"front_end": "rpc", "threshold_gev": 15}, OPTIONS)[1].client == ChainOptions(
         front_end="rpc", threshold_gev=15.0)
 
 

@@ -15,7 +15,10 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 from vhdlgen.errors import UserError  # noqa: E402
+from vhdlgen.chain.client import CHAIN_OPTIONS  # noqa: E402
 from vhdlgen.options import BUILD_OPTIONS, MODEL_OPTIONS, add_options, from_namespace  # noqa: E402
+
+BUILD_FLAGS = BUILD_OPTIONS + CHAIN_OPTIONS  # the build's own options and its client's (the chain)
 
 DEFAULT_MODEL = Path("models/student_4bit.h5")
 
@@ -132,9 +135,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from vhdlgen.rtl.build import check_out_dir, format_report
 
     out = args.out or Path("build") / args.model.stem
-    _, options = resolve(from_namespace(args, MODEL_OPTIONS + BUILD_OPTIONS))
+    _, options = resolve(from_namespace(args, MODEL_OPTIONS + BUILD_FLAGS),
+                         MODEL_OPTIONS + BUILD_FLAGS)
     check_out_dir(out, args.force)  # refuse a folder of the user's before loading the model
-    design = convert_model(args, MODEL_OPTIONS + BUILD_OPTIONS)
+    design = convert_model(args, MODEL_OPTIONS + BUILD_FLAGS)
     print(f"building {args.model} -> {out} ({options.describe()})", flush=True)
     report = design.build(out, force=args.force)
     print(format_report(report.data))
@@ -203,7 +207,7 @@ def parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="generate pipelined VHDL, Vivado scripts, report")
     add_model_options(build)
     build.add_argument("--out", type=Path, default=None, help="output folder (default build/<model>)")
-    add_options(build, BUILD_OPTIONS)
+    add_options(build, BUILD_FLAGS)
     build.add_argument("--force", action="store_true",
                        help="write into a non-empty folder that is not a vhdlgen build (nothing "
                        "in it is deleted; a file vhdlgen would overwrite is still refused)")

@@ -23,7 +23,8 @@ from vhdlgen.fixed import dequantize
 from vhdlgen.network import Network
 from vhdlgen.frontend.float32 import notes as float32_notes
 from vhdlgen.notes import Note, input_format_note, output_format_note, warn
-from vhdlgen.options import resolve
+from vhdlgen.chain.client import CHAIN_OPTIONS
+from vhdlgen.options import ALL_OPTIONS, resolve
 from vhdlgen.report import BuildReport
 from vhdlgen.rtl.build import BuildOptions
 
@@ -35,6 +36,10 @@ class SimulationMismatch(UserError):
     """The RTL's outputs or latency differ from the reference (the message says where)."""
 
 
+
+#: Every option of `convert`: the model's, the build's and the Level-0 chain's (the build's
+#: client).
+OPTIONS = ALL_OPTIONS + CHAIN_OPTIONS
 
 def design_notes(graph: Graph, input_format_given: bool) -> tuple[Note, ...]:
     """Every note of a converted model, in the order the CLI prints them."""
@@ -159,7 +164,7 @@ def convert_quietly(model: Any, options: dict[str, Any]) -> Design:
     """`convert` without the warnings (the CLI prints `Design.notes` itself)."""
     from vhdlgen.frontend import graph_from_keras, load_graph
 
-    frontend, build_options = resolve(options)
+    frontend, build_options = resolve(options, OPTIONS)
     given = options.get("input_format") is not None
     if isinstance(model, (str, os.PathLike)):
         graph = load_graph(model, frontend)

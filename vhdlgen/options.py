@@ -3,9 +3,10 @@
 Each `Option` is a CLI flag (`--clock-ns`) and a keyword argument of `vhdlgen.convert`
 (`clock_ns=`) with the same meaning; its default is the field default of the dataclass that
 holds it (`vhdlgen.frontend.Options` for how the model is read, `BuildOptions` for the
-hardware, `ChainOptions` for the Level-0 chain, which reaches the build as its client), so there
-is one default per option. A new option is one row in `MODEL_OPTIONS` or `BUILD_OPTIONS` plus
-its dataclass field. This module wires the study's options in, like the entry points.
+hardware, a build client's own dataclass for its options, e.g. the Level-0 chain's
+`CHAIN_OPTIONS`), so there is one default per option. A new option is one row in
+`MODEL_OPTIONS` or `BUILD_OPTIONS` plus its dataclass field. The entry points (`__main__`,
+`api`) add a client's rows; this module knows no client.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import argparse
 from dataclasses import dataclass, fields
 from typing import Any, Callable
 
-from vhdlgen.chain.client import ChainOptions
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, FormatError
 from vhdlgen.frontend import DEFAULT_INPUT_FORMAT, Options
@@ -116,12 +116,6 @@ BUILD_OPTIONS = (
     Option("test_vectors", BuildOptions, "write DIR/tb/: a self-checking VHDL testbench for "
            "any simulator with N input vectors and the reference's outputs, run_ghdl.sh, a "
            "component and a Verilog stub; 0 = no tb/ (default {default})", int, int, "N"),
-    Option("front_end", ChainOptions, "rpc: the whole Level-0 chain, raw 9x384 strips in, "
-           "window selection and pooling, the CNN, then pT, absolute eta, window and trigger "
-           "bit out (docs/frontend.md); none: the CNN alone (default {default})", str, str,
-           "{none,rpc}"),
-    Option("threshold_gev", ChainOptions, "with --front-end rpc: the trigger bit is pT >= this "
-           "(default {default})", (int, float), float, "GEV"),
 )
 ALL_OPTIONS = MODEL_OPTIONS + BUILD_OPTIONS
 
@@ -136,6 +130,19 @@ def from_namespace(args: argparse.Namespace, options: tuple[Option, ...]) -> dic
     return {option.name: getattr(args, option.name) for option in options}
 
 
+def _client(options: tuple[Option, ...], checked: dict[str, Any]) -> Any:
+    """The build client made of its options' values (defaults for the missing ones), or None
+    when `options` has no client rows (rows owned by neither Options nor BuildOptions)."""
+    owners = {option.owner for option in options} - {Options, BuildOptions}
+    if not owners:
+        return None
+    if len(owners) > 1:
+        raise ValueError(f"options of more than one build client: {sorted(map(str, owners))}")
+    owner = owners.pop()
+    return owner(**{k: v for k, v in checked.items()
+                    if any(o.name == k and o.owner is owner for o in options)})
+
+
 def resolve(values: dict[str, Any], options: tuple[Option, ...] = ALL_OPTIONS
             ) -> tuple[Options, BuildOptions]:
     """Checked (frontend options, build options) from keyword arguments (defaults for the
@@ -147,9 +154,8 @@ def resolve(values: dict[str, Any], options: tuple[Option, ...] = ALL_OPTIONS
                         f"accepted: {', '.join(known)}")
     checked = {name: known[name].value(value) for name, value in values.items()}
     frontend = Options(**{k: v for k, v in checked.items() if known[k].owner is Options})
-    chain = ChainOptions(**{k: v for k, v in checked.items() if known[k].owner is ChainOptions})
     build = BuildOptions(**{k: v for k, v in checked.items() if known[k].owner is BuildOptions},
-                         client=chain)
+                         client=_client(options, checked))
     if not 2 <= frontend.float_weight_bits <= 32:
         raise UserError(f"--float-weight-bits {frontend.float_weight_bits}: accepted 2 to 32")
     build.validate()

@@ -17,6 +17,7 @@ from vhdlgen.chain.reference import Chain
 from vhdlgen.errors import UserError
 from vhdlgen.ir import Graph
 from vhdlgen.network import Network
+from vhdlgen.options import Option
 from vhdlgen.rtl.render import HeaderInfo
 
 STUDENT_SHAPE = (9, 16, 1)  # the pooled RPC hit image the students take
@@ -71,3 +72,15 @@ class ChainOptions:
         from vhdlgen.chain.rtl import render_chain
 
         return render_chain(graph, top, latency, taken, info, self, options)
+
+
+#: The chain's options, as flags of `build` and keywords of `vhdlgen.convert` (the entry points
+#: add them to vhdlgen.options' rows; their owner, ChainOptions, becomes the build's client).
+CHAIN_OPTIONS = (
+    Option("front_end", ChainOptions, "rpc: the whole Level-0 chain, raw 9x384 strips in, "
+           "window selection and pooling, the CNN, then pT, absolute eta, window and trigger "
+           "bit out (docs/frontend.md); none: the CNN alone (default {default})", str, str,
+           "{none,rpc}"),
+    Option("threshold_gev", ChainOptions, "with --front-end rpc: the trigger bit is pT >= this "
+           "(default {default})", (int, float), float, "GEV"),
+)
