@@ -160,8 +160,8 @@ def test_estimate_stage_is_cached_by_the_rtl(tmp_path: Path) -> None:
     """The estimate stage on a hand-written register (17 flip-flops, no LUT: tests/tools.py):
     computed once, then reused; one edited RTL byte is a new key and a new run."""
     from tools import make_build
-    from vhdlgen.sweep import tasks
-    from vhdlgen.sweep.grid import Point, Settings
+    from vhdlgen.train.sweep import tasks
+    from vhdlgen.train.sweep.grid import Point, Settings
 
     require_tool("ghdl")
     require_tool("yosys")
@@ -191,7 +191,7 @@ def test_grid_from_toml_with_command_line_override(tmp_path: Path) -> None:
     """TOML axes and settings; a command-line value replaces the file's."""
     import argparse
 
-    from vhdlgen.sweep import cli, grid
+    from vhdlgen.train.sweep import cli, grid
 
     path = tmp_path / "grid.toml"
     path.write_text('[sweep]\nbits = [2, 5]\nsparsity = [0, 0.5]\ndistill = ["off"]\n'

@@ -225,7 +225,7 @@ def parser() -> argparse.ArgumentParser:
     from vhdlgen.data.cli import add_parser as add_dataset_parser
     from vhdlgen.estimate import add_estimate_parser
     from vhdlgen.readback.cli import add_timing_parser
-    from vhdlgen.sweep.cli import add_parser as add_sweep_parser
+    from vhdlgen.train.sweep.cli import add_parser as add_sweep_parser
     from vhdlgen.train.cli import add_evaluate_parser, add_train_parser
 
     add_estimate_parser(commands)

@@ -5,5 +5,6 @@
 - ``distill``: three hints through adaptation layers and the conditional distillation loss;
 - ``trainer``: resumable training (``TrainConfig``, ``train``);
 - ``metrics``, ``evaluate``, ``plots``: turn-on, plateau efficiency, fake rate, resolution;
-- ``card``: model cards for ``models/``; ``cli``: the ``train`` and ``evaluate`` subcommands.
+- ``card``: model cards for ``models/``; ``cli``: the ``train`` and ``evaluate`` subcommands;
+- ``pruning``: magnitude pruning (``train --sparsity``); ``sweep``: the co-design grid on Dask.
 """

@@ -10,7 +10,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from vhdlgen.errors import UserError
-from vhdlgen.sweep import grid
+from vhdlgen.train.sweep import grid
 
 _Sub = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -77,14 +77,14 @@ def settings(args: argparse.Namespace, toml: dict) -> grid.Settings:
 
 def report(folder: Path) -> list[Path]:
     """Redraw the views and the plot from the store; returns the files written."""
-    from vhdlgen.sweep import plots, store
+    from vhdlgen.train.sweep import plots, store
 
     return [*store.write_views(folder), plots.draw(folder, store.rows(folder))]
 
 
 def run_sweep(args: argparse.Namespace) -> int:
     """Validate, run the grid on Dask, write the views; exit code 1 if a point failed."""
-    from vhdlgen.sweep import engine, store
+    from vhdlgen.train.sweep import engine, store
 
     if args.report:
         for path in report(Path(args.report)):

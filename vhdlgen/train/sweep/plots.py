@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vhdlgen.sweep import store
+from vhdlgen.train.sweep import store
 
 COLOURS = {2: "tab:blue", 3: "tab:orange", 4: "tab:green", 5: "tab:red"}
 MARKERS = ("o", "s", "^", "D", "v", "P")

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vhdlgen.errors import UserError
-from vhdlgen.sweep import store, tasks
-from vhdlgen.sweep.grid import Point
+from vhdlgen.train.sweep import store, tasks
+from vhdlgen.train.sweep.grid import Point
 
 STAGES = ("train", "physics", "build", "estimate", "simulate")
 

@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 from vhdlgen import cache
-from vhdlgen.sweep.grid import Point
+from vhdlgen.train.sweep.grid import Point
 
 
 class StageError(RuntimeError):
