@@ -111,7 +111,7 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
         f"vhdlgen rows: measured by `{command}`; latency ns = cycles x {args.clock_ns} ns "
         f"(target clock {1000 / args.clock_ns:.0f} MHz, "
         + (f"{args.adder_levels_per_stage} adder levels per stage" if args.adder_levels_per_stage
-           else "stages placed by the delay model of vhdlgen/timing.py")
+           else "stages placed by the delay model of vhdlgen/timing, its default signoff corner")
         + "; valid only if Vivado closes timing at that clock). Path ns: the same delay model "
         "over the yosys netlist (estimate) and over the adder graph (build); not Vivado.",
         f"{sim}; sim vectors/s = streaming rate under cocotb + GHDL (excludes compilation).",

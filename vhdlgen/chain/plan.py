@@ -1,5 +1,5 @@
 """Where the fragmentation stage puts its registers: the UltraScale+ delay model of
-`vhdlgen/timing.py` over the logic of each step, packed greedily into clock stages.
+`vhdlgen.timing` (the build's corner) over the logic of each step, packed greedily into clock stages.
 
 Steps, in order (every one of them runs for all windows in parallel):
 
@@ -65,7 +65,7 @@ class Plan:
                 "stages": [[s.name for s in stage] for stage in self.stages],
                 "stage_delays_ns": self.stage_delays,
                 "output_stage_ns": round(self.output_stage_ns, 3),
-                "model": "UltraScale+ -2 delay model (vhdlgen/timing.py); an estimate, not Vivado"}
+                "model": "UltraScale+ -2 delay model (vhdlgen/timing); an estimate, not Vivado"}
 
 
 def _lut_depth(inputs: int) -> int:
