@@ -36,6 +36,7 @@ the signoff corner (the budget over a routed LUT), 9 for the typical one.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import MISSING, asdict, dataclass, fields
@@ -156,6 +157,7 @@ DEFAULT_CORNER = "signoff"
 CORNER_FILE = Path(__file__).with_name("ultrascale_plus_2.json")  # both corners, fitted
 
 
+@functools.cache  # the shipped file: read once per process, not at every BuildOptions.delay
 def corner_model(corner: str = DEFAULT_CORNER) -> DelayModel:
     """The shipped UltraScale+ -2 model of `corner` ('typical' or 'signoff'), fitted on the
     recorded Vivado paths of `calibration.json` (`vhdlgen.timing.fit`)."""
