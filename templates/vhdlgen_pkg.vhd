@@ -23,6 +23,14 @@
 -- < shift): a tie is the dropped bits all zero above the lowest tie_bits (Requantizer.tie_bits,
 -- for the integer reciprocals of average pooling over windows that are not powers of two).
 --
+-- ternary_add(a, b, c, width) = a + b + c and ternary_sub(a, b, c, width) = a + b - c, of
+-- `width` bits (the result's exact width): a ternary adder. Each bit of a, b and c (c inverted
+-- to subtract it) goes through a 3:2 compressor, a bitwise sum s and a majority k one place up,
+-- and s + k is one carry chain, whose LUT per bit reads the six operand bits its s and k bits
+-- come from: three operands for the logic levels of two (vhdlgen.fixed.compress3; Kumm and
+-- Zipf, MBMV 2014). Also on signed vectors of one width. ternary_add_tie(a, b, c, shift) and
+-- ternary_sub_tie: the early tie of such a sum, sum_tie on the compressor's low bits.
+--
 -- unsigned_value(bits, shift), signed_value(bits, shift): an input element's bits, read as
 -- unsigned or as two's complement, times 2**shift: the input views of the integer-form units.
 --
@@ -51,6 +59,12 @@ package vhdlgen_pkg is
                       out_min, out_max : integer) return integer;
   function requantize(acc : signed; shift, tie_bits : natural;
                       out_min, out_max : integer) return integer;
+  function ternary_add(a, b, c : integer; width : positive) return integer;
+  function ternary_sub(a, b, c : integer; width : positive) return integer;
+  function ternary_add(a, b, c : signed) return signed;
+  function ternary_sub(a, b, c : signed) return signed;
+  function ternary_add_tie(a, b, c : integer; shift : natural) return boolean;
+  function ternary_sub_tie(a, b, c : integer; shift : natural) return boolean;
   function unsigned_value(bits : std_logic_vector; shift : natural) return natural;
   function signed_value(bits : std_logic_vector; shift : natural) return integer;
 end package vhdlgen_pkg;
@@ -196,6 +210,121 @@ package body vhdlgen_pkg is
   begin
     return requantize(bits(bits'left downto tie_bits), shift - tie_bits, out_min, out_max);
   end function requantize;
+
+  -- The 3:2 compressor (vhdlgen.fixed.compress3) on the low `width` bits of a, b and c (c
+  -- inverted to subtract it): the bitwise sum s and the majority k one place up, with the + 1
+  -- of a subtraction in k's free lowest bit, as naturals. Each `+` sets a bit known to be
+  -- zero (wiring): what synthesis sees per bit is a 3-input XOR and a majority.
+  procedure compress3(a, b, c : integer; width : positive; subtract : boolean;
+                      s, k : out natural) is
+    variable a_bits : natural := a mod POW2(width);  -- the low bits, as naturals: wiring
+    variable b_bits : natural := b mod POW2(width);
+    variable c_bits : natural := c mod POW2(width);
+    variable a_i, b_i, c_i : boolean;
+    variable sum_bits : natural := 0;
+    variable majority_bits : natural := 0;
+  begin
+    if subtract then
+      majority_bits := 1;
+    end if;
+    for i in 0 to width - 1 loop
+      a_i := a_bits mod 2 = 1;
+      b_i := b_bits mod 2 = 1;
+      c_i := (c_bits mod 2 = 1) xor subtract;
+      if a_i xor b_i xor c_i then
+        sum_bits := sum_bits + POW2(i);
+      end if;
+      if i < width - 1 and ((a_i and b_i) or (a_i and c_i) or (b_i and c_i)) then
+        majority_bits := majority_bits + POW2(i + 1);
+      end if;
+      a_bits := a_bits / 2;
+      b_bits := b_bits / 2;
+      c_bits := c_bits / 2;
+    end loop;
+    s := sum_bits;
+    k := majority_bits;
+  end procedure compress3;
+
+  -- On signed vectors of one width: the same compressor, then the one carry chain.
+  function ternary(a, b, c : signed; subtract : boolean) return signed is
+    alias a_vec : signed(a'length - 1 downto 0) is a;
+    alias b_vec : signed(a'length - 1 downto 0) is b;
+    variable c_vec : signed(a'length - 1 downto 0) := c;
+    variable majority : signed(a'length - 1 downto 0);
+    variable carries : signed(a'length - 1 downto 0) := (others => '0');
+  begin
+    if subtract then
+      c_vec := not c_vec;
+      carries(0) := '1';
+    end if;
+    majority := (a_vec and b_vec) or (a_vec and c_vec) or (b_vec and c_vec);
+    carries(carries'left downto 1) := majority(majority'left - 1 downto 0);
+    return (a_vec xor b_vec xor c_vec) + carries;
+  end function ternary;
+
+  -- On integers of `width` bits, at most 30: compress, add s and k, and read the sum's
+  -- `width` bits back as two's complement the way floor_ties_to_even reads its quotient
+  -- (wiring).
+  function ternary_narrow(a, b, c : integer; width : positive; subtract : boolean)
+    return integer is
+    variable bit_sums, carry_bits : natural;
+    variable wrapped : integer range -POW2(width - 1) to POW2(width) - 1;
+  begin
+    compress3(a, b, c, width, subtract, bit_sums, carry_bits);
+    wrapped := (bit_sums + carry_bits) mod POW2(width);
+    if wrapped >= POW2(width - 1) then
+      wrapped := wrapped - POW2(width);
+    end if;
+    return wrapped;
+  end function ternary_narrow;
+
+  -- Wider sums (31 and 32 bits, rare in integer-form units) take the vector form.
+  function ternary(a, b, c : integer; width : positive; subtract : boolean) return integer is
+  begin
+    if width > 30 then
+      return to_integer(ternary(to_signed(a, width), to_signed(b, width), to_signed(c, width),
+                                subtract));
+    end if;
+    return ternary_narrow(a, b, c, width, subtract);
+  end function ternary;
+
+  function ternary_add(a, b, c : integer; width : positive) return integer is
+  begin
+    return ternary(a, b, c, width, false);
+  end function ternary_add;
+
+  function ternary_sub(a, b, c : integer; width : positive) return integer is
+  begin
+    return ternary(a, b, c, width, true);
+  end function ternary_sub;
+
+  function ternary_add(a, b, c : signed) return signed is
+  begin
+    return ternary(a, b, c, false);
+  end function ternary_add;
+
+  function ternary_sub(a, b, c : signed) return signed is
+  begin
+    return ternary(a, b, c, true);
+  end function ternary_sub;
+
+  function ternary_tie(a, b, c : integer; shift : natural; subtract : boolean)
+    return boolean is
+    variable low_sums, low_carries : natural;
+  begin
+    compress3(a, b, c, shift, subtract, low_sums, low_carries);
+    return sum_tie(low_sums, low_carries, shift);
+  end function ternary_tie;
+
+  function ternary_add_tie(a, b, c : integer; shift : natural) return boolean is
+  begin
+    return ternary_tie(a, b, c, shift, false);
+  end function ternary_add_tie;
+
+  function ternary_sub_tie(a, b, c : integer; shift : natural) return boolean is
+  begin
+    return ternary_tie(a, b, c, shift, true);
+  end function ternary_sub_tie;
 
   -- The place values 2**(i + shift) of the '1' bits among the lowest `count` bits, lowest
   -- first: each sum sets one bit known to be zero, so synthesis folds the adders into wiring.

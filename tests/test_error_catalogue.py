@@ -102,6 +102,8 @@ def _cases(d: Path) -> list[Case]:
              ("--adder-levels-per-stage", "0")),
         Case("share depth", ("build", "--model", model, "--share-depth", "99"),
              ("--share-depth", "99")),
+        Case("adder inputs", ("build", "--model", model, "--adder-inputs", "4"),
+             ("--adder-inputs", "4", "2 (binary adders) or 3 (ternary adders)")),
         Case("reserved top", ("build", "--model", model, "--out", f"{d}/b3", "--top", "entity"),
              ("'entity'", "reserved")),
         Case("build over a corrupt manifest", ("build", "--model", model, "--out",

@@ -18,6 +18,7 @@ import pytest
 import qmodels
 from vhdlgen.frontend import graph_from_keras
 from vhdlgen.network import Network, load
+from vhdlgen.rtl.build import BuildOptions
 from vhdlgen.rtl.cmvm import ADD, CONST, optimise
 from vhdlgen.rtl.lower import lower, run_units
 from vhdlgen.rtl.schedule import Timing
@@ -27,11 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_MODELS = ["student2", "student4", "student4_qout", "wide_conv", "no_input_quant",
                "sequential", "dense_only", "wide_acc", "strided_pools", "padded_pools",
                "conv_batchnorm"]
-OPTIONS = {  # name -> (timing, share depth)
-    "levels3-share3": (Timing.levels(3), 3),
-    "levels1-share0": (Timing.levels(1), 0),
-    "timed-share1": (Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 1),
-    "timed-fast-share2": (Timing.model(ULTRASCALE_PLUS_2, 1.6, 0.0), 2),
+OPTIONS = {  # name -> (timing, share depth, operands per adder)
+    "levels3-share3": (Timing.levels(3), 3, 2),
+    "levels1-share0": (Timing.levels(1), 0, 2),
+    "timed-share1": (Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 1, 2),
+    "timed-fast-share2": (Timing.model(ULTRASCALE_PLUS_2, 1.6, 0.0), 2, 2),
+    "timed-share3-ternary": (Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3, 3),
+    "levels1-share0-ternary": (Timing.levels(1), 0, 3),
 }
 
 
@@ -44,8 +47,9 @@ def vectors(network: Network, n: int, seed: int) -> np.ndarray:
     return np.concatenate([uniform, corners])
 
 
-def check(network: Network, timing: Timing, depth: int, codes: np.ndarray) -> None:
-    units = lower(network.graph, "top", timing, depth)
+def check(network: Network, timing: Timing, depth: int, codes: np.ndarray,
+          adder_inputs: int = 2) -> None:
+    units = lower(network.graph, "top", timing, depth, adder_inputs)
     trace = network.trace_codes(codes)
     for unit, got in zip(units, run_units(units, codes)):
         want = trace[unit.sources[-1]].reshape(len(codes), -1)
@@ -59,14 +63,16 @@ def test_network(request) -> Network:
 
 @pytest.mark.parametrize("option", list(OPTIONS))
 def test_interpreter_equals_reference(test_network: Network, option: str) -> None:
-    timing, depth = OPTIONS[option]
-    check(test_network, timing, depth, vectors(test_network, 3000, seed=1))
+    timing, depth, adder_inputs = OPTIONS[option]
+    check(test_network, timing, depth, vectors(test_network, 3000, seed=1), adder_inputs)
 
 
 @pytest.mark.parametrize("bits", [2, 3, 4, 5])
 def test_shipped_students_default_build(bits: int) -> None:
     network = load(ROOT / "models" / f"student_{bits}bit.h5")
-    check(network, Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3, vectors(network, 5000, seed=bits))
+    options = BuildOptions()
+    check(network, options.timing, options.share_depth, vectors(network, 5000, seed=bits),
+          options.adder_inputs)
 
 
 def test_interpreter_catches_a_wrong_graph() -> None:
@@ -99,17 +105,21 @@ def linear_form(plan, ref, n_inputs: int) -> np.ndarray:
     if adder.b is None:
         return -a, -ca
     b, cb = linear_form(plan, adder.b, n_inputs)
+    if adder.c is not None:
+        c, cc = linear_form(plan, adder.c, n_inputs)
+        return a + b + adder.c_sign * c, ca + cb + adder.c_sign * cc
     return a + adder.sign * b, ca + adder.sign * cb
 
 
-def test_plan_computes_the_matrix_and_shares() -> None:
+@pytest.mark.parametrize("adder_inputs", [2, 3])
+def test_plan_computes_the_matrix_and_shares(adder_inputs: int) -> None:
     rng = np.random.default_rng(5)
     matrix = rng.integers(-7, 8, size=(12, 30))
     matrix[rng.random(matrix.shape) < 0.3] = 0
     constants = rng.integers(-50, 50, size=12).tolist()
     rows = [{i: int(w) for i, w in enumerate(row) if w} for row in matrix]
     for depth in (0, 1, 3):
-        plan = optimise(rows, constants, [(0, 15)] * 30, depth)
+        plan = optimise(rows, constants, [(0, 15)] * 30, depth, adder_inputs)
         for j, root in enumerate(plan.roots):
             coefs, constant = linear_form(plan, root, 30)
             assert np.array_equal(coefs, matrix[j]) and constant == constants[j]
@@ -119,6 +129,22 @@ def test_plan_computes_the_matrix_and_shares() -> None:
     assert not any(a.shared for a in unshared.adders)
     assert len(shared.adders) < len(unshared.adders)
     assert sum(shared.luts) < sum(unshared.luts)
+
+
+def test_ternary_sums_are_shallower_with_fewer_adders() -> None:
+    """Three operands per adder: each output's tree is about log3 rather than log2 of its
+    terms deep; every sum of n > 2 nodes has one binary adder at most (the odd leaf), and the
+    subtraction of the negative terms rides in a ternary adder (a + b - c)."""
+    rng = np.random.default_rng(8)
+    matrix = rng.integers(-60, 61, size=(6, 40))
+    rows = [{i: int(w) for i, w in enumerate(row) if w} for row in matrix]
+    binary, ternary = (optimise(rows, [0] * 6, [(0, 3)] * 40, 0, inputs) for inputs in (2, 3))
+    depth = [max(plan.adders[r.index].depth for r in plan.roots) for plan in (binary, ternary)]
+    assert depth[1] < depth[0] and len(ternary.adders) < len(binary.adders)
+    assert any(a.c is not None and a.c_sign < 0 for a in ternary.adders)
+    for j, root in enumerate(ternary.roots):
+        coefs, _ = linear_form(ternary, root, 40)
+        assert np.array_equal(coefs, matrix[j])
 
 
 def test_inputs_that_cannot_vary_cost_nothing_and_do_not_crash() -> None:

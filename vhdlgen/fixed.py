@@ -210,6 +210,37 @@ def difference_tie(a: np.ndarray, b: np.ndarray, bits: int) -> np.ndarray:
     return ((a ^ b) & ((1 << bits) - 1)) == 0
 
 
+def compress3(a: np.ndarray, b: np.ndarray, c: np.ndarray, subtract: bool = False
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The 3:2 compressor of a ternary adder: a + b + c (a + b - c when `subtract`) as s + k,
+    where s is the bitwise sum a ^ b ^ c' and k the bitwise majority of a, b, c' moved up one
+    bit, c' = c or, to subtract, ~c with the + 1 in k's free lowest bit. Every bit of s and k
+    is a function of three operand bits, so the LUT in front of each carry-chain bit computes
+    s[i] ^ k[i] from six: one LUT level and one carry chain add three operands (Kumm and Zipf,
+    "Efficient High Speed Compression Trees on Xilinx FPGAs", MBMV 2014)."""
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    c = np.asarray(c, dtype=np.int64)
+    if subtract:
+        c = ~c
+    s = a ^ b ^ c
+    k = (((a & b) | (a & c) | (b & c)) << 1) | int(subtract)
+    return s, k
+
+
+def ternary_sum(a: np.ndarray, b: np.ndarray, c: np.ndarray, subtract: bool = False
+                ) -> np.ndarray:
+    """a + b + c (or a + b - c) computed the way the RTL does: compress, then one addition."""
+    s, k = compress3(a, b, c, subtract)
+    return s + k
+
+
+def ternary_tie(a: np.ndarray, b: np.ndarray, c: np.ndarray, bits: int,
+                subtract: bool = False) -> np.ndarray:
+    """Whether the low `bits` bits of a + b + c (a + b - c) are all zero, without the carry
+    chain: `sum_tie` on the compressor's outputs."""
+    return sum_tie(*compress3(a, b, c, subtract), bits)
+
+
 def relu_requantizer(in_frac: int, bits: int, integer: int) -> Requantizer:
     """QKeras quantized_relu(bits, integer): unsigned, step 2**(integer-bits), clip at 0."""
     out = FixedType(False, bits, bits - integer)

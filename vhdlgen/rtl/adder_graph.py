@@ -4,7 +4,9 @@ A unit computes every output element from its input elements through
 
 - *views*: input element i shifted left by k bits (wiring: the input bits with k zeros);
 - *adders*: `dst = a + b`, `a - b` or `-a`, where a and b are views, adders or integer
-  constants; an adder may feed many others (a shared subexpression);
+  constants; an adder may feed many others (a shared subexpression); a ternary adder
+  `dst = a + b + c` or `a + b - c` compresses its three operands bitwise first
+  (`fixed.compress3`) and then needs one carry chain, like a binary adder;
 - *comparators*: `dst = max(a, b)` (max pooling), adders with `maximum` set;
 - *outputs*: an adder or view (the accumulator, rounding offset included), then the
   requantizer's lowered form (`fixed.Requantizer.apply_offset`) or nothing; a requantizer in
@@ -23,7 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vhdlgen.fixed import Requantizer, difference_tie, signed_width, sum_tie
+from vhdlgen.fixed import (Requantizer, difference_tie, signed_width, sum_tie, ternary_sum,
+                           ternary_tie)
 from vhdlgen.rtl.names import register_name
 
 
@@ -48,8 +51,9 @@ class Const:
 
 @dataclass(frozen=True)
 class Adder:
-    """`name = a + b` (sign +1), `a - b` (sign -1), or `-a` (b is None). `users` names the
-    outputs whose result depends on it (for the comment in the VHDL); `shared` marks a common
+    """`name = a + b` (sign +1), `a - b` (sign -1), or `-a` (b is None); with `c`, the
+    ternary `a + b + c` (c_sign +1) or `a + b - c` (c_sign -1). `users` names the outputs
+    whose result depends on it (for the comment in the VHDL); `shared` marks a common
     subexpression found by the optimiser."""
 
     name: str
@@ -66,6 +70,8 @@ class Adder:
     shared: bool = False
     users: tuple[str, ...] = ()
     maximum: bool = False  # max(a, b) instead of a sum (sign unused)
+    c: "Operand | None" = None
+    c_sign: int = 1
 
     @property
     def width(self) -> int:
@@ -73,7 +79,7 @@ class Adder:
 
     @property
     def operands(self) -> list["Operand"]:
-        return [self.a] + ([self.b] if self.b is not None else [])
+        return [op for op in (self.a, self.b, self.c) if op is not None]
 
 
 Value = View | Adder
@@ -97,12 +103,24 @@ class Register:
 @dataclass(frozen=True)
 class Tie:
     """The early tie test of a requantized output: the low `shift` bits of its accumulator are
-    zero iff those of a + b (kind "sum") or of a - b ("difference") are, tested on the operands
-    of the adder that computes the accumulator, in parallel with its carry chain."""
+    zero iff those of a + b (kind "sum"), a - b ("difference"), a + b + c ("ternary_add") or
+    a + b - c ("ternary_sub") are, tested on the operands of the adder that computes the
+    accumulator, in parallel with its carry chain."""
 
-    kind: str  # "sum" | "difference"
+    kind: str  # "sum" | "difference" | "ternary_add" | "ternary_sub"
     a: "Operand"
     b: "Operand"
+    c: "Operand | None" = None
+
+    @property
+    def operands(self) -> list["Operand"]:
+        return [op for op in (self.a, self.b, self.c) if op is not None]
+
+    def test(self, values: list[np.ndarray], bits: int) -> np.ndarray:
+        """The tie flags of operand values `values` (a, b[, c])."""
+        if self.c is not None:
+            return ternary_tie(*values, bits, subtract=self.kind == "ternary_sub")
+        return (sum_tie if self.kind == "sum" else difference_tie)(*values, bits)
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,9 @@ class Output:
         adder = self.source
         if not self.early_tie or not isinstance(adder, Adder):
             return None
+        if adder.c is not None:
+            kind = "ternary_sub" if adder.c_sign < 0 else "ternary_add"
+            return Tie(kind, adder.a, adder.b, adder.c)
         if adder.b is None:
             return Tie("difference", adder.a, Const(0))  # -a: a's low bits are zero
         if adder.sign < 0:
@@ -207,6 +228,9 @@ def run_unit(graph: AdderGraph, codes: np.ndarray) -> np.ndarray:
         a = _evaluate(adder.a, values, batch)
         if adder.maximum:
             result = np.maximum(a, _evaluate(adder.b, values, batch))
+        elif adder.c is not None:
+            result = ternary_sum(a, _evaluate(adder.b, values, batch),
+                                 _evaluate(adder.c, values, batch), subtract=adder.c_sign < 0)
         else:
             result = -a if adder.b is None else a + adder.sign * _evaluate(adder.b, values, batch)
         store(adder.name, result, adder.lo, adder.hi)
@@ -222,8 +246,6 @@ def run_unit(graph: AdderGraph, codes: np.ndarray) -> np.ndarray:
         elif tie is None or rq.shift <= 0:
             out[:, j] = rq.apply_offset(acc)
         else:
-            test = sum_tie if tie.kind == "sum" else difference_tie
-            flags = test(_evaluate(tie.a, values, batch), _evaluate(tie.b, values, batch),
-                         rq.shift)
+            flags = tie.test([_evaluate(op, values, batch) for op in tie.operands], rq.shift)
             out[:, j] = rq.apply_tie(acc, flags)
     return out

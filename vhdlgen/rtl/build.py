@@ -31,6 +31,7 @@ __all__ = ["BuildOptions", "MANIFEST", "OutDir", "build", "check_out_dir", "form
 DEFAULT_PART = "xcvu13p-fhga2104-2L-e"
 DEFAULT_CLOCK_NS = 3.125
 DEFAULT_SHARE_DEPTH = 3
+DEFAULT_ADDER_INPUTS = 2
 DEFAULT_MARGIN_NS = 0.3
 
 
@@ -46,6 +47,7 @@ class BuildOptions:
     adder_levels_per_stage: int | None = None
     top: str | None = None  # entity name; default derived from the model file name
     share_depth: int = DEFAULT_SHARE_DEPTH
+    adder_inputs: int = DEFAULT_ADDER_INPUTS  # 3: ternary adders in every output's sum
     margin_ns: float = DEFAULT_MARGIN_NS
     max_logic_levels: int | None = None  # cap on LUT + CARRY8 levels per stage; None: the
     #                                      delay model's level_cap of the clock (7 at 3.125 ns)
@@ -73,6 +75,9 @@ class BuildOptions:
             )
         if not 0 <= self.share_depth <= 8:
             raise UserError(f"--share-depth {self.share_depth}: accepted 0 (no sharing) to 8")
+        if self.adder_inputs not in (2, 3):
+            raise UserError(f"--adder-inputs {self.adder_inputs}: accepted 2 (binary adders) "
+                            "or 3 (ternary adders)")
         if self.max_logic_levels is not None and not 3 <= self.max_logic_levels <= 64:
             raise UserError(f"--max-logic-levels {self.max_logic_levels}: accepted 3 to 64 "
                             "(an adder alone is a LUT and a CARRY8, the requantizer two LUTs)")
@@ -110,11 +115,12 @@ class BuildOptions:
                   f"corner), margin {self.margin_ns} ns"
                   f", at most {self.logic_levels} logic levels"
                   + (" (from the clock)" if self.max_logic_levels is None else ""))
+        adders = ", ternary adders" if self.adder_inputs == 3 else ""
         inputs = ", registered inputs" if self.register_inputs else ""
         inputs += ", every layer registered" if self.register_layers else ""
         client = self.client.describe() if self.client is not None else ""
         return (f"clock {self.clock_ns} ns, part {self.part}, {stages}, "
-                f"subexpression depth {self.share_depth}{inputs}{client}")
+                f"subexpression depth {self.share_depth}{adders}{inputs}{client}")
 
 
 def top_name(graph: Graph, options: BuildOptions, model_name: str | None = None
@@ -187,6 +193,7 @@ def build(graph: Graph, out_dir: Path, options: BuildOptions = BuildOptions(),
     started = time.perf_counter()
     top, renamed = top_name(graph, options, model_name)
     units = name_units(lower(graph, top, options.timing, options.share_depth,
+                             options.adder_inputs,
                              open_boundaries=not options.register_layers), top)
     created = []
     if target.kind == "new":

@@ -58,7 +58,8 @@ class Ref:
 @dataclass(frozen=True)
 class PlannedAdder:
     """a + sign * b, or -a when b is None; max(a, b) when `maximum` (a comparator and a
-    multiplexer, built by `vhdlgen.rtl.comparators` for max pooling)."""
+    multiplexer, built by `vhdlgen.rtl.comparators` for max pooling). A ternary adder has a
+    third operand: a + b + c_sign * c (sign is then +1; `fixed.compress3`)."""
 
     a: Ref
     b: Ref | None
@@ -66,6 +67,13 @@ class PlannedAdder:
     shared: bool
     depth: int
     maximum: bool = False
+    c: Ref | None = None
+    c_sign: int = 1
+
+    @property
+    def refs(self) -> list[Ref]:
+        """Its operands (a, then b and c when present)."""
+        return [r for r in (self.a, self.b, self.c) if r is not None]
 
 
 @dataclass
@@ -85,8 +93,9 @@ class Plan:
 class _Builder:
     """Values (views and adders) with their exact linear form over the input elements."""
 
-    def __init__(self, ranges: list[tuple[int, int]]) -> None:
+    def __init__(self, ranges: list[tuple[int, int]], adder_inputs: int = 2) -> None:
         self.ranges = ranges
+        self.adder_inputs = adder_inputs  # 2: binary adders; 3: ternary ones in the sums
         self.view_index: dict[tuple[int, int], int] = {}
         self.plan = Plan([], [], [], [], [], [], [], [])
         self.linear: list[tuple[dict[int, int], int]] = []  # per value id
@@ -112,21 +121,25 @@ class _Builder:
         self.depth.append(0)
         return len(self.refs) - 1
 
-    def add(self, a: int, b: int | None, sign: int, shared: bool) -> int:
-        coefs_a, off_a = self.linear[a]
+    def add(self, a: int, b: int | None, sign: int, shared: bool, c: int | None = None,
+            c_sign: int = 1) -> int:
+        """The adder a + sign * b (-a when b is None), or the ternary a + b + c_sign * c."""
         if b is None:
-            coefs = {e: -c for e, c in coefs_a.items()}
-            offset, depth = -off_a, self.depth[a] + 1
+            terms = [(a, -1)]
         else:
-            coefs_b, off_b = self.linear[b]
-            coefs = dict(coefs_a)
-            for element, coef in coefs_b.items():
-                coefs[element] = coefs.get(element, 0) + sign * coef
-            coefs = {e: c for e, c in coefs.items() if c}
-            offset, depth = off_a + sign * off_b, max(self.depth[a], self.depth[b]) + 1
-        self.plan.luts.append(self.width(a) if b is None else self.overlap(a, b, sign))
+            terms = [(a, 1), (b, sign)] + ([] if c is None else [(c, c_sign)])
+        coefs: dict[int, int] = {}
+        offset = 0
+        for value, value_sign in terms:
+            coefs_v, off_v = self.linear[value]
+            for element, coef in coefs_v.items():
+                coefs[element] = coefs.get(element, 0) + value_sign * coef
+            offset += value_sign * off_v
+        coefs = {e: k for e, k in coefs.items() if k}
+        depth = max(self.depth[v] for v, _ in terms) + 1
+        self.plan.luts.append(self.width(a) if b is None else self._luts(terms))
         planned = PlannedAdder(self.refs[a], None if b is None else self.refs[b], sign, shared,
-                               depth)
+                               depth, c=None if c is None else self.refs[c], c_sign=c_sign)
         self.refs.append(Ref(ADD, len(self.plan.adders)))
         self.plan.adders.append(planned)
         self.plan.coefficients.append(coefs)
@@ -163,44 +176,80 @@ class _Builder:
             self._zeros[value] = min(((v & -v).bit_length() - 1 for v in parts), default=0)
         return self._zeros[value]
 
-    def _variable_bits(self, value: int, top: int) -> tuple[int, int]:
-        """The bit positions [low, high] where `value` can vary, in a result of top bit `top`:
-        from its known-zero low bits up to its own top (unsigned) or to `top` (a signed value's
-        sign extension varies)."""
+    def shape(self, value: int) -> "_Shape":
         lo, hi = self.interval(value)
-        if lo == hi:
-            return 0, -1  # it cannot vary (e.g. an input whose range is one code): no bit does
-        high = top if lo < 0 else max(hi, 1).bit_length() - 1
-        return self.zero_lsbs(value), high
+        coefs, offset = self.linear[value]
+        return _Shape(lo, hi, self.zero_lsbs(value), None if coefs else offset)
 
     def overlap(self, a: int, b: int, sign: int = 1) -> int:
-        """LUTs of a +- b on one carry chain, as yosys maps it (measured, docs/rtl.md).
+        """LUTs of a +- b on one carry chain, as yosys maps it (`_overlap`)."""
+        return _overlap(self.shape(a), self.shape(b), sign)
 
-        a + b: one LUT per bit position where both operands vary; a constant bit, or a bit
-        above an unsigned operand's top, is a wire. a - b inverts b: every position where b
-        varies needs a LUT, and so does every position where a varies above b (b's inverted
-        zero extension is a constant 1 there). A constant operand c costs the positions where
-        the other varies and c has a 1 bit (an inverter each)."""
-        lo_a, hi_a = self.interval(a)
-        lo_b, hi_b = self.interval(b)
-        lo_r, hi_r = (lo_a + lo_b, hi_a + hi_b) if sign > 0 else (lo_a - hi_b, hi_a - lo_b)
-        top = signed_width(lo_r, hi_r) - 1
-        constant_a, constant_b = not self.linear[a][0], not self.linear[b][0]
-        if constant_a and constant_b:
+    def _luts(self, terms: list[tuple[int, int]]) -> int:
+        """LUTs of an adder over `terms` ((value, sign), the first added): a ternary adder as
+        yosys maps it costs about what its two binary adders would (measured: a LUT for each
+        carry-chain bit's s ^ k and one for its carry input, where two adders have a LUT for
+        each of their chains' bits)."""
+        total, shape = 0, self.shape(terms[0][0])
+        for value, value_sign in terms[1:]:
+            other = self.shape(value)
+            total += _overlap(shape, other, value_sign)
+            shape = shape.plus(other, value_sign)
+        return total
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the LUT estimate needs of a value: its range, its known-zero low bits, and its
+    value when it is a constant (None otherwise)."""
+
+    lo: int
+    hi: int
+    zeros: int
+    constant: int | None
+
+    def plus(self, other: "_Shape", sign: int) -> "_Shape":
+        lo, hi = ((self.lo + other.lo, self.hi + other.hi) if sign > 0
+                  else (self.lo - other.hi, self.hi - other.lo))
+        constant = (None if self.constant is None or other.constant is None
+                    else self.constant + sign * other.constant)
+        return _Shape(lo, hi, min(self.zeros, other.zeros), constant)
+
+    def variable_bits(self, top: int) -> tuple[int, int]:
+        """The bit positions [low, high] where the value can vary, in a result of top bit
+        `top`: from its known-zero low bits up to its own top (unsigned) or to `top` (a signed
+        value's sign extension varies)."""
+        if self.lo == self.hi:
+            return 0, -1  # it cannot vary (e.g. an input whose range is one code): no bit does
+        high = top if self.lo < 0 else max(self.hi, 1).bit_length() - 1
+        return self.zeros, high
+
+
+def _overlap(a: _Shape, b: _Shape, sign: int = 1) -> int:
+    """LUTs of a +- b on one carry chain, as yosys maps it (measured, docs/rtl.md).
+
+    a + b: one LUT per bit position where both operands vary; a constant bit, or a bit
+    above an unsigned operand's top, is a wire. a - b inverts b: every position where b
+    varies needs a LUT, and so does every position where a varies above b (b's inverted
+    zero extension is a constant 1 there). A constant operand c costs the positions where
+    the other varies and c has a 1 bit (an inverter each)."""
+    result = a.plus(b, sign)
+    top = signed_width(result.lo, result.hi) - 1
+    if a.constant is not None and b.constant is not None:
+        return 0
+    if a.constant is not None or b.constant is not None:
+        var = b if a.constant is not None else a
+        value = a.constant if a.constant is not None else b.constant * sign
+        low, high = var.variable_bits(top)
+        if high < low:
             return 0
-        if constant_a or constant_b:
-            var, const = (b, a) if constant_a else (a, b)
-            value = self.linear[const][1] * (sign if const == b else 1)
-            low, high = self._variable_bits(var, top)
-            if high < low:
-                return 0
-            bits = value & ((1 << (top + 1)) - 1)  # two's complement over the result width
-            return bin((bits >> low) & ((1 << (high - low + 1)) - 1)).count("1")
-        low_a, high_a = self._variable_bits(a, top)
-        low_b, high_b = self._variable_bits(b, top)
-        if sign < 0:
-            return max(high_a, high_b) - min(low_a, low_b) + 1
-        return max(0, min(high_a, high_b) - max(low_a, low_b) + 1)
+        bits = value & ((1 << (top + 1)) - 1)  # two's complement over the result width
+        return bin((bits >> low) & ((1 << (high - low + 1)) - 1)).count("1")
+    low_a, high_a = a.variable_bits(top)
+    low_b, high_b = b.variable_bits(top)
+    if sign < 0:
+        return max(high_a, high_b) - min(low_a, low_b) + 1
+    return max(0, min(high_a, high_b) - max(low_a, low_b) + 1)
 
 
 def _key(a: int, sign_a: int, b: int, sign_b: int) -> tuple[int, int, int]:
@@ -268,25 +317,39 @@ def _share(builder: _Builder, terms: list[dict[int, int]], max_depth: int) -> No
             holders[new].add(j)
 
 
-def _join(builder: _Builder, a: int, b: int, subtrahend: int | None) -> int:
-    """a + b, or the other minus `subtrahend` when one of them is it (constants second)."""
-    if subtrahend in (a, b):
-        return builder.add(b if a == subtrahend else a, subtrahend, -1, shared=False)
-    if builder.refs[a].kind == CONST:
-        a, b = b, a
-    return builder.add(a, b, +1, shared=False)
+def _join(builder: _Builder, group: list[int], subtrahend: int | None) -> int:
+    """The sum of `group` (two or three values), `subtrahend` subtracted when it is among them;
+    constants last."""
+    plus = sorted((v for v in group if v != subtrahend),
+                  key=lambda v: builder.refs[v].kind == CONST)
+    if subtrahend in group:
+        if len(plus) == 1:
+            return builder.add(plus[0], subtrahend, -1, shared=False)
+        return builder.add(plus[0], plus[1], +1, shared=False, c=subtrahend, c_sign=-1)
+    return builder.add(plus[0], plus[1], +1, shared=False,
+                       c=plus[2] if len(plus) == 3 else None)
+
+
+def _partners(adder_inputs: int, nodes: int) -> int:
+    """How many nodes the next adder of a tree over `nodes` joins to the shallowest one.
+    Ternary adders join three, but two while the count is even: a tree of ternary adders
+    reduces an odd count to one, so one binary adder, at the bottom where values are narrow,
+    takes the place of a missing leaf (the minimax tree of Golumbic, IEEE Trans. Computers
+    25(11), 1976)."""
+    return 2 if adder_inputs == 3 and nodes % 2 == 1 and nodes >= 3 else 1
 
 
 def _huffman_sum(builder: _Builder, values: list[int], subtrahend: int | None) -> int:
-    """`_balanced_sum` for many values: always join the two shallowest (then narrowest)
-    nodes, a heap instead of `_balanced_sum`'s search for the cheapest partner (that search is
+    """`_balanced_sum` for many values: always join the shallowest (then narrowest) nodes, a
+    heap instead of `_balanced_sum`'s search for the cheapest partners (that search is
     quadratic in the terms of an output; this is n log n). Same depth as `_balanced_sum`."""
     heap = [(builder.depth[v], builder.width(v), i, v) for i, v in enumerate(values)]
     heapq.heapify(heap)
     count = len(heap)
     while len(heap) > 1:
-        a, b = heapq.heappop(heap)[3], heapq.heappop(heap)[3]
-        new = _join(builder, a, b, subtrahend)
+        group = [heapq.heappop(heap)[3]
+                 for _ in range(_partners(builder.adder_inputs, len(heap)) + 1)]
+        new = _join(builder, group, subtrahend)
         heapq.heappush(heap, (builder.depth[new], builder.width(new), count, new))
         count += 1
     return heap[0][3]
@@ -295,11 +358,11 @@ def _huffman_sum(builder: _Builder, values: list[int], subtrahend: int | None) -
 def _balanced_sum(builder: _Builder, values: list[int], subtrahend: int | None = None
                   ) -> int | None:
     """The sum of `values` (all added, except `subtrahend`, which is subtracted): a tree that
-    always takes the shallowest (then narrowest) node and joins it with the node of the same
-    depth that shares the fewest variable bit positions with it (the cheapest adder), or with
-    the next shallowest node when it is the only one of its depth. Merging two of the
-    shallowest nodes each time keeps the tree as shallow as Huffman's construction. Beyond
-    LARGE_SUM terms: `_huffman_sum`."""
+    always takes the shallowest (then narrowest) node and joins it with the nodes of the same
+    depth that share the fewest variable bit positions with it (the cheapest adder), or with
+    the next shallowest nodes when too few have its depth. Merging the shallowest nodes each
+    time keeps the tree as shallow as Huffman's construction. Beyond LARGE_SUM terms:
+    `_huffman_sum`."""
     nodes = list(values)
     if not nodes:
         return None
@@ -307,11 +370,17 @@ def _balanced_sum(builder: _Builder, values: list[int], subtrahend: int | None =
         return _huffman_sum(builder, nodes, subtrahend)
     while len(nodes) > 1:
         nodes.sort(key=lambda v: (builder.depth[v], builder.width(v)))
+        partners = _partners(builder.adder_inputs, len(nodes))
         a = nodes.pop(0)
-        peers = [i for i, v in enumerate(nodes) if builder.depth[v] <= builder.depth[a]] or [0]
-        b = nodes.pop(min(peers, key=lambda i: (builder.overlap(a, nodes[i]),
-                                                 builder.width(nodes[i]), i)))
-        nodes.append(_join(builder, a, b, subtrahend))
+        peers = [i for i, v in enumerate(nodes) if builder.depth[v] <= builder.depth[a]]
+        if len(peers) < partners:
+            peers = list(range(partners))
+        chosen = sorted(peers, key=lambda i: (builder.overlap(a, nodes[i]),
+                                              builder.width(nodes[i]), i))[:partners]
+        group = [a] + [nodes[i] for i in chosen]
+        for i in sorted(chosen, reverse=True):
+            nodes.pop(i)
+        nodes.append(_join(builder, group, subtrahend))
     return nodes[0]
 
 
@@ -338,11 +407,12 @@ def _sum_tree(builder: _Builder, terms: dict[int, int], constant: int) -> int:
 
 
 def optimise(weights: list[dict[int, int]], constants: list[int],
-             ranges: list[tuple[int, int]], max_depth: int) -> Plan:
+             ranges: list[tuple[int, int]], max_depth: int, adder_inputs: int = 2) -> Plan:
     """The adder graph of y_j = constants[j] + sum_i weights[j][i] * x_i, x_i in ranges[i].
 
-    `max_depth` bounds the adder depth of shared subexpressions (0: no sharing)."""
-    builder = _Builder(ranges)
+    `max_depth` bounds the adder depth of shared subexpressions (0: no sharing);
+    `adder_inputs` 3 sums each output's terms with ternary adders (shared ones stay binary)."""
+    builder = _Builder(ranges, adder_inputs)
     terms: list[dict[int, int]] = []
     for row in weights:
         output: dict[int, int] = {}

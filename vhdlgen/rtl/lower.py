@@ -284,7 +284,7 @@ def _max_windows(layer: Pooling2D, shape: tuple[int, ...]) -> list[list[int]]:
 
 
 def _plan_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor,
-               out_tensor: Tensor, share_depth: int) -> _Planned:
+               out_tensor: Tensor, share_depth: int, adder_inputs: int) -> _Planned:
     """One unit's adder graph: an optional weighted layer, then an optional requantizing
     activation."""
     inputs = elements("x", in_tensor)
@@ -301,7 +301,7 @@ def _plan_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor,
     weights = [{i: w for i, w in zip(idx, ws) if w} for idx, ws, _ in arithmetic.connections]
     constants = [bias + offset for _, _, bias in arithmetic.connections]
     ranges = [(e.lo, e.hi) for e in inputs]
-    plan = optimise(weights, constants, ranges, share_depth)
+    plan = optimise(weights, constants, ranges, share_depth, adder_inputs)
     view_names = [inputs[e].signal + (f"_s{k}" if k else "") for e, k in plan.views]
     view_ranges = [(inputs[e].lo << k, inputs[e].hi << k) for e, k in plan.views]
     specs = [OutputSpec(o.signal, rq, o.lo, o.hi) for o in elements("y", out_tensor)]
@@ -408,7 +408,7 @@ def _groups(graph: Graph) -> list[tuple[list, int]]:
     return groups
 
 
-def lower(graph: Graph, top: str, timing: Timing, share_depth: int,
+def lower(graph: Graph, top: str, timing: Timing, share_depth: int, adder_inputs: int = 2,
           open_boundaries: bool = True) -> list[Unit]:
     """Every unit of the graph, in order, with entity names '<top>_<first layer>'.
     `open_boundaries=False` registers every unit's outputs (no stage spans two units)."""
@@ -422,7 +422,7 @@ def lower(graph: Graph, top: str, timing: Timing, share_depth: int,
         # wiring (Flatten, identities) before a unit keeps the packed bits: only the shape changes
         in_tensor = graph.layer_input(end - len(group) + 1)
         planned.append(_plan_unit(entity, label, group, in_tensor, graph.tensors[end],
-                                  share_depth))
+                                  share_depth, adder_inputs))
     return [_unit(p, g) for p, g in zip(planned, _chain(planned, timing, open_boundaries))]
 
 

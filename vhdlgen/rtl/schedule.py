@@ -130,21 +130,30 @@ def _lowest(bits: tuple[int, ...]) -> int:
 
 
 def adder_arrival(operands: list[tuple[Arrival, bool]], stage: int, delay: float, width: int,
-                  chain_start: int, extra_levels: int = 0) -> Arrival:
+                  chain_start: int, extra_levels: int = 0, ternary: bool = False) -> Arrival:
     """A ripple-carry adder of `width` bits reading `operands` ((arrival in `stage`, signed))
     in `stage`. Below `chain_start` one operand is zero and the sum bits are wires. Above, the
     carry chain runs in CARRY8 cells of 8 bits from `chain_start` (where yosys starts the chain
     and the estimate packs CARRY4 pairs): sum bit i waits for every operand bit j <= i through
     its LUT and the CARRY8 cells from j's to i's. Then `extra_levels` LUTs on every bit (a
-    comparator's multiplexer, after the comparison's top bit)."""
+    comparator's multiplexer, after the comparison's top bit).
+
+    `ternary`: a ternary adder (`fixed.compress3`; constants are among its three operands
+    but not in `operands`). Below the chain, a bit where two or
+    three operands vary is their XOR, a LUT; the chain's first LUT also reads the bits below
+    it (their majority is its carry input)."""
     bits = []
     best = None  # max over the chain's operand bits j <= i of level(j) - cell(j)
     for i in range(width):
         levels = [a.level(i, signed) for a, signed in operands]
         present = [level for level in levels if level != CONSTANT]
         if i < chain_start:
-            bits.append(max(present, default=CONSTANT))
+            lut = int(ternary and len(present) >= 2)
+            bits.append(max(present) + lut if present else CONSTANT)
             continue
+        if ternary and i == chain_start and i > 0:
+            present += [level for level in (a.level(i - 1, s) for a, s in operands)
+                        if level != CONSTANT]
         cell = (i - chain_start) // 8
         if present:
             best = max(present) - cell if best is None else max(best, max(present) - cell)
@@ -166,11 +175,14 @@ class OutputSpec:
 
 
 def _fanouts(plan: Plan) -> dict[Ref, int]:
+    """Per value: the LUT inputs each of its bits drives, about (a ternary adder's operand
+    bit drives two LUTs: its own bit's and the next one's, whose carry input it decides)."""
     count: dict[Ref, int] = {}
     for adder in plan.adders:
-        for ref in (adder.a, adder.b):
-            if ref is not None and ref.kind != CONST:
-                count[ref] = count.get(ref, 0) + 1
+        weight = 2 if adder.c is not None else 1
+        for ref in adder.refs:
+            if ref.kind != CONST:
+                count[ref] = count.get(ref, 0) + weight
     for root in plan.roots:
         if root.kind != CONST:
             count[root] = count.get(root, 0) + 1
@@ -188,7 +200,7 @@ def _users(plan: Plan, names: list[str]) -> list[set[str]]:
                 continue
             users[ref.index].add(name)
             planned = plan.adders[ref.index]
-            stack += [r for r in (planned.a, planned.b) if r is not None]
+            stack += planned.refs
     return users
 
 
@@ -210,7 +222,7 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
     adders = []
     for index, planned in enumerate(plan.adders):
         lo, hi = plan.intervals[index]
-        refs = [r for r in (planned.a, planned.b) if r is not None and r.kind != CONST]
+        refs = [r for r in planned.refs if r.kind != CONST]
         stage = max((arrival[r].stage for r in refs), default=0)
         width = signed_width(lo, hi)
         delay = timing.adder(width, max((fanout.get(r, 1) for r in refs), default=1))
@@ -220,7 +232,8 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
 
         def ready_in(stage: int) -> Arrival:
             operands = [(arrival[r].fresh(stage), values[r].lo < 0) for r in refs]
-            return adder_arrival(operands, stage, delay, width, start, mux)
+            return adder_arrival(operands, stage, delay, width, start, mux,
+                                 planned.c is not None)
 
         ready = ready_in(stage)
         if not timing.fits(ready.time, ready.high_levels) and any(
@@ -237,7 +250,8 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
             name = adder_name(owner, owned[owner], planned.maximum)
         adder = Adder(name, _operand(planned.a, values), _operand(planned.b, values),
                       planned.sign, lo, hi, stage, ready.time, ready.high_levels, planned.depth,
-                      plan.luts[index], planned.shared, who, planned.maximum)
+                      plan.luts[index], planned.shared, who, planned.maximum,
+                      _operand(planned.c, values), planned.c_sign)
         values[Ref(ADD, index)] = adder
         adders.append(adder)
     placed = [_place_output(spec, root, arrival, values, plan, timing)
@@ -265,17 +279,19 @@ def _view_arrival(view: View, inputs: Arrival) -> Arrival:
 
 def _chain_start(planned, arrival: dict[Ref, Arrival]) -> int:
     """The lowest bit where both operands may be nonzero: below it the sum is the other
-    operand's bits, and yosys starts the carry chain there."""
+    operand's bits, and yosys starts the carry chain there. A ternary adder adds the
+    compressor's sum and its majority one place up: the chain starts above the second lowest
+    operand's lowest bit, or at bit 0 when it subtracts (its + 1 is the majority's bit 0)."""
     starts = []
-    for ref in (planned.a, planned.b):
-        if ref is None:
-            continue
+    for ref in planned.refs:
         if ref.kind == CONST:
             value = ref.index
             starts.append((value & -value).bit_length() - 1 if value else 64)
         else:
             starts.append(_lowest(arrival[ref].bits))
-    return max(starts)
+    if planned.c is None:
+        return max(starts)
+    return 0 if planned.c_sign < 0 else sorted(starts)[1] + 1
 
 
 def output_arrival(graph: AdderGraph) -> Arrival:
@@ -317,12 +333,13 @@ def _early_tie_arrival(adder, arrival: dict[Ref, Arrival], acc_width: int, rq: R
                        ready: Arrival) -> int:
     """Levels at a requantizer with the early tie: after the accumulator's top bit, or after
     the tie test on its operands' low bits, whichever is later."""
-    operands = [r for r in (adder.a, adder.b) if r is not None and r.kind != CONST]
+    operands = [r for r in adder.refs if r.kind != CONST]
     low = max((level for r in operands
                for level in arrival[r].fresh(ready.stage).bits[:rq.shift]), default=0)
     after = early_tie_levels(acc_width, rq)
-    return max(ready.high_levels + after,
-               low + tie_levels(rq.shift * len(operands)) + after)
+    test = (1 + tie_levels(2 * rq.shift) if adder.c is not None  # compressor, then the test
+            else tie_levels(rq.shift * len(operands)))
+    return max(ready.high_levels + after, low + test + after)
 
 
 def _stage_maxima(adders: list[Adder], placed, stages: int) -> tuple[list[float], list[int]]:

@@ -105,8 +105,9 @@ class VectorView:
 @dataclass(frozen=True)
 class Statement:
     """One line of a stage: `dst := a <op> b` (op '+' or '-'; 'neg': `dst := -a`; 'max': the
-    larger of a and b, integer form only), or a register
-    copy `dst := a` (op None). Integer form: a and b are names or integer literals; signed form:
+    larger of a and b, integer form only; 'ternary_add' / 'ternary_sub': the ternary adder
+    a + b + c / a + b - c of `width` bits, a call of vhdlgen_pkg), or a register copy
+    `dst := a` (op None). Integer form: a, b and c are names or integer literals; signed form:
     `Fit`s at dst's width."""
 
     dst: str
@@ -114,6 +115,8 @@ class Statement:
     op: str | None
     b: "str | Fit | None"
     comment: str = ""
+    c: "str | Fit | None" = None
+    width: int = 0
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ class OutputStatement:
     constant: int | None
     requant: tuple[int, ...] | None  # acc_width, shift, [tie_bits,] out_min, out_max
     is_signal: bool
-    tie: tuple[str, str, str] | None = None  # the early tie test: function, a, b (requant only)
+    tie: tuple[str, ...] | None = None  # the early tie test: function, a, b[, c] (requant only)
 
 
 @dataclass(frozen=True)
@@ -221,12 +224,15 @@ def _stages(graph: AdderGraph, add_statement, output_statement) -> tuple[Stage, 
     return tuple(blocks)
 
 
-TIE_FUNCTIONS = {"sum": "sum_tie", "difference": "difference_tie"}  # in vhdlgen_pkg
+TIE_FUNCTIONS = {"sum": "sum_tie", "difference": "difference_tie",  # in vhdlgen_pkg
+                 "ternary_add": "ternary_add_tie", "ternary_sub": "ternary_sub_tie"}
 
 
 def _op(adder: Adder) -> str:
     if adder.maximum:
         return "max"
+    if adder.c is not None:
+        return "ternary_sub" if adder.c_sign < 0 else "ternary_add"
     return "neg" if adder.b is None else ("+" if adder.sign > 0 else "-")
 
 
@@ -245,8 +251,9 @@ def integer_stages(graph: AdderGraph) -> tuple[Stage, ...]:
     """The stages of the integer form: operands by name, constants as integer literals."""
     def add(adder: Adder, stage: int) -> Statement:
         b = None if adder.b is None else _operand(graph, adder.b, stage)
+        c = None if adder.c is None else _operand(graph, adder.c, stage)
         return Statement(adder.name, _operand(graph, adder.a, stage), _op(adder), b,
-                         _shared_comment(adder))
+                         _shared_comment(adder), c, adder.width)
 
     def output(out: Output, stage: int, is_signal: bool, from_register: bool) -> OutputStatement:
         if from_register:
@@ -256,8 +263,8 @@ def integer_stages(graph: AdderGraph) -> tuple[Stage, ...]:
         rq = out.requantizer
         call = None if rq is None else (out.acc_width, *_requantize_arguments(rq))
         tie = out.tie
-        test = None if tie is None else (TIE_FUNCTIONS[tie.kind], _operand(graph, tie.a, stage),
-                                         _operand(graph, tie.b, stage))
+        test = None if tie is None else (TIE_FUNCTIONS[tie.kind],
+                                         *(_operand(graph, op, stage) for op in tie.operands))
         return OutputStatement(_output_name(out, is_signal), source, out.constant, call,
                                is_signal, test)
 
@@ -310,8 +317,9 @@ def vector_stages(graph: AdderGraph) -> tuple[Stage, ...]:
     def add(adder: Adder, stage: int) -> Statement:
         width = width_of(adder)
         b = None if adder.b is None else _vector_operand(graph, adder.b, stage, width)
+        c = None if adder.c is None else _vector_operand(graph, adder.c, stage, width)
         return Statement(adder.name, _vector_operand(graph, adder.a, stage, width), _op(adder),
-                         b, _shared_comment(adder))
+                         b, _shared_comment(adder), c, width)
 
     def output(out: Output, stage: int, is_signal: bool, from_register: bool) -> VectorOutput:
         width = width_of(out)
