@@ -203,7 +203,7 @@ def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=No
     say(f"{tag}: building ({stages}, clock {clock_ns} ns) -> {out_dir}")
     with heartbeat(f"{tag} build"):
         report = build(network.graph, out_dir, BuildOptions(
-            clock_ns=clock_ns, adder_levels_per_stage=levels, client=ChainOptions()))
+            clock_ns=clock_ns, adder_levels_per_stage=levels, client=ChainOptions())).data
     record.update({
         "model_sha256": report["model_sha256"], "clock_ns": report["clock_ns"],
         "adder_levels_per_stage": report["adder_levels_per_stage"],

@@ -56,7 +56,7 @@ def corrupted(tmp_path_factory, require_ghdl):
 
     root = tmp_path_factory.mktemp("diagnosis")
     graph = graph_from_keras(qmodels.MODELS[MODEL](), source=f"{MODEL}.h5", source_hash="0" * 64)
-    report = build(graph, root / TOP, BuildOptions(top=TOP))
+    report = build(graph, root / TOP, BuildOptions(top=TOP)).data
     network = Network(graph)
     x = np.concatenate([qmodels.sparse_hits(500, 21),
                         qmodels.uniform_inputs(300, 22, FixedType.parse("ufixed<2,1>"))])

@@ -36,7 +36,7 @@ import qmodels
 from tools import require_tool
 from vhdlgen.__main__ import main
 from vhdlgen.errors import UserError
-from vhdlgen.rtl import build as build_module
+from vhdlgen.rtl import writer
 from vhdlgen.rtl import outdir
 from vhdlgen.rtl.build import MANIFEST, BuildOptions, build
 from vhdlgen.rtl.manifest import load_build
@@ -107,7 +107,7 @@ def test_user_folder_is_refused_then_forced_without_losing_a_byte(model, tmp_pat
     assert tree(out) == before
     no_staging(out, tmp_path)
 
-    report = build(graph_for(model), out, force=True)
+    report = build(graph_for(model), out, force=True).data
     assert_has(out, USER_FILES)
     written = set(manifest(out)["files"])
     assert written == build_files(out) - set(USER_FILES)
@@ -235,16 +235,19 @@ def test_damaged_manifest_is_refused(model, tmp_path) -> None:
     assert tree(out) == before
 
 
-def _interrupt(*_args, **_kwargs):
-    raise KeyboardInterrupt
-
-
 def test_interrupt_while_writing_keeps_the_old_build(model, tmp_path, monkeypatch) -> None:
     out = tmp_path / "b"
     build(graph_for(model), out, BuildOptions(top="alpha"))
     put(out, {"notes.txt": b"mine\n", "sim/x": b"cache"})
     before = tree(out)
-    monkeypatch.setattr(build_module, "write_vivado", _interrupt)
+    real = writer._write_new
+
+    def interrupt_at_vivado(path: Path, text: str) -> None:  # after rtl/ and the report
+        if "vivado" in path.parts:
+            raise KeyboardInterrupt
+        real(path, text)
+
+    monkeypatch.setattr(writer, "_write_new", interrupt_at_vivado)
     with pytest.raises(KeyboardInterrupt):
         build(graph_for(model), out, BuildOptions(top="beta"))
     assert tree(out) == before

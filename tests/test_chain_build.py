@@ -26,7 +26,7 @@ def test_build_renders_the_geometry_it_is_given(tmp_path, geometry) -> None:
 
     report = build(tiny_graph(geometry), tmp_path / "b",
                    BuildOptions(test_vectors=20, client=ChainOptions(
-                       front_end="rpc", strip_geometry=geometry)))
+                       front_end="rpc", strip_geometry=geometry))).data
     fe, cnn = report["front_end"], report["cnn"]
     assert report["top"] == "tiny_trigger_chain" and cnn["top"] == "tiny_trigger"
     assert report["latency_cycles"] == fe["latency_cycles"] + cnn["latency_cycles"] + 1
@@ -80,7 +80,7 @@ def test_report_has_the_chain_blocks_as_unit_rows_and_whole_chain_totals(tmp_pat
 
     report = build(tiny_graph(SMALL), tmp_path / "b",
                    BuildOptions(test_vectors=0,
-                                client=ChainOptions(front_end="rpc", strip_geometry=SMALL)))
+                                client=ChainOptions(front_end="rpc", strip_geometry=SMALL))).data
     first, last = report["extra_units"]
     assert (first["name"], first["lut_estimate"], first["adders"]) == ("fragmentation", 856, 60)
     assert first["lut_parts"] == {"ones": 198, "sums": 288, "select": 111, "mux": 195,
@@ -113,7 +113,7 @@ def test_report_has_the_chain_blocks_as_unit_rows_and_whole_chain_totals(tmp_pat
 def test_cnn_only_report_has_no_chain_rows(tmp_path) -> None:
     from vhdlgen.rtl.build import BuildOptions, build
 
-    report = build(tiny_graph(SMALL), tmp_path / "b", BuildOptions(test_vectors=0))
+    report = build(tiny_graph(SMALL), tmp_path / "b", BuildOptions(test_vectors=0)).data
     assert "extra_units" not in report and "total" not in report
     text = (tmp_path / "b" / "report.txt").read_text()
     assert "fragmentation" not in text and re.search(r"^total: \d+ adders", text, re.M)

@@ -98,7 +98,7 @@ def graph_of(model, name: str):
 def build_to(graph, out: Path, top: str | None = None) -> dict:
     from vhdlgen.rtl.build import BuildOptions, build
 
-    return build(graph, out, BuildOptions(top=top))
+    return build(graph, out, BuildOptions(top=top)).data
 
 
 @pytest.fixture(scope="module")
@@ -278,25 +278,25 @@ INSTALLED = textwrap.dedent("""
     site = Path(sys.argv[1]).resolve()
     import vhdlgen, vhdlgen.templates
     from vhdlgen.templating import templates_dir
-    from vhdlgen.rtl.lower import lower
-    from vhdlgen.rtl.render import STATIC_PRIMITIVES, HeaderInfo, render_files
-    from vhdlgen.rtl.schedule import Timing
+    from vhdlgen.rtl.build_options import BuildOptions
+    from vhdlgen.rtl.design import make_design
+    from vhdlgen.rtl.render import render_files
     found = {"vhdlgen": str(Path(vhdlgen.__file__).resolve()),
              "templates": str(templates_dir().resolve()),
              "files": sorted(str(p.relative_to(templates_dir())) for p in templates_dir().rglob("*")
                              if p.is_file() and "__pycache__" not in p.parts)}
     graph = pickle.loads(Path(sys.argv[2]).read_bytes())
-    info = HeaderInfo("v", "m.h5", "h", "o")
-    found["rendered"] = render_files(graph, lower(graph, "tiny", Timing.levels(3), 3), "tiny", info)
+    options = BuildOptions(adder_levels_per_stage=3, top="tiny")
+    found["rendered"] = render_files(make_design(graph, options))
     print(json.dumps(found))
 """)
 
 
 def test_installed_wheel_finds_its_templates(tiny, tmp_path) -> None:
     """Build a wheel from a copy of the sources, unzip it, import it from there (cwd elsewhere)."""
-    from vhdlgen.rtl.lower import lower
-    from vhdlgen.rtl.render import STATIC_PRIMITIVES, HeaderInfo, render_files
-    from vhdlgen.rtl.schedule import Timing
+    from vhdlgen.rtl.build_options import BuildOptions
+    from vhdlgen.rtl.design import make_design
+    from vhdlgen.rtl.render import STATIC_PRIMITIVES, render_files
 
     src = tmp_path / "src"
     src.mkdir()
@@ -335,9 +335,8 @@ def test_installed_wheel_finds_its_templates(tiny, tmp_path) -> None:
                             for p in (ROOT / "templates").rglob("*")
                             if p.is_file() and "__pycache__" not in p.parts)
     assert found["files"] == repo_templates, "installed templates differ from templates/"
-    info = HeaderInfo("v", "m.h5", "h", "o")
-    units = lower(graph, "tiny", Timing.levels(3), 3)
-    assert found["rendered"] == render_files(graph, units, "tiny", info)
+    options = BuildOptions(adder_levels_per_stage=3, top="tiny")
+    assert found["rendered"] == render_files(make_design(graph, options))
 
 
 def test_checkers_catch_bad_vhdl() -> None:

@@ -226,8 +226,9 @@ def test_register_layers_option_closes_every_boundary(tmp_path) -> None:
     from vhdlgen.rtl.build import BuildOptions, build
 
     graph = load(ROOT / "models" / "student_4bit.h5").graph
-    default = build(graph, tmp_path / "default", BuildOptions(test_vectors=0))
-    closed = build(graph, tmp_path / "closed", BuildOptions(test_vectors=0, register_layers=True))
+    default = build(graph, tmp_path / "default", BuildOptions(test_vectors=0)).data
+    closed = build(graph, tmp_path / "closed",
+                   BuildOptions(test_vectors=0, register_layers=True)).data
     assert closed["register_layers"] and not default["register_layers"]
     assert all(layer["registered_output"] for layer in closed["layers"])
     assert not all(layer["registered_output"] for layer in default["layers"])

@@ -106,7 +106,7 @@ def tricky(tmp_path_factory) -> tuple[Path, dict, Network]:
     model = tricky_model()
     graph = graph_from_keras(model)
     out = tmp_path_factory.mktemp("tricky") / "net"
-    report = build(graph, out, BuildOptions(test_vectors=20), model_name=model.name)
+    report = build(graph, out, BuildOptions(test_vectors=20), model_name=model.name).data
     return out, report, Network(graph)
 
 

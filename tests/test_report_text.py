@@ -63,7 +63,7 @@ def dense(tmp_path_factory):
 
     graph = graph_from_keras(qmodels.dense_only(), source="tiny.h5", source_hash="0" * 64)
     out = tmp_path_factory.mktemp("ports") / "dense"
-    return graph, out, build(graph, out, BuildOptions(test_vectors=0))
+    return graph, out, build(graph, out, BuildOptions(test_vectors=0)).data
 
 
 def test_port_table_names_every_port(dense) -> None:
@@ -101,7 +101,7 @@ def test_lsb_weight_text() -> None:
 def chain(tmp_path_factory):
     out = tmp_path_factory.mktemp("ports") / "chain"
     report = build(tiny_graph(SMALL), out, BuildOptions(test_vectors=40, client=ChainOptions(
-        front_end="rpc", strip_geometry=SMALL)))
+        front_end="rpc", strip_geometry=SMALL))).data
     return out, report
 
 
@@ -154,10 +154,10 @@ def formatted(tmp_path_factory):
     # a cycle of its own, which the output unit must book (with the delay model it may fit the
     # last stage, 0 cycles, which would test nothing)
     options = BuildOptions(test_vectors=0, adder_levels_per_stage=2)
-    plain = build(graph, base / "plain", options)
+    plain = build(graph, base / "plain", options).data
     fmt_graph = with_output_format(graph, FixedType.parse("fixed<12,6>"))
     out = base / "formatted"
-    return plain, out, build(fmt_graph, out, options)
+    return plain, out, build(fmt_graph, out, options).data
 
 
 def test_output_format_cycle_is_the_output_units(formatted) -> None:
@@ -187,11 +187,11 @@ def test_build_report_reads_the_output_unit(formatted) -> None:
 
     plain, out, _ = formatted
     data = json.loads((out / "report.json").read_text())
-    report = BuildReport.from_json(out, data)
+    report = BuildReport.from_json(data).at(out)
     assert report.output_unit is not None and report.output_unit.latency_cycles == 1
     assert report.output_unit.output.format == "fixed<12,6>"
     assert report.units[-1].latency_cycles == plain["layers"][-1]["latency_cycles"]
-    assert BuildReport.from_json(out, plain).output_unit is None
+    assert report.build_dir == out and BuildReport.from_json(plain).output_unit is None
 
 
 def test_a_requantizer_in_the_last_adder_stage_has_no_cycle(tmp_path) -> None:
@@ -199,7 +199,7 @@ def test_a_requantizer_in_the_last_adder_stage_has_no_cycle(tmp_path) -> None:
     cycle of its entity and the output unit row says it takes none."""
     graph = load(Path(__file__).resolve().parents[1] / "models" / "student_2bit.h5").graph
     fmt_graph = with_output_format(graph, FixedType.parse("fixed<12,6>"))
-    report = build(fmt_graph, tmp_path / "slow", BuildOptions(test_vectors=0, clock_ns=20.0))
+    report = build(fmt_graph, tmp_path / "slow", BuildOptions(test_vectors=0, clock_ns=20.0)).data
     last, extra = report["layers"][-1], report["output_unit"]
     assert extra["latency_cycles"] == 0 and extra["stage_delays"] == []
     assert last["latency_cycles"] == last["entity_latency_cycles"]

@@ -55,7 +55,7 @@ np.save(x, np.random.default_rng(5).integers(-1100, 1101, (40, 4)).astype(float)
 assert main(["simulate", "--build", str(out), "--input", x, "--output", y]) == 0
 assert main(["estimate", "--build", str(out)]) == 0
 report, graph = load_build(out)
-assert BuildReport.from_json(out, report).top == "edges" and read_build(out).top == "edges"
+assert BuildReport.from_json(report).top == "edges" and read_build(out).typed.top == "edges"
 from vhdlgen.timing.fit import fit_corners
 from vhdlgen.timing.paths import load_calibration
 from vhdlgen.timing.vivado_report import read_report

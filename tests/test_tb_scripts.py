@@ -66,7 +66,7 @@ def built(tmp_path_factory) -> tuple[Path, dict]:
 
     graph = graph_from_keras(qmodels.dense_only(n_in=6), source="tiny.h5", source_hash="0" * 64)
     out = tmp_path_factory.mktemp("scripts") / "build dir"  # a space in the path
-    return out, build(graph, out, BuildOptions(test_vectors=8))
+    return out, build(graph, out, BuildOptions(test_vectors=8)).data
 
 
 @pytest.fixture()

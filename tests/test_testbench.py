@@ -73,7 +73,7 @@ def dense(tmp_path_factory, ghdl):
     """dense_only built with 200 test vectors: (graph, build dir, report)."""
     graph = graph_of("dense_only")
     out = tmp_path_factory.mktemp("tb") / "dense"
-    return graph, out, build(graph, out, BuildOptions(test_vectors=200))
+    return graph, out, build(graph, out, BuildOptions(test_vectors=200)).data
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def student(tmp_path_factory, ghdl):
     build's client (as the CLI and vhdlgen.convert build)."""
     graph = graph_of("student2")
     out = tmp_path_factory.mktemp("tb") / "student"
-    return graph, out, build(graph, out, BuildOptions(test_vectors=60, client=ChainOptions()))
+    return graph, out, build(graph, out, BuildOptions(test_vectors=60, client=ChainOptions())).data
 
 
 def run_tb(build_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -285,7 +285,7 @@ def test_testbench_runs_at_the_build_clock(tmp_path, ghdl) -> None:
     clock edges are 4.2 ns apart (GHDL's VCD of the clock)."""
     graph = graph_of("dense_only", qmodels.dense_only(n_in=6))
     out = tmp_path / "slow_clock"
-    report = build(graph, out, BuildOptions(test_vectors=12, clock_ns=4.2))
+    report = build(graph, out, BuildOptions(test_vectors=12, clock_ns=4.2)).data
     text = (out / "tb" / f"{report['top']}_tb.vhd").read_text()
     assert "CLK_PERIOD    : time    := 4200 ps;" in text
     proc = run_tb(out, tmp_path, "--vcd=waves.vcd")
@@ -461,9 +461,8 @@ def test_top_header_of_a_multi_dimensional_output() -> None:
     from qkeras import QActivation, QConv2D, quantized_bits, quantized_relu
     from tensorflow import keras
 
-    from vhdlgen.rtl.lower import lower
-    from vhdlgen.rtl.render import HeaderInfo, render_files
-    from vhdlgen.rtl.schedule import Timing
+    from vhdlgen.rtl.design import make_design
+    from vhdlgen.rtl.render import render_files
 
     inp = keras.layers.Input((4, 5, 1), name="x")
     y = QActivation(quantized_bits(2, 1, keep_negative=False), name="q")(inp)
@@ -473,8 +472,8 @@ def test_top_header_of_a_multi_dimensional_output() -> None:
     model = keras.Model(inp, y)
     qmodels.randomize(model, 3)
     graph = graph_of("conv_out", model)
-    files = render_files(graph, lower(graph, "conv_out", Timing.levels(3), 3), "conv_out",
-                         HeaderInfo("v", "m", "h", "o"))
+    files = render_files(make_design(graph, BuildOptions(adder_levels_per_stage=3,
+                                                         top="conv_out")))
     header = files["conv_out.vhd"].split("library ieee;")[0]
     assert "shape (3, 4, 2)" in header and "unsigned codes" in header
     assert "--   element 0: out_data(2 downto 0), index (0, 0, 0)\n" in header

@@ -55,7 +55,7 @@ def wide_build(wide_graph, tmp_path_factory):
     from vhdlgen.rtl.build import BuildOptions, build
 
     out = tmp_path_factory.mktemp("wide") / "wide_acc"
-    return out, build(wide_graph, out, BuildOptions(top="wide_acc"))
+    return out, build(wide_graph, out, BuildOptions(top="wide_acc")).data
 
 
 def extreme_codes(graph: Graph) -> np.ndarray:
@@ -160,7 +160,7 @@ def test_edges_graph_passes_ghdl_synth(tmp_path) -> None:
     require_tool("ghdl")
     from vhdlgen.rtl.build import BuildOptions, build
 
-    report = build(qmodels.wide_edges_graph(), tmp_path / "edges", BuildOptions(top="edges"))
+    report = build(qmodels.wide_edges_graph(), tmp_path / "edges", BuildOptions(top="edges")).data
     assert [l["arithmetic"] for l in report["layers"]] == ["signed", "signed"]
 
 

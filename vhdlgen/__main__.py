@@ -141,11 +141,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     design = convert_model(args, MODEL_OPTIONS + BUILD_FLAGS)
     print(f"building {args.model} -> {out} ({options.describe()})", flush=True)
     report = design.build(out, force=args.force)
-    print(format_report(report.data))
+    print(format_report(report))
     tb = (f"{out}/tb ({options.test_vectors} test vectors, run_ghdl.sh), "
           if options.test_vectors else "")
     print(f"wrote {out}/rtl ({len(report.sources)} VHDL files, ghdl --synth clean), "
-          f"{out}/vivado, {tb}{out}/report.json in {report.data['build_seconds']:.1f} s "
+          f"{out}/vivado, {tb}{out}/report.json in {report.build_seconds:.1f} s "
           f"({seconds_since_start():.1f} s wall from process start, start-up and model included)")
     return 0
 

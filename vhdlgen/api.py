@@ -26,7 +26,7 @@ from vhdlgen.notes import Note, input_format_note, output_format_note, warn
 from vhdlgen.chain.client import CHAIN_OPTIONS
 from vhdlgen.options import ALL_OPTIONS, resolve
 from vhdlgen.report import BuildReport
-from vhdlgen.rtl.build import BuildOptions
+from vhdlgen.rtl.build_options import BuildOptions
 
 if TYPE_CHECKING:
     from vhdlgen.chain.reference import Chain
@@ -105,8 +105,8 @@ class Design:
         from vhdlgen.rtl.build import build
 
         out = Path(out_dir) if out_dir is not None else Path("build") / self.name
-        data = build(self.network.graph, out, self.options, force=force, model_name=self.name)
-        self._report = BuildReport.from_json(out.resolve(), data)
+        self._report = build(self.network.graph, out, self.options, force=force,
+                             model_name=self.name)
         return self._report
 
     @property
@@ -124,7 +124,7 @@ class Design:
 
         folder = self.report.build_dir
         trace = folder / "waves.ghw" if waves else None
-        if self.report.data.get("front_end"):  # a chain build: strips in, its 4 outputs out
+        if self.report.client.get("front_end"):  # a chain build: strips in, its 4 outputs out
             from vhdlgen.chain.simulate import simulate_chain
 
             verdict, chain = simulate_chain(folder, self.report.data, self.network.graph, x,

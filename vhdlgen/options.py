@@ -17,7 +17,7 @@ from typing import Any, Callable
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, FormatError
 from vhdlgen.frontend import DEFAULT_INPUT_FORMAT, Options
-from vhdlgen.rtl.build import BuildOptions
+from vhdlgen.rtl.build_options import BuildOptions
 from vhdlgen.rtl.names import choose_top
 from vhdlgen.rtl.testbench import check_count
 

@@ -1,6 +1,7 @@
 """Vivado handoff: the `DIR/vivado/` folder of a build (design notes section 6).
 
-`write_vivado` renders, from `templates/vivado/*.j2`:
+`vivado_files` renders from `templates/vivado/*.j2` (and `write_vivado` writes, for an
+existing build):
 
 - `constraints.xdc`  `create_clock` on port `clk` at the requested period (ns), zero-delay
   input/output constraints so port paths are timed out of context.
@@ -82,25 +83,6 @@ def _check_top(top: str) -> str:
     return top
 
 
-def _check_files(rtl_dir: Path, rtl_files: list[str]) -> list[str]:
-    if isinstance(rtl_files, str) or not rtl_files:
-        raise UserError("no RTL source files given; pass the compile-ordered list of "
-                        "DIR/rtl/sources.f (at least one .vhd file)")
-    checked: list[str] = []
-    for name in rtl_files:
-        name = str(name)
-        posix = PurePosixPath(name)
-        if (not _SAFE_FILE.match(name) or posix.is_absolute() or ".." in posix.parts):
-            raise UserError(f"RTL file name {name!r} cannot be used; accepted: a .vhd/.vhdl path "
-                            "relative to DIR/rtl made of letters, digits, _ . - and /")
-        if not (rtl_dir / posix).is_file():
-            raise UserError(f"RTL file {name!r} listed for Vivado does not exist in {rtl_dir}")
-        if name in checked:
-            raise UserError(f"RTL file {name!r} is listed twice; list each source once")
-        checked.append(name)
-    return checked
-
-
 def _header() -> str:
     import vhdlgen
     version = getattr(vhdlgen, "__version__", None)
@@ -140,9 +122,40 @@ def vivado_context(top: str, rtl_files: list[str], clock_ns: float, part: str,
     }
 
 
+_OUTPUTS = {
+    XDC_NAME: "vivado/constraints.xdc.j2",
+    BUILD_TCL: "vivado/build.tcl.j2",
+    PACKAGE_TCL: "vivado/package_ip.tcl.j2",
+    FILE_LIST: "vivado/sources.f.j2",
+}
+
+
+def vivado_files(top: str, rtl_files: list[str], clock_ns: float, part: str,
+                 **options: object) -> dict[str, str]:
+    """The files of DIR/vivado/ as {name: text} (`rtl_files`: relative to DIR/rtl in compile
+    order); UserError naming what is wrong and what is accepted."""
+    _check_part(part)
+    _check_top(top)
+    if isinstance(rtl_files, str) or not rtl_files:
+        raise UserError("no RTL source files given; pass the compile-ordered list of "
+                        "DIR/rtl/sources.f (at least one .vhd file)")
+    checked: list[str] = []
+    for name in map(str, rtl_files):
+        posix = PurePosixPath(name)
+        if (not _SAFE_FILE.match(name) or posix.is_absolute() or ".." in posix.parts):
+            raise UserError(f"RTL file name {name!r} cannot be used; accepted: a .vhd/.vhdl path "
+                            "relative to DIR/rtl made of letters, digits, _ . - and /")
+        if name in checked:
+            raise UserError(f"RTL file {name!r} is listed twice; list each source once")
+        checked.append(name)
+    context = vivado_context(top, checked, clock_ns, part, **options)  # type: ignore[arg-type]
+    return {name: render(template, **context) for name, template in _OUTPUTS.items()}
+
+
 def write_vivado(build_dir: Path, top: str, rtl_files: list[str], clock_ns: float, part: str,
                  **options: object) -> list[Path]:
-    """Write `build_dir/vivado/` (replacing an older one) and return the files written.
+    """Write `build_dir/vivado/` (replacing an older one) and return the files written: the
+    Vivado folder of an existing build, regenerated (`build` writes it through its emitter).
 
     `rtl_files` are paths relative to `build_dir/rtl` in compile order (as in rtl/sources.f);
     `clock_ns` is the clock period in ns; `part` an AMD/Xilinx part name. Keyword `options`
@@ -152,19 +165,12 @@ def write_vivado(build_dir: Path, top: str, rtl_files: list[str], clock_ns: floa
     build_dir = Path(build_dir)
     if not build_dir.is_dir():
         raise UserError(f"build directory {build_dir} does not exist; generate the RTL first")
-    _check_part(part)
-    _check_top(top)
-    files = _check_files(build_dir / "rtl", rtl_files)
-    context = vivado_context(top, files, clock_ns, part, **options)  # type: ignore[arg-type]
-
-    outputs = {
-        XDC_NAME: "vivado/constraints.xdc.j2",
-        BUILD_TCL: "vivado/build.tcl.j2",
-        PACKAGE_TCL: "vivado/package_ip.tcl.j2",
-        FILE_LIST: "vivado/sources.f.j2",
-    }
     # Render everything first: a template error leaves nothing behind.
-    texts = {name: render(template, **context) for name, template in outputs.items()}
+    texts = vivado_files(top, rtl_files, clock_ns, part, **options)
+    for name in map(str, rtl_files):
+        if not (build_dir / "rtl" / PurePosixPath(name)).is_file():
+            raise UserError(f"RTL file {name!r} listed for Vivado does not exist in "
+                            f"{build_dir / 'rtl'}")
 
     final = build_dir / VIVADO_DIR
     tmp = Path(tempfile.mkdtemp(prefix=".vivado.tmp-", dir=build_dir))
@@ -186,5 +192,5 @@ def write_vivado(build_dir: Path, top: str, rtl_files: list[str], clock_ns: floa
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    return [final / name for name in outputs]
+    return [final / name for name in _OUTPUTS]
 

@@ -2,12 +2,14 @@
 
 `ChainOptions` holds `--front-end` and `--threshold-gev` (and the strip geometry); the entry
 points (`vhdlgen.options`) put it in `BuildOptions.client`. It gives the testbench of a 9x16x1
-network toy-dataset events, and with `front_end="rpc"` wraps the network in the chain
-(`vhdlgen.chain.rtl.render_chain`).
+network toy-dataset events, and with `front_end="rpc"` adds the chain's part to the design
+(`vhdlgen.chain.rtl.chain_part`), whose files its emitter writes (`emit`, registered here with
+`vhdlgen.rtl.emitters`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,10 +17,13 @@ from vhdlgen.chain import DEFAULT_THRESHOLD_GEV, check_front_end
 from vhdlgen.chain.geometry import StripGeometry
 from vhdlgen.chain.reference import Chain
 from vhdlgen.errors import UserError
-from vhdlgen.ir import Graph
 from vhdlgen.network import Network
 from vhdlgen.options import Option
-from vhdlgen.rtl.render import HeaderInfo
+from vhdlgen.rtl import emitters
+
+if TYPE_CHECKING:
+    from vhdlgen.chain.rtl import ChainPart
+    from vhdlgen.rtl.design import HwDesign
 
 STUDENT_SHAPE = (9, 16, 1)  # the pooled RPC hit image the students take
 
@@ -64,14 +69,22 @@ class ChainOptions:
                        f"{seed}, muon fraction 0.5: about half muons, half noise), the 9x16 "
                        "pooled RPC hit images")
 
-    def wrap(self, graph: Graph, top: str, latency: int, taken: list[str], info: HeaderInfo,
-             options: object):
-        """With front end rpc, the chain's files around the CNN's (`render_chain`)."""
+    def extend(self, design: HwDesign) -> ChainPart | None:
+        """With front end rpc, the chain's part around the CNN's design (`chain_part`)."""
         if self.front_end != "rpc":
             return None
-        from vhdlgen.chain.rtl import render_chain
+        from vhdlgen.chain.rtl import chain_part
 
-        return render_chain(graph, top, latency, taken, info, self, options)
+        return chain_part(design, self)
+
+
+def emit(design: HwDesign) -> dict[str, str]:
+    """The chain's emitter: its VHDL files when the design has its part, else nothing."""
+    if not isinstance(design.options.client, ChainOptions) or design.part is None:
+        return {}
+    from vhdlgen.chain.rtl import emit_chain
+
+    return emit_chain(design)
 
 
 #: The chain's options, as flags of `build` and keywords of `vhdlgen.convert` (the entry points
@@ -84,3 +97,5 @@ CHAIN_OPTIONS = (
     Option("threshold_gev", ChainOptions, "with --front-end rpc: the trigger bit is pT >= this "
            "(default {default})", (int, float), float, "GEV"),
 )
+
+emitters.register("rpc_chain", emit)

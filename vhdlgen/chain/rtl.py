@@ -1,9 +1,11 @@
 """`build --front-end rpc`: the fragmentation stage and the chain top around the generated CNN.
 
-`render_chain` adds three files to the CNN's (which stay as they are): `<cnn>_fragmentation.vhd`,
-`<cnn>_chain_pkg.vhd` and `<cnn>_chain.vhd`, the new top. `ChainFiles.report` turns the CNN's
-report into the chain's: top, ports, latency of each block and of the whole chain, and the
-rows of the fragmentation and output stages beside the CNN's units (`extra_units`, `total`).
+`chain_part` is the chain's part of the design (`vhdlgen.rtl.client.ClientPart`): three files
+beside the CNN's (which stay as they are), `<cnn>_fragmentation.vhd`, `<cnn>_chain_pkg.vhd` and
+`<cnn>_chain.vhd`, the new top; `emit_chain` is its emitter (registered by
+`vhdlgen.chain.client`). `ChainPart.report` turns the CNN's report into the chain's: top,
+ports, latency of each block and of the whole chain, and the rows of the fragmentation and
+output stages beside the CNN's units (`extra_units`, `total`).
 """
 from __future__ import annotations
 
@@ -19,22 +21,25 @@ from vhdlgen.chain.reference import Chain
 from vhdlgen.errors import UserError
 from vhdlgen.ir import Graph
 from vhdlgen.network import Network
+from vhdlgen.report import BuildReport
 from vhdlgen.rtl.testbench import VECTOR_SEED
 from vhdlgen.templating import render
 
 if TYPE_CHECKING:
     from vhdlgen.chain.client import ChainOptions
-    from vhdlgen.rtl.build import BuildOptions
+    from vhdlgen.rtl.design import HwDesign
 
 _GEOMETRY_FIELDS = ("layers", "strips", "window_strips", "pool", "eta_min", "eta_max")
 
 
 @dataclass(frozen=True)
-class ChainFiles:
-    """What the chain adds to a build: VHDL files in compile order, names, and the stage plan."""
+class ChainPart:
+    """What the chain adds to a build: its top, its VHDL files in compile order, its latency,
+    the fragmentation entity and the stage plan."""
 
-    files: dict[str, str]
     top: str
+    sources: tuple[str, ...]
+    latency_cycles: int
     fragmentation: str
     plan: Plan
     chain: Chain = field(repr=False)
@@ -59,19 +64,20 @@ class ChainFiles:
                       f"seed {seed})")
         return strips.reshape(n_vectors, -1), self.chain.predict_codes(strips), source
 
-    def report(self, report: dict) -> dict:
+    def report(self, typed: BuildReport) -> BuildReport:
         """The CNN build's report turned into the chain's (the CNN's own ports and latency
         move to 'cnn'; the layers stay as they are)."""
         chain, g, stage_plan = self.chain, self.chain.geometry, self.plan
+        report = typed.to_json()
         cnn_latency = report["latency_cycles"]
-        latency = stage_plan.latency + cnn_latency + 1
+        latency = self.latency_cycles
         latency_ns = round(latency * report["clock_ns"], 6)
         width = chain.element_width
         extra = unit_rows(chain, stage_plan, self.fragmentation, self.top, cnn_latency,
                           report["in_data"]["format"])
         luts = {extra[0]["name"]: extra[0]["lut_estimate"], "layers": report["lut_estimate"],
                 extra[1]["name"]: extra[1]["lut_estimate"]}
-        return {
+        return BuildReport.from_json({
             **report, "top": self.top, "latency_cycles": latency, "latency_ns": latency_ns,
             "extra_units": extra,
             "total": {"latency_cycles": latency, "latency_ns": latency_ns,
@@ -99,48 +105,57 @@ class ChainFiles:
                 **stage_plan.as_json()},
             "latency": {"front_end_cycles": stage_plan.latency, "cnn_cycles": cnn_latency,
                         "output_stage_cycles": 1, "chain_cycles": latency},
-        }
+        })
 
 
-def render_chain(graph: Graph, cnn_top: str, cnn_latency: int, taken: list[str], info,
-                 chain_options: ChainOptions, options: BuildOptions) -> ChainFiles:
-    """The chain's files for `build` with `front_end="rpc"` (`chain_options`: its strip
-    geometry and threshold; `options`: the build's clock_ns, margin_ns and delay model);
-    `taken`: the CNN's file names."""
-    g = chain_options.strip_geometry
+def chain_part(design: HwDesign, chain_options: ChainOptions) -> ChainPart:
+    """The chain's part of `design` (the CNN alone) with `front_end="rpc"` (`chain_options`:
+    its strip geometry and threshold; the design's options: clock_ns, margin_ns, delay model)."""
+    g, options, graph = chain_options.strip_geometry, design.options, design.graph
     chain = Chain(Network(graph), g, chain_options.threshold_gev)
-    eta = chain.fields[1]
-    stage_plan = plan(g, options.clock_ns, options.margin_ns, eta.fmt.width, options.delay)
-    names = _names(cnn_top, {name.lower() for name in taken})
+    stage_plan = plan(g, options.clock_ns, options.margin_ns, chain.fields[1].fmt.width,
+                      options.delay)
+    names = _names(design.network_top, {name.lower() for name in design.network_sources})
     fragmentation, top = names["fragmentation"], names["chain"]
-    code_bits = graph.input.fmt.width
-    index_bits = chain.fields[2].fmt.width
     if chain.pool_codes.min() < 0:
         raise UserError("--front-end rpc: the model's input codes of pooled hits are negative; "
                         "accepted an input format whose codes of 0..1 are non-negative")
-    out = graph.output
-    common = dict(info=info, g=g, top=top, width=chain.element_width, fields=chain.fields,
-                  fe_latency=stage_plan.latency, cnn_latency=cnn_latency,
-                  latency=stage_plan.latency + cnn_latency + 1)
+    sources = (f"{fragmentation}.vhd", f"{top}_pkg.vhd", f"{top}.vhd")
+    latency = stage_plan.latency + design.network_latency + 1
+    return ChainPart(top, sources, latency, fragmentation, stage_plan, chain)
+
+
+def emit_chain(design: HwDesign) -> dict[str, str]:
+    """The chain's VHDL in DIR/rtl/ ({} for a design without the chain's part)."""
+    part = design.part
+    if not isinstance(part, ChainPart):
+        return {}
+    g, chain, graph, info = part.chain.geometry, part.chain, design.graph, design.info
+    out, code_bits = graph.output, graph.input.fmt.width
+    fragmentation_file, package_file, top_file = part.sources
+    common = dict(info=info, g=g, top=part.top, width=chain.element_width, fields=chain.fields,
+                  fe_latency=part.plan.latency, cnn_latency=design.network_latency,
+                  latency=part.latency_cycles)
     files = {
-        f"{fragmentation}.vhd": render(
-            "rpc_fragmentation.vhd.j2", info=info, entity=fragmentation, g=g, group=GROUP,
-            code_bits=code_bits, index_bits=index_bits, code_format=str(graph.input.fmt),
+        fragmentation_file: render(
+            "rpc_fragmentation.vhd.j2", info=info, entity=part.fragmentation, g=g, group=GROUP,
+            code_bits=code_bits, index_bits=chain.fields[2].fmt.width,
+            code_format=str(graph.input.fmt),
             ones_table=[bin(v).count("1") for v in range(2**GROUP)],
             pool_table=[int(chain.pool_codes[bin(v).count("1")]) for v in range(2**g.pool)],
             padded_bits=-(-g.window_bits // GROUP) * GROUP,
-            steps=_steps(stage_plan), stages=_stages(stage_plan)),
-        f"{top}_pkg.vhd": render("rpc_chain_pkg.vhd.j2", **common),
-        f"{top}.vhd": render(
-            "rpc_chain.vhd.j2", **common, fragmentation=fragmentation, cnn_top=cnn_top,
-            index_bits=index_bits, frac=out.fmt.frac,
+            steps=_steps(part.plan), stages=_stages(part.plan)),
+        package_file: render("rpc_chain_pkg.vhd.j2", **common),
+        top_file: render(
+            "rpc_chain.vhd.j2", **common, fragmentation=part.fragmentation,
+            cnn_top=design.network_top, index_bits=chain.fields[2].fmt.width, frac=out.fmt.frac,
             offsets=[int(o) for o in chain.eta_offsets], threshold_code=chain.threshold_code,
             threshold_gev=f"{chain.threshold_gev:g}", eta_local_lo=out.lo,
             eta_local_hi=out.hi, cnn_in_width=int(np.prod(graph.input.shape)) * code_bits,
             cnn_out_width=2 * out.fmt.width, cnn_element_width=out.fmt.width,
             cnn_kind="signed" if out.fmt.signed else "unsigned"),
     }
-    return ChainFiles(files, top, fragmentation, stage_plan, chain)
+    return {f"rtl/{name}": text for name, text in files.items()}
 
 
 def chain_of(report: dict, graph: Graph) -> Chain | None:

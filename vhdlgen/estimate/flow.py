@@ -16,6 +16,7 @@ from vhdlgen.estimate.netlist import carry4_positions, count_resources
 from vhdlgen.estimate.paths import logic_levels
 from vhdlgen.estimate.tools import (ADD_TO_ALU, DEFAULT_FLOW, FAMILY, FLOWS, Progress, run_tool,
                                     tool_versions, yosys, yosys_script)
+from vhdlgen.report import BuildReport
 from vhdlgen.rtl.manifest import Build, read_build
 from vhdlgen.timing import DelayModel, corner_model
 
@@ -128,7 +129,7 @@ def _result(build: Build, work: Path, flow: str, design: dict, mod: dict, stamp:
     """estimate.json's counts, paths and notes (without seconds, note and stamp)."""
     module = build.top.lower()
     counts = count_resources(design.get("num_cells_by_type", {}))
-    model = build_delay_model(build.report)
+    model = build_delay_model(build.typed)
     path = logic_levels(mod, model=model,
                         rtl=_rtl_names(module, work / f"{module}.v", build.source_paths))
     timing = path.pop("timing")
@@ -148,11 +149,14 @@ def _result(build: Build, work: Path, flow: str, design: dict, mod: dict, stamp:
     }
 
 
-def build_delay_model(report: dict) -> DelayModel:
+def build_delay_model(report: BuildReport | None) -> DelayModel:
     """The delay model a build was scheduled with (report.json's timing.delay_model), else the
-    shipped default corner (a build with a fixed adder-level pipeline, or an older build)."""
-    data = (report.get("timing") or {}).get("delay_model")
-    return DelayModel.from_json(data, "report.json timing.delay_model") if data else corner_model()
+    shipped default corner (a build with a fixed adder-level pipeline, or RTL vhdlgen did not
+    generate: `report` None)."""
+    timing = report.timing if report is not None else None
+    if timing is None:
+        return corner_model()
+    return DelayModel.from_json(timing.delay_model, "report.json timing.delay_model")
 
 
 def estimate_stamp(build_dir: Path, flow: str = DEFAULT_FLOW) -> dict:

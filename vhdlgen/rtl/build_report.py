@@ -1,12 +1,12 @@
-"""`build`'s report: report.json's data (`make_report`) and its readable form, report.txt
-(`format_report`)."""
+"""`build`'s report, a view of the `HwDesign`: the typed `vhdlgen.report.BuildReport`
+(`make_report`; report.json is its JSON) and its readable form, report.txt (`format_report`)."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vhdlgen import __version__
-from vhdlgen.ir import Graph
+from vhdlgen.report import FORMAT, BuildReport
 from vhdlgen.rtl.lower import Unit
 from vhdlgen.rtl.names import top_names
 from vhdlgen.rtl.output_unit import output_unit, unit_rows
@@ -14,16 +14,16 @@ from vhdlgen.rtl.port_table import port_lines, port_summary
 from vhdlgen.rtl.render import Port
 
 if TYPE_CHECKING:
-    from vhdlgen.rtl.build import BuildOptions
+    from vhdlgen.rtl.design import HwDesign
 
 
-def _unit_report(unit: Unit, start_cycle: int) -> dict:
+def _unit_report(unit: Unit, output_cycle: int) -> dict:
     adders = unit.adders
     return {
         "name": unit.label, "entity": unit.entity, "source_layers": list(unit.sources),
         "kind": unit.kind, "latency_cycles": unit.latency,
         "arithmetic": "signed" if unit.wide else "integer",
-        "output_cycle": start_cycle + unit.latency,
+        "output_cycle": output_cycle,
         "top_signal": top_names(unit.label)[1],
         "input": Port.of(unit.in_tensor).as_json(), "output": Port.of(unit.out_tensor).as_json(),
         "adders": len(adders), "shared_adders": unit.shared_adders,
@@ -40,18 +40,38 @@ def _unit_report(unit: Unit, start_cycle: int) -> dict:
     }
 
 
-def make_report(graph: Graph, units: list[Unit], top: str, options: BuildOptions,
-                files: list[str], renamed: list[str] = ()) -> dict:
-    """Everything a bench or a firmware engineer needs, as JSON-ready data."""
-    layers, cycle = [], int(options.register_inputs)
-    for unit in units:
-        layers.append(_unit_report(unit, cycle))
-        cycle += unit.latency
-    timed = options.adder_levels_per_stage is None
+def _timing(design: HwDesign, layers: list[dict]) -> dict:
+    """report.json's 'timing': the delay model's critical stage and fmax estimate."""
+    options = design.options
     critical = max(((d, l["name"], i) for l in layers for i, d in enumerate(l["stage_delays"])),
                    default=(0.0, "", 0))
+    overhead = options.clock_ns - design.timing.budget - options.margin_ns
+    delay = options.delay
+    return {
+        "model": "UltraScale+ -2 delay model (vhdlgen/timing); an estimate, not Vivado",
+        "corner": delay.corner,
+        "corner_error": [delay.error_low, delay.error_high],
+        "corner_note": delay.describe(),
+        "delay_model": delay.to_json(),
+        "margin_ns": options.margin_ns,
+        "max_logic_levels": options.logic_levels,
+        "deepest_stage_logic_levels": max((n for l in layers for n in l["stage_logic_levels"]),
+                                          default=0),
+        "critical_stage": {"unit": critical[1], "stage": critical[2],
+                           "logic_ns": round(critical[0], 3)},
+        "estimated_period_ns": round(critical[0] + overhead, 3),
+        "estimated_fmax_mhz": round(1000.0 / (critical[0] + overhead), 1),
+    }
+
+
+def make_report(design: HwDesign) -> BuildReport:
+    """The network's report: everything a bench or a firmware engineer needs (a client's part
+    turns it into the whole design's, `HwDesign.report`)."""
+    graph, options, units = design.graph, design.options, design.units
+    layers = [_unit_report(u, c) for u, c in zip(units, design.output_cycles)]
+    cycle = design.network_latency
     report = {
-        "vhdlgen_version": __version__, "top": top,
+        "format": FORMAT, "vhdlgen_version": __version__, "top": design.network_top,
         "model": Path(graph.source).name if graph.source else "", "model_sha256": graph.source_hash,
         "latency_cycles": cycle, "clock_ns": options.clock_ns,
         "latency_ns": round(cycle * options.clock_ns, 6), "part": options.part,
@@ -59,41 +79,25 @@ def make_report(graph: Graph, units: list[Unit], top: str, options: BuildOptions
         "share_depth": options.share_depth,
         "register_inputs": options.register_inputs,
         "register_layers": options.register_layers,
-        "in_data": Port.of(graph.input_tensor).as_json(), "out_data": Port.of(graph.output).as_json(),
+        "in_data": design.in_port.as_json(), "out_data": design.out_port.as_json(),
         "layers": layers, "adders": sum(l["adders"] for l in layers),
         "shared_adders": sum(l["shared_adders"] for l in layers),
         "lut_estimate": sum(l["lut_estimate"] for l in layers),
-        "sources": files,
+        "sources": list(design.sources),
     }
-    if renamed:
-        report["renamed"] = list(renamed)
+    if design.renamed:
+        report["renamed"] = list(design.renamed)
     extra = output_unit(units[-1], layers[-1]) if units else None
     if extra is not None:
         report["output_unit"] = extra
-    if timed:
-        model = options.timing
-        overhead = options.clock_ns - model.budget - options.margin_ns
-        delay = options.delay
-        report["timing"] = {
-            "model": "UltraScale+ -2 delay model (vhdlgen/timing); an estimate, not Vivado",
-            "corner": delay.corner,
-            "corner_error": [delay.error_low, delay.error_high],
-            "corner_note": delay.describe(),
-            "delay_model": delay.to_json(),
-            "margin_ns": options.margin_ns,
-            "max_logic_levels": options.logic_levels,
-            "deepest_stage_logic_levels": max((n for l in layers for n in l["stage_logic_levels"]),
-                                              default=0),
-            "critical_stage": {"unit": critical[1], "stage": critical[2],
-                               "logic_ns": round(critical[0], 3)},
-            "estimated_period_ns": round(critical[0] + overhead, 3),
-            "estimated_fmax_mhz": round(1000.0 / (critical[0] + overhead), 1),
-        }
-    return report
+    if options.adder_levels_per_stage is None:
+        report["timing"] = _timing(design, layers)
+    return BuildReport.from_json(report)
 
 
-def format_report(report: dict) -> str:
+def format_report(typed: BuildReport) -> str:
     """The readable build summary (also written as report.txt)."""
+    report = typed.to_json()
     lines = [
         f"{report['top']}: {report['latency_cycles']} cycles = {report['latency_ns']:g} ns at "
         f"{report['clock_ns']:g} ns/clock, II = 1, part {report['part']}",

@@ -1,8 +1,9 @@
 """How a client extends `build` without the generator knowing it (`BuildOptions.client`).
 
 The generator (rtl/) builds a network's design; a client adds to it through this interface:
-a line for the file headers, testbench inputs for the plain network, and optionally a wrapper
-with its own files and a new top around the network's. The Level-0 chain
+a line for the file headers, testbench inputs for the plain network, and optionally a part
+around the network's design (`ClientPart`: a new top, its files, its report and vectors) that
+the client's own emitter writes. The Level-0 chain
 (`vhdlgen.chain.client.ChainOptions`) is one; rtl/ never imports a client.
 """
 from __future__ import annotations
@@ -12,26 +13,28 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 if TYPE_CHECKING:
-    from vhdlgen.ir import Graph
     from vhdlgen.network import Network
-    from vhdlgen.rtl.render import HeaderInfo
+    from vhdlgen.report import BuildReport
+    from vhdlgen.rtl.design import HwDesign
 
-# (input codes (N, *input shape) or the wrapper's input words, expected output codes, a
-# sentence saying where the inputs come from)
+# (input codes (N, *input shape) or the part's input words, expected output codes, a sentence
+# saying where the inputs come from)
 Vectors = tuple[np.ndarray, np.ndarray, str]
 
 
-class Wrapper(Protocol):
-    """Files a client adds around the network's, with a new top entity."""
+class ClientPart(Protocol):
+    """What a client adds around the network's design (`HwDesign.part`): a new top entity and
+    its VHDL files, which the client's own emitter (`vhdlgen.rtl.emitters.register`) writes."""
 
-    files: dict[str, str]  # VHDL file name -> text, in compile order (after the network's)
     top: str  # the new top entity
+    sources: tuple[str, ...]  # its files in DIR/rtl, in compile order (after the network's)
+    latency_cycles: int  # the whole design's, network included
 
-    def report(self, report: dict) -> dict:
-        """The network's report turned into the wrapped design's."""
+    def report(self, report: BuildReport) -> BuildReport:
+        """The network's report turned into the whole design's."""
 
     def vectors(self, n_vectors: int) -> Vectors:
-        """DIR/tb/'s vectors for the wrapped top."""
+        """DIR/tb/'s vectors for the new top."""
 
 
 class BuildClient(Protocol):
@@ -48,7 +51,6 @@ class BuildClient(Protocol):
         """(input codes, where they come from) for the testbench of the plain network, or
         None for the generator's uniform random codes."""
 
-    def wrap(self, graph: Graph, top: str, latency: int, taken: list[str],
-             info: HeaderInfo, options: object) -> Wrapper | None:
-        """The wrapper around the network's design (`taken`: its file names, `latency`: its
-        cycles, `options`: the BuildOptions), or None for the network alone."""
+    def extend(self, design: HwDesign) -> ClientPart | None:
+        """The part around the network's design (`design`: the network alone, named and
+        scheduled), or None for the network alone."""

@@ -31,7 +31,7 @@ from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, run_unit
 from vhdlgen.rtl.cmvm import Plan, optimise
 from vhdlgen.rtl.comparators import max_plan
 from vhdlgen.rtl.schedule import Arrival, OutputSpec, Timing, output_arrival, schedule
-from vhdlgen.rtl.names import unique_identifiers
+from vhdlgen.rtl.names import unit_names
 from vhdlgen.rtl.statements import (Declaration, Element, Fit, InputView, Stage, VectorView,
                                     elements, fit, input_views, integer_stages, vector_signals,
                                     vector_stages, vector_variables, vector_views, width_of)
@@ -410,15 +410,15 @@ def _groups(graph: Graph) -> list[tuple[list, int]]:
 
 def lower(graph: Graph, top: str, timing: Timing, share_depth: int, adder_inputs: int = 2,
           open_boundaries: bool = True) -> list[Unit]:
-    """Every unit of the graph, in order, with entity names '<top>_<first layer>'.
-    `open_boundaries=False` registers every unit's outputs (no stage spans two units)."""
+    """Every unit of the graph, in order, named by `names.unit_names` (label: its first layer's
+    name, entity '<top>_<label>', collision-free). `open_boundaries=False` registers every
+    unit's outputs (no stage spans two units)."""
     groups = _groups(graph)
     if not groups:
         raise UserError("the model has no layer that computes anything; nothing to generate")
-    labels = unique_identifiers([group[0].name for group, _ in groups])
-    entities = unique_identifiers([f"{top}_{label}" for label in labels])
     planned = []
-    for (group, end), label, entity in zip(groups, labels, entities):
+    named = unit_names(top, [group[0].name for group, _ in groups])
+    for (group, end), (label, entity) in zip(groups, named):
         # wiring (Flatten, identities) before a unit keeps the packed bits: only the shape changes
         in_tensor = graph.layer_input(end - len(group) + 1)
         planned.append(_plan_unit(entity, label, group, in_tensor, graph.tensors[end],

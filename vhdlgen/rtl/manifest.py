@@ -1,8 +1,12 @@
 """The build manifest DIR/vhdlgen-build.json: what a build wrote, and what `simulate`,
-`estimate` and the Vivado writer read back (format 2; documented in docs/vivado.md).
+`estimate` and the Vivado writer read back (documented in docs/vivado.md). Its format is the
+report's (`vhdlgen.report.FORMAT`): one schema, one version.
 
 `read_listing` is what `build` reads to know which files in DIR are vhdlgen's (any format);
-`read_build` is the one reader of a finished build (format 2) for every other command.
+`read_build` is the one reader of a finished build for every other command: it reads the
+current format and format 2 (the same report without its version), and refuses format 1 (the
+network pickled in graph.pkl) and any format it does not know with one message naming the
+format found and telling to rebuild.
 """
 from __future__ import annotations
 
@@ -15,11 +19,11 @@ from pathlib import Path, PurePosixPath
 from vhdlgen import __version__
 from vhdlgen.errors import UserError
 from vhdlgen.ir import Graph
+from vhdlgen.report import FORMAT, READABLE_FORMATS, BuildReport
 from vhdlgen.rtl.graph_json import graph_from_json, graph_to_json
 
 MANIFEST = "vhdlgen-build.json"
-FORMAT = 2  # 1: files and folders only, the IR pickled in graph.pkl (vhdlgen before this)
-_KNOWN_FORMATS = (1, FORMAT)
+LISTING_FORMATS = (1, *READABLE_FORMATS)  # 1: files and folders only, the IR in graph.pkl
 _IDENTIFIER = re.compile(r"^[A-Za-z](_?[A-Za-z0-9])*$")
 _HINT = "run `python -m vhdlgen build --out DIR` first"
 
@@ -34,6 +38,17 @@ def relative(entry: object) -> str | None:
     return path.as_posix() if path.as_posix() == entry else None
 
 
+def _check_newer(path: Path, data: object) -> None:
+    """UserError when the manifest is of a format newer than this vhdlgen's."""
+    found = data.get("format") if isinstance(data, dict) else None
+    if isinstance(found, int) and not isinstance(found, bool) and found > FORMAT:
+        raise UserError(f"{path} is of format {found}, written by a newer vhdlgen "
+                        f"({data.get('vhdlgen_version', 'unknown version')}); this vhdlgen "
+                        f"{__version__} reads formats up to {FORMAT}, so it neither reads nor "
+                        "replaces that build; use that vhdlgen, or build into another --out "
+                        "folder")
+
+
 def read_listing(build_dir: Path) -> dict | None:
     """The manifest with its file and folder lists checked (any known format); None when DIR
     has none; UserError when it is damaged (then no file of DIR can be called vhdlgen's)."""
@@ -42,8 +57,10 @@ def read_listing(build_dir: Path) -> dict | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("format") not in _KNOWN_FORMATS:
-            raise ValueError(f"not a vhdlgen manifest of format {' or '.join(map(str, _KNOWN_FORMATS))}")
+        _check_newer(path, data)
+        if not isinstance(data, dict) or data.get("format") not in LISTING_FORMATS:
+            raise ValueError("not a vhdlgen manifest of format "
+                             f"{' or '.join(map(str, LISTING_FORMATS))}")
         if not isinstance(data.get("files"), list) or not isinstance(data.get("folders", []), list):
             raise ValueError("no list of files and folders")
         bad = [e for e in data["files"] + data.get("folders", []) if relative(e) is None]
@@ -99,7 +116,9 @@ class Build:
     `sources` are the VHDL files in compile order, relative to DIR/rtl; `clock_ns` the clock
     period in ns; `report` the build report (the content of report.json); `graph` the IR the
     RTL was generated from (None in a manifest written by hand for RTL that vhdlgen did not
-    generate: estimate and the Vivado writer work, simulate does not)."""
+    generate: estimate and the Vivado writer work, simulate does not); `typed` the report as
+    `vhdlgen.report.BuildReport` (a format-2 report read as the current format; None in a
+    manifest written by hand, whose report holds only what the readers use)."""
 
     folder: Path
     top: str
@@ -109,6 +128,7 @@ class Build:
     part: str
     report: dict
     graph: Graph | None
+    typed: BuildReport | None = None  # `report` read as the schema; None without a network
 
     @property
     def rtl_dir(self) -> Path:
@@ -143,7 +163,8 @@ def _design(folder: Path, data: dict) -> Build:
     part = _field(report, "part", str, "an FPGA part name")
     network = data.get("network")
     graph = None if network is None else graph_from_json(network)
-    return Build(folder, top, tuple(sources), latency, float(clock), part, report, graph)
+    typed = None if network is None else BuildReport.from_json(report)
+    return Build(folder, top, tuple(sources), latency, float(clock), part, report, graph, typed)
 
 
 def read_build(build_dir: Path) -> Build:
@@ -158,9 +179,11 @@ def read_build(build_dir: Path) -> Build:
     if data.get("complete") is not True:
         raise UserError(f"{folder} holds a vhdlgen build that was interrupted while being "
                         f"written; {_HINT} again")
-    if data["format"] != FORMAT:
+    if data["format"] not in READABLE_FORMATS:
         raise UserError(f"{folder} was built by an older vhdlgen (manifest format "
-                        f"{data['format']}, the network in graph.pkl); rebuild it: {_HINT}")
+                        f"{data['format']}, the network in graph.pkl; this vhdlgen reads "
+                        f"formats {' and '.join(map(str, READABLE_FORMATS))}); rebuild it: "
+                        f"{_HINT}")
     try:
         build = _design(folder, data)
     except UserError as error:  # the network's layers do not fit together

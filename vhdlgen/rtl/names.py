@@ -73,17 +73,6 @@ def identifier(text: str) -> str:
     return name
 
 
-def unique_identifiers(texts: list[str]) -> list[str]:
-    """identifier() of each text, made unique (case-insensitively) with numeric suffixes."""
-    seen: set[str] = set()
-    result = []
-    for text in texts:
-        name = _numbered(identifier(text), lambda candidate: candidate not in seen)
-        seen.add(name)
-        result.append(name)
-    return result
-
-
 def _numbered(base: str, free) -> str:
     """`base`, else `base_2`, `base_3`, ...: the first candidate `free` accepts."""
     name, counter = base, 1
@@ -156,6 +145,18 @@ def unit_names(top: str, layer_names: list[str]) -> list[tuple[str, str]]:
         units.add(entity)
         result.append((label, entity))
     return result
+
+
+def vhd_file(unit: str) -> str:
+    """The file of design unit `unit`."""
+    return f"{unit}.vhd"
+
+
+def network_files(top: str, entities: list[str]) -> tuple[str, ...]:
+    """The network's VHDL files in compile order, THE list (`HwDesign.network_sources`): the
+    static units, the interface package `T_pkg`, one file per unit entity, then the top."""
+    return (*(vhd_file(u) for u in STATIC_UNITS), vhd_file(f"{top}_pkg"),
+            *(vhd_file(e) for e in entities), vhd_file(top))
 
 
 def check_unique(file_names: list[str]) -> None:

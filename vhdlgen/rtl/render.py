@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vhdlgen.ir import Graph, Tensor
-from vhdlgen.rtl.lower import Unit
+from vhdlgen.ir import Tensor
+from vhdlgen.rtl.names import STATIC_UNITS, vhd_file
 from vhdlgen.templating import render, templates_dir
 
-STATIC_PRIMITIVES = ("vhdlgen_pkg.vhd", "vhdlgen_valid_pipe.vhd")
+if TYPE_CHECKING:
+    from vhdlgen.rtl.design import HwDesign
+
+STATIC_PRIMITIVES = tuple(vhd_file(unit) for unit in STATIC_UNITS)
 
 
 @dataclass(frozen=True)
@@ -53,19 +57,21 @@ class Port:
         }
 
 
-def render_files(graph: Graph, units: list[Unit], top: str, info: HeaderInfo,
-                 register_inputs: bool = False) -> dict[str, str]:
-    """File name -> text, in compile order (static primitives, package, layers, top).
-    `register_inputs` puts a register on in_data/in_valid in the top (one more cycle)."""
-    files = {name: (templates_dir() / name).read_text() for name in STATIC_PRIMITIVES}
-    inp, out = Port.of(graph.input_tensor), Port.of(graph.output)
-    latency = sum(unit.latency for unit in units) + int(register_inputs)
-    files[f"{top}_pkg.vhd"] = render("package.vhd.j2", info=info, top=top, inp=inp, out=out,
-                                     latency=latency)
-    for unit in units:
+def render_files(design: HwDesign) -> dict[str, str]:
+    """The network's VHDL: file name -> text for each of `design.network_sources`, the one list
+    (`names.network_files`: static primitives, package, one file per unit, top)."""
+    static, (package, *unit_files, top_file) = (
+        design.network_sources[:len(STATIC_PRIMITIVES)],
+        design.network_sources[len(STATIC_PRIMITIVES):])
+    files = {name: (templates_dir() / name).read_text() for name in static}
+    info, top, units = design.info, design.network_top, design.units
+    inp, out, latency = design.in_port, design.out_port, design.network_latency
+    files[package] = render("package.vhd.j2", info=info, top=top, inp=inp, out=out,
+                            latency=latency)
+    for unit, name in zip(units, unit_files):
         template = "layer_signed.vhd.j2" if unit.wide else "layer.vhd.j2"
-        files[f"{unit.entity}.vhd"] = render(template, info=info, unit=unit)
-    files[f"{top}.vhd"] = render("top.vhd.j2", info=info, top=top, units=units, latency=latency,
-                                 register_inputs=register_inputs,
-                                 inp=inp, out=out)
+        files[name] = render(template, info=info, unit=unit)
+    files[top_file] = render("top.vhd.j2", info=info, top=top, units=list(units),
+                             latency=latency, register_inputs=design.options.register_inputs,
+                             inp=inp, out=out)
     return files

@@ -24,7 +24,6 @@ VECTOR_SEED.
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
@@ -32,10 +31,12 @@ import numpy as np
 from vhdlgen.errors import UserError
 from vhdlgen.ir import Graph
 from vhdlgen.packing import pack
+from vhdlgen.rtl.names import STATIC_UNITS
 from vhdlgen.templating import render
 
 if TYPE_CHECKING:
     from vhdlgen.network import Network
+    from vhdlgen.rtl.design import HwDesign
 
 TB_DIR = "tb"
 DEFAULT_TEST_VECTORS = 1000
@@ -49,7 +50,6 @@ QUESTA_SCRIPT = "run_questa.do"
 GAP_EVERY = 7  # in_valid is low on every 7th clock of the stream
 RESET_CYCLES = 4
 MID_RESET_CYCLES = 2  # rst high in mid-stream, before vector n_vectors // 2 (none below 2 vectors)
-STATIC_UNITS = ("vhdlgen_pkg", "vhdlgen_valid_pipe")
 
 # IEEE 1364-2005 and 1800-2017 keywords: a top with such a name is escaped in the Verilog stub.
 VERILOG_KEYWORDS = frozenset("""
@@ -140,30 +140,38 @@ def _verilog_name(name: str) -> str:
     return f"\\{name} " if name in VERILOG_KEYWORDS else name
 
 
-def write_testbench(out_dir: Path, graph: Graph, report: dict, n_vectors: int, info,
-                    vectors: tuple[np.ndarray, np.ndarray, str] | None = None,
-                    inputs: InputSource | None = None) -> list[str]:
-    """Write DIR/tb/ (see the module doc) into the build tree `out_dir`; nothing when
-    `n_vectors` is 0. Returns the written paths relative to `out_dir`. `vectors` (as
-    `make_vectors` returns them) replaces the network's own, e.g. for a wrapper's top;
-    `inputs` gives the network's inputs (`make_vectors`)."""
+def _vectors(design: HwDesign, n_vectors: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """The client part's vectors for its top, else the network's (with the client's inputs)."""
+    if design.part is not None:
+        return design.part.vectors(n_vectors)
+    client = design.options.client
+    return make_vectors(design.graph, n_vectors,
+                        inputs=client.test_inputs if client is not None else None)
+
+
+def testbench_files(design: HwDesign) -> dict[str, str]:
+    """DIR/tb/ (see the module doc) as {path relative to DIR: text}; nothing with
+    `test_vectors` 0. The run scripts start with '#!': the writer makes them executable."""
+    n_vectors = design.options.test_vectors
     check_count(n_vectors)
     if n_vectors == 0:
-        return []
+        return {}
+    report = design.report.to_json()
     top = report["top"]
     inp, out = report["in_data"], report["out_data"]
-    codes, expected, source = vectors or make_vectors(graph, n_vectors, inputs=inputs)
+    codes, expected, source = _vectors(design, n_vectors)
     taken = {top.lower(), f"{top}_pkg".lower(), *STATIC_UNITS,
-             *(layer["entity"].lower() for layer in report["layers"])}
+             *(unit.entity.lower() for unit in design.units)}
     tb_entity = _unique(f"{top}_tb", taken)
     component_pkg = _unique(f"{top}_component_pkg", taken | {tb_entity.lower()})
-    context = dict(info=info, top=top, inp=inp, out=out, latency=report["latency_cycles"],
-                   tb_entity=tb_entity, component_pkg=component_pkg,
-                   verilog_top=_verilog_name(top), n_vectors=n_vectors, source=source,
-                   input_file=INPUT_FILE, expected_file=EXPECTED_FILE, gap_every=GAP_EVERY,
-                   reset_cycles=RESET_CYCLES, tb_file=f"{top}_tb.vhd", run_script=RUN_SCRIPT,
-                   xsim_script=XSIM_SCRIPT, questa_script=QUESTA_SCRIPT,
-                   rtl_files=list(report["sources"]), **clock_context(report["clock_ns"]),
+    context = dict(info=design.info, top=top, inp=inp, out=out,
+                   latency=design.latency_cycles, tb_entity=tb_entity,
+                   component_pkg=component_pkg, verilog_top=_verilog_name(top),
+                   n_vectors=n_vectors, source=source, input_file=INPUT_FILE,
+                   expected_file=EXPECTED_FILE, gap_every=GAP_EVERY, reset_cycles=RESET_CYCLES,
+                   tb_file=f"{top}_tb.vhd", run_script=RUN_SCRIPT, xsim_script=XSIM_SCRIPT,
+                   questa_script=QUESTA_SCRIPT, rtl_files=list(design.sources),
+                   **clock_context(design.options.clock_ns),
                    mid_reset_at=n_vectors // 2, mid_reset_cycles=MID_RESET_CYCLES)
     files = {
         f"{top}_tb.vhd": render("testbench.vhd.j2", **context),
@@ -175,12 +183,4 @@ def write_testbench(out_dir: Path, graph: Graph, report: dict, n_vectors: int, i
         f"{top}_component.vhd": render("testbench_component.vhd.j2", **context),
         f"{top}_stub.v": render("testbench_stub.v.j2", **context),
     }
-    folder = Path(out_dir) / TB_DIR
-    folder.mkdir()
-    for name, text in files.items():
-        with open(folder / name, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-    for script in (folder / RUN_SCRIPT, folder / XSIM_SCRIPT):
-        mode = script.stat().st_mode
-        script.chmod(mode | (mode & 0o444) >> 2)  # executable wherever readable (umask applies)
-    return [f"{TB_DIR}/{name}" for name in files]
+    return {f"{TB_DIR}/{name}": text for name, text in files.items()}
