@@ -250,6 +250,35 @@ def estimate_record(record: dict, args: argparse.Namespace) -> None:
 
 
 # ----------------------------------------------------------------------------- output
+DEFAULT_ROW = 99  # the `cutoff` of vhdlgen's default-build row (sorted first)
+
+
+def _ratio(ours: dict, theirs: dict, key: str) -> str:
+    if ours.get(key) is None or theirs.get(key) is None:
+        return "-"
+    return f"{ours[key] / theirs[key]:.2f}"
+
+
+def ratio_table(records: list[dict]) -> list[str]:
+    """vhdlgen's default build over each anchor row of the same model, per LUT, FF and cycles
+    (the same estimate flow); the table's lines, empty without both sides."""
+    rows = []
+    for ours in records:
+        if not ours["generator"].startswith("vhdlgen") or ours["cutoff"] != DEFAULT_ROW:
+            continue
+        for theirs in records:
+            if theirs["model"] != ours["model"] or theirs["generator"].startswith("vhdlgen"):
+                continue
+            rows.append([Path(ours["model"]).stem, f"{theirs['generator']}, {theirs['pipelining']}",
+                         _ratio(ours, theirs, "lut"), _ratio(ours, theirs, "ff"),
+                         _ratio(ours, theirs, "latency_cycles")])
+    if not rows:
+        return []
+    header = ["model", "against", "LUT ratio", "FF ratio", "cycles ratio"]
+    return ["vhdlgen's default build / the anchor (below 1: vhdlgen smaller or shorter):", "",
+            markdown_table(header, rows, align="llrrr"), ""]
+
+
 def _row(r: dict) -> list[str]:
     levels = "-"
     if r.get("max_logic_levels") is not None:
@@ -265,6 +294,7 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
     rows = sorted(records, key=lambda r: (Path(r["model"]).stem,
                                           order.get(r["generator"].split()[0], 9), -r["cutoff"]))
     table = markdown_table(HEADER, [_row(r) for r in rows], align="lllrrrrrrr")
+    ratios = ratio_table(records)
     pins = ", ".join(f"{d} {v}" for d, v in versions.items())
     used = sorted({r["estimate_flow"] for r in records if r.get("estimate_flow")})
     if not used:  # nothing estimated: name the flow that was asked for
@@ -323,7 +353,8 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
     for tool, why in not_run.items():
         notes.append(f"{tool}: not run. {why}")
     notes += estimate_notes(records)
-    return "\n".join([table, "", *[f"- {n}" for n in notes], "", format_machine(info)])
+    return "\n".join([table, "", *ratios, *[f"- {n}" for n in notes], "",
+                      format_machine(info)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -385,14 +416,20 @@ def main(argv: list[str] | None = None) -> int:
         # then estimate one design after the other.
         for model in models:
             if not args.anchors_only:
+                from vhdlgen import __version__
+
                 x = realistic_inputs(args.vectors, DATA_SEED) if args.vectors else None
+                record = run_design(model, args.build_root / model.stem / "vhdlgen_default",
+                                    clock_ns=args.clock_ns, levels=None, x=x, estimate=False,
+                                    label=f"{model.stem} vhdlgen default")
+                record.update(generator=f"vhdlgen {__version__}", cutoff=DEFAULT_ROW,
+                              pipelining="default build (signoff corner)")
+                records.append(record)
                 for levels in args.cutoffs:
                     tag = f"{model.stem} vhdlgen N={levels}"
                     record = run_design(model, args.build_root / model.stem / f"vhdlgen_n{levels}",
                                         clock_ns=args.clock_ns, levels=levels, x=x,
                                         estimate=False, label=tag)
-                    from vhdlgen import __version__
-
                     record.update(generator=f"vhdlgen {__version__}",
                                   pipelining=f"{levels} adder levels/stage", cutoff=levels)
                     records.append(record)
