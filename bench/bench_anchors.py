@@ -115,7 +115,10 @@ def export_network(model: Path, out_dir: Path) -> tuple[Path, Path, dict]:
     import numpy as np
 
     import vhdlgen
-    from vhdlgen.ir import Activation, Conv2D, Dense, Flatten
+    from vhdlgen.layers.activation import Activation
+    from vhdlgen.layers.conv2d import Conv2D
+    from vhdlgen.layers.dense import Dense
+    from vhdlgen.layers.reshape import Flatten
 
     network = vhdlgen.network.load(model)
     graph = network.graph

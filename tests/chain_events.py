@@ -9,7 +9,9 @@ import numpy as np
 from vhdlgen.chain.geometry import StripGeometry
 from vhdlgen.fixed import FixedType
 from vhdlgen.infer import infer_all
-from vhdlgen.ir import Dense, Flatten, Graph, Input
+from vhdlgen.ir import Graph, Input
+from vhdlgen.layers.dense import Dense
+from vhdlgen.layers.reshape import Flatten
 
 
 def tiny_graph(geometry: StripGeometry = StripGeometry(), seed: int = 3) -> Graph:

@@ -320,7 +320,9 @@ def wide_edges_graph():
     narrower than the output tensor (resized). Input (4,) codes in [-1100, 1100]."""
     from vhdlgen.fixed import Requantizer
     from vhdlgen.infer import infer_all
-    from vhdlgen.ir import Activation, Dense, Graph, Input
+    from vhdlgen.ir import Graph, Input
+    from vhdlgen.layers.activation import Activation
+    from vhdlgen.layers.dense import Dense
 
     graph_input = Input("edge_in", (4,), FixedType(True, 12, 0), -1100, 1100)
     k1 = np.array([[-(2**22 + 1), 7 * 2**20, 1, 3 * 2**18],
@@ -384,7 +386,7 @@ def compare_layers(model, network, x: np.ndarray) -> int:
     import pytest
 
     from vhdlgen.fixed import dequantize
-    from vhdlgen.ir import Pooling2D
+    from vhdlgen.layers.pooling import Pooling2D
 
     keras = keras_layer_outputs(model, x)
     trace = network.trace(x)

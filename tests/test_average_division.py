@@ -21,7 +21,7 @@ import pytest
 import qmodels
 from vhdlgen.errors import UserError
 from vhdlgen.frontend import graph_from_keras
-from vhdlgen.ir import Pooling2D
+from vhdlgen.layers.pooling import Pooling2D
 from vhdlgen.network import Network
 from vhdlgen.rtl.graph_json import graph_from_json, graph_to_json
 from vhdlgen.summary import describe

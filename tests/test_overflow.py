@@ -19,7 +19,9 @@ import qmodels
 from vhdlgen import reference
 from vhdlgen.fixed import type_for_interval
 from vhdlgen.frontend import graph_from_keras
-from vhdlgen.ir import Activation, Conv2D, Dense
+from vhdlgen.layers.activation import Activation
+from vhdlgen.layers.conv2d import Conv2D
+from vhdlgen.layers.dense import Dense
 from vhdlgen.network import Network
 
 NAMES = ["student2", "student4", "student5", "wide_conv", "no_input_quant", "sequential",

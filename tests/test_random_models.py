@@ -31,7 +31,7 @@ from vhdlgen.errors import UserError
 from vhdlgen.fixed import dequantize
 from vhdlgen.frontend import Options, graph_from_keras
 from vhdlgen.frontend.float32 import caveats, exact_layers, layer_notes, output_bound
-from vhdlgen.ir import Activation
+from vhdlgen.layers.activation import Activation
 from vhdlgen.network import Network
 from vhdlgen.timing import ULTRASCALE_PLUS_2
 

@@ -22,7 +22,9 @@ import qmodels
 import vhdlgen
 from vhdlgen.fixed import dequantize
 from vhdlgen.frontend import graph_from_keras
-from vhdlgen.ir import Activation, Conv2D, Dense
+from vhdlgen.layers.activation import Activation
+from vhdlgen.layers.conv2d import Conv2D
+from vhdlgen.layers.dense import Dense
 from vhdlgen.network import Network
 
 N = 600  # vectors per input set

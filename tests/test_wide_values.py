@@ -29,7 +29,9 @@ from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, Requantizer, signed_width
 from vhdlgen.frontend import graph_from_keras
 from vhdlgen.infer import infer_all
-from vhdlgen.ir import Activation, Dense, Graph, Input
+from vhdlgen.ir import Graph, Input
+from vhdlgen.layers.activation import Activation
+from vhdlgen.layers.dense import Dense
 from vhdlgen.network import Network, load
 from vhdlgen.rtl.lower import INTEGER_LIMIT, Fit, lower, run_units
 from vhdlgen.rtl.schedule import Timing

@@ -13,8 +13,12 @@ import pytest
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, Requantizer
 from vhdlgen.infer import infer_all
-from vhdlgen.ir import (Activation, Conv2D, Graph, Input, Pooling2D, Reshape,
-                        ZeroPadding2D)
+from vhdlgen.ir import Graph, Input
+from vhdlgen.layers.activation import Activation
+from vhdlgen.layers.conv2d import Conv2D
+from vhdlgen.layers.pooling import Pooling2D
+from vhdlgen.layers.reshape import Reshape
+from vhdlgen.layers.zero_padding import ZeroPadding2D
 from vhdlgen.network import Network
 from vhdlgen.rtl.lower import lower, run_units
 from vhdlgen.rtl.schedule import Timing

@@ -3,20 +3,27 @@
 Every tensor carries a FixedType; every weight is an exact integer code. Layers map one to one
 onto the source Keras layers (same names), so the reference can be compared layer by layer.
 Shapes exclude the batch dimension and are channels-last: (H, W, C) or (N,).
+
+The layer kinds themselves live in `vhdlgen.layers`, one module each; `Layer` here is the
+interface they implement and the defaults of a kind that computes nothing.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
-from vhdlgen import windows
-from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, Requantizer
 from vhdlgen.windows import Padding
 
+#: Per output neuron of a unit computed as sums: (input element indices, integer weights,
+#: bias code; an average's constant is its bias).
+Connections = list[tuple[list[int], list[int], int]]
 
-def _frozen_array(values: np.ndarray) -> np.ndarray:
+
+def frozen_array(values: np.ndarray) -> np.ndarray:
+    """An int64 copy of `values` that cannot be written (a layer's weights)."""
     array = np.array(values, dtype=np.int64)
     array.setflags(write=False)
     return array
@@ -39,141 +46,6 @@ class Input:
     quantizer: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
-class Conv2D:
-    """Convolution: kernel codes (KH, KW, CIN, COUT) at `weight_frac`, bias codes (COUT,) at
-    the accumulator frac = input frac + weight_frac, `strides` (SH, SW), zero `padding` (top,
-    bottom, left, right; Keras 'same' made explicit). Output: exact sums."""
-
-    name: str
-    kernel: np.ndarray
-    bias: np.ndarray
-    weight_frac: int
-    error_bound: float | None = None  # float layer quantized by vhdlgen: max |output error|
-    strides: tuple[int, int] = (1, 1)
-    padding: Padding = (0, 0, 0, 0)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "kernel", _frozen_array(self.kernel))
-        object.__setattr__(self, "bias", _frozen_array(self.bias))
-
-
-@dataclass(frozen=True, eq=False)
-class Dense:
-    """Fully connected: kernel codes (NIN, NOUT) at `weight_frac`, bias codes (NOUT,) at the
-    accumulator frac = input frac + weight_frac. Output: exact sums."""
-
-    name: str
-    kernel: np.ndarray
-    bias: np.ndarray
-    weight_frac: int
-    error_bound: float | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "kernel", _frozen_array(self.kernel))
-        object.__setattr__(self, "bias", _frozen_array(self.bias))
-
-
-@dataclass(frozen=True)
-class Activation:
-    """Elementwise requantization: round half to even, saturate (a ReLU saturates at 0)."""
-
-    name: str
-    requantizer: Requantizer
-    kind: str  # the source activation, e.g. "quantized_relu(4,0)" or "relu"
-
-
-@dataclass(frozen=True)
-class Flatten:
-    """Row-major (H, W, C) -> (H*W*C,), as Keras Flatten does channels-last."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Reshape:
-    """Row-major reshape to `shape` (Keras Reshape): the elements and their order stay."""
-
-    name: str
-    shape: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class ZeroPadding2D:
-    """(H, W, C) -> (H + top + bottom, W + left + right, C), the new elements code 0."""
-
-    name: str
-    padding: Padding
-
-
-@dataclass(frozen=True)
-class Division:
-    """Average pooling's division by window counts that are not all powers of two, for the
-    requantizer that follows it (`frontend.division`): a window of `counts[i]` elements with
-    code sum S gives S * weights[i] + constants[i] at 2**-(input frac + frac). That is the
-    average (times the pooling scale) approximated from above, exact only as the input of the
-    following Activation, whose `Requantizer.tie_bits` absorbs the approximation."""
-
-    frac: int
-    counts: tuple[int, ...]
-    weights: tuple[int, ...]
-    constants: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Pooling2D:
-    """Max or average pooling of (PH, PW) windows at `strides` over each channel.
-
-    `padding` is Keras 'same' made explicit: padded positions take no part (max ignores them,
-    the average divides by the positions it covers, as TensorFlow does). op "max": the largest
-    code, same format. op "average": sum / count times `scale` = code * 2**-frac (1 for Keras
-    AveragePooling2D; area * quantized(1/area) for QAveragePooling2D with an average_quantizer).
-    Without a `division`, exact: every count must be a power of two, and the output frac is
-    in frac + scale frac + log2(largest count). With one, its per-count integer reciprocals
-    (which include the scale) for the quantizer after it."""
-
-    name: str
-    op: str  # "max" | "average"
-    pool: tuple[int, int]
-    strides: tuple[int, int]
-    padding: Padding = (0, 0, 0, 0)
-    scale: tuple[int, int] = (1, 0)  # (code, frac), average only
-    division: Division | None = None  # average only
-
-    def average_weights(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, int]:
-        """Per output position (OH, OW): the integer weight of every tap and the constant
-        added to the weighted sum, and the weight frac. Without a `division`: scale / count =
-        weight * 2**-frac exactly, constants 0; UserError when a count is not a power of two
-        (Keras divides in float32 then, inexactly)."""
-        count = windows.counts(shape, self.pool, self.strides, self.padding)
-        if self.division is not None:
-            return self._divided(count)
-        odd = sorted({int(c) for c in count.ravel() if c & (c - 1)})
-        if odd:
-            raise UserError(
-                f"layer {self.name!r}: average pooling over {', '.join(map(str, odd))} elements "
-                "per window; Keras divides by that count in float32, which is inexact unless it "
-                "is a power of two. Accepted: pool sizes (and, with 'same' padding, the edge "
-                "windows) covering 1, 2, 4, 8, ... elements, or a quantizer right after the "
-                "average (then vhdlgen reproduces Keras' rounded result)")
-        top = int(count.max()).bit_length() - 1
-        weights = self.scale[0] * ((1 << top) // count)
-        return weights, np.zeros_like(weights), self.scale[1] + top
-
-    def _divided(self, count: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-        division = self.division
-        missing = sorted({int(c) for c in count.ravel()} - set(division.counts))
-        if missing:
-            raise UserError(f"layer {self.name!r}: its division has no reciprocal for windows "
-                            f"of {', '.join(map(str, missing))} elements")
-        index = np.vectorize(division.counts.index, otypes=[np.int64])(count)
-        return (np.asarray(division.weights, np.int64)[index],
-                np.asarray(division.constants, np.int64)[index], division.frac)
-
-
-Layer = Conv2D | Dense | Activation | Flatten | Reshape | ZeroPadding2D | Pooling2D
-
-
 @dataclass(frozen=True)
 class Tensor:
     """A layer output: shape and format, plus the exact code range that can occur there."""
@@ -182,6 +54,84 @@ class Tensor:
     fmt: FixedType
     lo: int
     hi: int
+
+
+class Layer:
+    """One IR layer kind (a frozen dataclass with a `name`, in `vhdlgen.layers`): its shape and
+    type inference, its reference execution, its JSON form, and the hooks through which the
+    lowering (`rtl.lower`), `inspect` and the float32 analysis (`frontend.float32`) see it.
+    The defaults describe a layer that computes nothing; its JSON "type" is its class name."""
+
+    name: str
+    #: computed as sums of weighted inputs (`connections`, `sum_frac`)
+    linear: ClassVar[bool] = False
+    #: has a kernel, a bias and a weight_frac (Conv2D, Dense)
+    weighted: ClassVar[bool] = False
+    #: moves values without arithmetic (QKeras computes it exactly, whatever the values)
+    moves_only: ClassVar[bool] = False
+
+    def infer(self, x: Tensor) -> Tensor:
+        """The output tensor for input `x`; UserError when the shapes do not fit."""
+        raise NotImplementedError
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """The layer on a batch of integer codes: (N, ...) int64 -> (N, ...) int64."""
+        raise NotImplementedError
+
+    def to_json(self) -> dict:
+        """JSON-ready data ("type" and "name" first); `from_json` reads it back."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Layer":
+        raise NotImplementedError
+
+    @property
+    def parameter_count(self) -> int:
+        return 0
+
+    @property
+    def elementwise(self) -> Requantizer | None:
+        """The requantizer of an elementwise layer (an activation), which the lowering fuses
+        after the sums before it; None for other kinds."""
+        return None
+
+    @property
+    def is_float(self) -> bool:
+        """A float (unquantized) layer quantized by vhdlgen, with an error bound."""
+        return False
+
+    @property
+    def rounds_in_float32(self) -> bool:
+        """QKeras rounds its result in float32 (a quantizer, an average)."""
+        return False
+
+    def details(self) -> str:
+        """`inspect`'s notes column."""
+        return ""
+
+    def is_wiring(self, x: Tensor) -> bool:
+        """Forms no unit: the packed bits of input `x` stay as they are."""
+        return False
+
+    @property
+    def merged_padding(self) -> Padding | None:
+        """Zeros a linear layer after it may take in as taps without a term (ZeroPadding2D)."""
+        return None
+
+    def connections(self, shape: tuple[int, ...], zero_pad: Padding) -> Connections:
+        """A linear layer's sums on input `shape` (padded by `zero_pad`, merged in front; a tap
+        on those zeros has no term)."""
+        raise NotImplementedError
+
+    def sum_frac(self, shape: tuple[int, ...]) -> int:
+        """The frac a linear layer's weights add to its input's."""
+        return 0
+
+    def comparator_windows(self, shape: tuple[int, ...]) -> list[list[int]] | None:
+        """Per output element, the input elements it is the largest of (max pooling; None:
+        not a comparator layer)."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -207,8 +157,4 @@ class Graph:
 
     @property
     def parameter_count(self) -> int:
-        return sum(
-            layer.kernel.size + layer.bias.size
-            for layer in self.layers
-            if isinstance(layer, (Conv2D, Dense))
-        )
+        return sum(layer.parameter_count for layer in self.layers)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, Requantizer
 from vhdlgen.infer import infer_all
-from vhdlgen.ir import Activation, Graph, Tensor
+from vhdlgen.ir import Graph, Tensor
+from vhdlgen.layers.activation import Activation
 
 LAYER_NAME = "output_format"
 

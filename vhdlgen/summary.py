@@ -7,42 +7,14 @@ import numpy as np
 
 from vhdlgen.frontend import float32
 from vhdlgen.output_format import LAYER_NAME, error
-from vhdlgen.ir import Activation, Conv2D, Dense, Flatten, Graph, Pooling2D, Reshape, ZeroPadding2D
+from vhdlgen.ir import Graph
 from vhdlgen.notes import Note
 
 QKERAS_KINDS = ("qkeras_float32", "float_layers")
 
 
-def _details(layer) -> str:
-    if isinstance(layer, (Conv2D, Dense)):
-        zeros = float(np.mean(layer.kernel == 0)) if layer.kernel.size else 0.0
-        text = f"weights 2^{-layer.weight_frac} steps, {zeros:.0%} zero"
-        if layer.error_bound is not None:
-            text += f", float layer quantized by vhdlgen (|error| <= {layer.error_bound:.3g})"
-        if isinstance(layer, Conv2D) and (layer.strides != (1, 1) or any(layer.padding)):
-            text += f", strides {layer.strides}, padding (t, b, l, r) {layer.padding}"
-        return text
-    if isinstance(layer, Pooling2D):
-        text = f"{layer.op} {layer.pool[0]}x{layer.pool[1]}, strides {layer.strides}"
-        if any(layer.padding):
-            text += f", padding (t, b, l, r) {layer.padding}"
-        if layer.scale != (1, 0):
-            text += f", times {layer.scale[0]}*2^{-layer.scale[1]}"
-        if layer.division is not None:
-            counts = ", ".join(map(str, layer.division.counts))
-            text += f", integer reciprocals of {counts} for the quantizer after it"
-        return text
-    if isinstance(layer, ZeroPadding2D):
-        return f"zeros (t, b, l, r) {layer.padding}"
-    if isinstance(layer, Activation):
-        return f"{layer.kind}, shift {layer.requantizer.shift}"
-    if isinstance(layer, (Flatten, Reshape)):
-        return "wiring only"
-    return ""
-
-
 def _params(layer) -> str:
-    return str(layer.kernel.size + layer.bias.size) if isinstance(layer, (Conv2D, Dense)) else ""
+    return str(layer.parameter_count) if layer.weighted else ""
 
 
 def describe(graph: Graph, notes: Sequence[Note] | None = None) -> str:
@@ -56,12 +28,12 @@ def describe(graph: Graph, notes: Sequence[Note] | None = None) -> str:
     for layer, tensor in zip(graph.layers, graph.tensors):
         rows.append((
             layer.name, type(layer).__name__, str(tensor.shape), str(tensor.fmt),
-            f"[{tensor.lo}, {tensor.hi}]", _params(layer), _details(layer),
+            f"[{tensor.lo}, {tensor.hi}]", _params(layer), layer.details(),
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    weights = [l for l in graph.layers if isinstance(l, (Conv2D, Dense))]
+    weights = [l for l in graph.layers if l.weighted]
     zeros = sum(int(np.sum(l.kernel == 0)) for l in weights)
     total = sum(l.kernel.size for l in weights)
     lines.append("")

@@ -19,25 +19,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Layer, Pooling2D, Reshape,
-                        ZeroPadding2D)
+from vhdlgen.ir import Graph, Layer
 from vhdlgen.notes import Note
 
 EXACT_STEPS = 1 << 24  # float32 holds every integer up to 2**24 exactly
 UNIT_ROUNDOFF = 2.0**-24
-PASS_THROUGH = ("relu", "linear")  # activations without rounding: an error passes unchanged
-
-
-def _is_float(layer: Layer) -> bool:
-    return isinstance(layer, (Conv2D, Dense)) and layer.error_bound is not None
-
-
-def _rounds(layer: Layer) -> bool:
-    """A quantizer, or average pooling: Keras' float32 average of a float layer's inexact
-    values rounds again, beyond the float layers' error bound."""
-    if isinstance(layer, Pooling2D):
-        return layer.op == "average"
-    return isinstance(layer, Activation) and layer.kind not in PASS_THROUGH
 
 
 def rounding_after_float(layers: tuple[Layer, ...] | list[Layer]) -> list[tuple[str, str]]:
@@ -45,9 +31,9 @@ def rounding_after_float(layers: tuple[Layer, ...] | list[Layer]) -> list[tuple[
     pairs = []
     first_float = None
     for layer in layers:
-        if _is_float(layer) and first_float is None:
+        if layer.is_float and first_float is None:
             first_float = layer.name
-        elif first_float is not None and _rounds(layer):
+        elif first_float is not None and layer.rounds_in_float32:
             pairs.append((first_float, layer.name))
     return pairs
 
@@ -57,7 +43,8 @@ def _keras_name(layers: tuple[Layer, ...], index: int) -> str:
     '<name>_linear' and '<name>')."""
     name = layers[index].name
     following = layers[index + 1] if index + 1 < len(layers) else None
-    if isinstance(following, Activation) and name == f"{following.name}_linear":
+    if following is not None and following.elementwise is not None \
+            and name == f"{following.name}_linear":
         return following.name
     return name
 
@@ -84,22 +71,22 @@ def _next_rounding(layers: tuple[Layer, ...], index: int) -> int | None:
     Flatten, Reshape or zero padding, which move values without arithmetic), if any."""
     for later in range(index + 1, len(layers)):
         layer = layers[later]
-        if isinstance(layer, Activation):
-            return later if _rounds(layer) else None
-        if not isinstance(layer, (Flatten, Reshape, ZeroPadding2D)):
+        if layer.elementwise is not None:
+            return later if layer.rounds_in_float32 else None
+        if not layer.moves_only:
             return None
     return None
 
 
-def _bias_exact(bias: int, grid: int, top: int, after: Activation | None, acc_frac: int) -> bool:
+def _bias_exact(bias: int, grid: int, top: int, after: Layer | None, acc_frac: int) -> bool:
     """QKeras' after(fl32(acc + bias)) == after(acc + bias) for every acc in grid*Z with
     |acc + bias| <= top (codes at acc_frac)."""
     step = grid if bias == 0 else min(grid, bias & -bias)
     if top < EXACT_STEPS * step:  # every sum is a float32 number: no rounding at all
         return True
-    if after is None or after.requantizer.out.frac + 1 > acc_frac:
+    if after is None or after.elementwise.out.frac + 1 > acc_frac:
         return False  # nothing rounds after it, or its grid is finer than the codes
-    tie = 1 << (acc_frac - after.requantizer.out.frac - 1)  # ties: odd multiples of `tie`
+    tie = 1 << (acc_frac - after.elementwise.out.frac - 1)  # ties: odd multiples of `tie`
     top += tie
     if top >= EXACT_STEPS * tie:
         return False  # the ties themselves are not float32 numbers
@@ -115,9 +102,9 @@ def _analyse(graph: Graph) -> tuple[list[tuple[int, Note]], set[int]]:
     quantizer that makes it exact again)."""
     notes, rounded = [], set()
     for index, layer in enumerate(graph.layers):
-        if _is_float(layer):
+        if layer.is_float:
             break  # from here on the output bound speaks
-        if not isinstance(layer, (Conv2D, Dense)):
+        if not layer.weighted:
             continue
         name = _keras_name(graph.layers, index)
         x, out = graph.layer_input(index), graph.tensors[index]
@@ -162,7 +149,7 @@ def exact_layers(graph: Graph) -> list[str]:
     quantizer after them is exact again)."""
     notes, rounded = _analyse(graph)
     ends = [index for index, _ in notes]
-    ends += [index for index, layer in enumerate(graph.layers) if _is_float(layer)]
+    ends += [index for index, layer in enumerate(graph.layers) if layer.is_float]
     stop = min(ends, default=len(graph.layers))
     return [layer.name for index, layer in enumerate(graph.layers[:stop]) if index not in rounded]
 
@@ -174,12 +161,12 @@ def output_bound(graph: Graph) -> float | None:
     input error of each such layer times its largest absolute column sum."""
     error = None
     for index, layer in enumerate(graph.layers):
-        if not isinstance(layer, (Conv2D, Dense)) or (error is None and not _is_float(layer)):
+        if not layer.weighted or (error is None and not layer.is_float):
             continue
         x = graph.layer_input(index)
         x_max = max(abs(x.lo), abs(x.hi)) * 2.0**-x.fmt.frac
         acc_frac = x.fmt.frac + layer.weight_frac
-        slack = 0.5 if _is_float(layer) else 0.0  # float weights are within half a step
+        slack = 0.5 if layer.is_float else 0.0  # float weights are within half a step
         kernel = (np.abs(layer.kernel.reshape(-1, layer.kernel.shape[-1])) + slack) \
             * 2.0**-layer.weight_frac
         bias = (np.abs(layer.bias) + slack) * 2.0**-acc_frac
@@ -200,7 +187,7 @@ def notes(graph: Graph) -> list[Note]:
     bound = output_bound(graph)
     if bound is not None:
         names = [_keras_name(graph.layers, i) for i, layer in enumerate(graph.layers)
-                 if _is_float(layer)]
+                 if layer.is_float]
         found.append(Note("float_layers", names[0], bound, "vhdlgen quantizes the unquantized "
                           f"layer(s) {', '.join(map(repr, names))} to --float-weight-bits codes: "
                           f"the outputs differ from QKeras by at most {bound:.3g}"))

@@ -16,17 +16,13 @@ form, `Declaration`, `Fit`, `VectorView`, `VectorOutput`, carry every width, lit
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import INT64_LIMIT, Requantizer, signed_width
-from vhdlgen import windows
-from vhdlgen.ir import (Activation, Conv2D, Dense, Flatten, Graph, Pooling2D, Reshape, Tensor,
-                        ZeroPadding2D)
-from vhdlgen.windows import Padding
+from vhdlgen.ir import Connections, Graph, Layer, Tensor
 from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, run_unit
 from vhdlgen.rtl.cmvm import Plan, optimise
 from vhdlgen.rtl.comparators import max_plan
@@ -116,59 +112,6 @@ class Unit:
         return [(o.name, o.lo, o.hi, o.initial) for o in self.graph.outputs]
 
 
-Connections = list[tuple[list[int], list[int], int]]
-
-
-def _connections(layer, shape: tuple[int, ...], zero_pad: Padding = (0, 0, 0, 0)) -> Connections:
-    """Per output neuron: (input element indices, integer weights, bias code; an average's
-    constant is its bias).
-
-    `shape` is the layer's input shape; `zero_pad` the ZeroPadding2D merged in front of it
-    (the unit's input is then the unpadded tensor): a tap on padding or on a zero of
-    `zero_pad` reads a zero, so it has no term."""
-    if isinstance(layer, Dense):
-        nin, nout = layer.kernel.shape
-        return [(list(range(nin)), layer.kernel[:, j].tolist(), int(layer.bias[j]))
-                for j in range(nout)]
-    top, bottom, left, right = zero_pad
-    source = (shape[0] - top - bottom, shape[1] - left - right, shape[2])
-
-    def index(h: int, w: int, c: int) -> int | None:
-        h, w = h - top, w - left
-        if 0 <= h < source[0] and 0 <= w < source[1]:
-            return int(np.ravel_multi_index((h, w, c), source))
-        return None
-
-    if isinstance(layer, ZeroPadding2D):
-        result = []
-        for h, w, c in itertools.product(*(range(d) for d in shape)):
-            element = index(h, w, c)
-            result.append(([], [], 0) if element is None else ([element], [1], 0))
-        return result
-    if isinstance(layer, Pooling2D):  # average: every tap times its window's weight
-        kernel, cout = layer.pool, shape[2]
-        weights, constants, _ = layer.average_weights(shape)
-    else:
-        kernel, cout = layer.kernel.shape[:2], layer.kernel.shape[3]
-    oh, ow = windows.output_size(shape, kernel, layer.strides, layer.padding)
-    result = []
-    for r, c, co in itertools.product(range(oh), range(ow), range(cout)):
-        indices, coefficients = [], []
-        for i, j, h, w in windows.taps(shape, kernel, layer.strides, layer.padding, r, c):
-            if isinstance(layer, Pooling2D):
-                terms = [(index(h, w, co), int(weights[r, c]))]
-            else:
-                terms = [(index(h, w, ci), int(layer.kernel[i, j, ci, co]))
-                         for ci in range(shape[2])]
-            for element, weight in terms:
-                if element is not None:
-                    indices.append(element)
-                    coefficients.append(weight)
-        bias = int(constants[r, c]) if isinstance(layer, Pooling2D) else int(layer.bias[co])
-        result.append((indices, coefficients, bias))
-    return result
-
-
 def _values(graph: AdderGraph) -> list[tuple[str, int, int]]:
     """(kind, lo, hi) of every value a unit's RTL holds: views, adders, constants, outputs."""
     values = [("input view", v.lo, v.hi) for v in graph.views]
@@ -212,45 +155,32 @@ class _Arithmetic:
     requant: Requantizer | None  # with a shift >= 0
 
 
-def _is_linear(layer) -> bool:
-    """A layer the unit computes as sums of weighted inputs (no requantization)."""
-    return (isinstance(layer, (Conv2D, Dense, ZeroPadding2D))
-            or isinstance(layer, Pooling2D) and layer.op == "average")
-
-
-def _arithmetic(ir_layers: list, in_tensor: Tensor) -> _Arithmetic:
+def _arithmetic(ir_layers: list[Layer], in_tensor: Tensor) -> _Arithmetic:
+    """The layer kinds' hooks: a ZeroPadding2D merged into the linear layer after it
+    (`merged_padding`), the sums (`connections`, `sum_frac`), the activation (`elementwise`)."""
     zero_pad = (0, 0, 0, 0)
-    if isinstance(ir_layers[0], ZeroPadding2D):
-        zero_pad = ir_layers[0].padding
-        if len(ir_layers) > 1 and _is_linear(ir_layers[1]):
+    if ir_layers[0].merged_padding is not None:
+        zero_pad = ir_layers[0].merged_padding
+        if len(ir_layers) > 1 and ir_layers[1].linear:
             ir_layers = ir_layers[1:]  # merged: the padding's zeros are taps without a term
-    weighted = ir_layers[0] if _is_linear(ir_layers[0]) else None
-    activation = ir_layers[-1] if isinstance(ir_layers[-1], Activation) else None
+    weighted = ir_layers[0] if ir_layers[0].linear else None
+    rq = ir_layers[-1].elementwise
     if weighted is not None:
         top, bottom, left, right = zero_pad
-        shape = in_tensor.shape if isinstance(weighted, Dense) else (
+        shape = in_tensor.shape if zero_pad == (0, 0, 0, 0) else (
             in_tensor.shape[0] + top + bottom, in_tensor.shape[1] + left + right,
             in_tensor.shape[2])
-        connections = _connections(weighted, shape, zero_pad)
-        acc_frac = in_tensor.fmt.frac + _weight_frac(weighted, shape)
+        connections = weighted.connections(shape, zero_pad)
+        acc_frac = in_tensor.fmt.frac + weighted.sum_frac(shape)
     else:
         connections = [([i], [1], 0) for i in range(int(np.prod(in_tensor.shape)))]
         acc_frac = in_tensor.fmt.frac
-    if activation is None:
+    if rq is None:
         return _Arithmetic(connections, acc_frac, None)
-    rq = activation.requantizer
     extra = max(-rq.shift, 0)
     if extra:
         connections = [(idx, [w << extra for w in ws], b << extra) for idx, ws, b in connections]
     return _Arithmetic(connections, acc_frac + extra, replace(rq, in_frac=rq.in_frac + extra))
-
-
-def _weight_frac(layer, shape: tuple[int, ...]) -> int:
-    if isinstance(layer, (Conv2D, Dense)):
-        return layer.weight_frac
-    if isinstance(layer, Pooling2D):
-        return layer.average_weights(shape)[2]
-    return 0
 
 
 @dataclass(frozen=True)
@@ -274,23 +204,14 @@ class _Planned:
         return graph
 
 
-def _max_windows(layer: Pooling2D, shape: tuple[int, ...]) -> list[list[int]]:
-    """Per output element (row-major): the input elements of its window ('same' padding has
-    none: it takes no part in the max)."""
-    oh, ow = windows.output_size(shape, layer.pool, layer.strides, layer.padding)
-    return [[int(np.ravel_multi_index((h, w, c), shape))
-             for _, _, h, w in windows.taps(shape, layer.pool, layer.strides, layer.padding, r, q)]
-            for r, q, c in itertools.product(range(oh), range(ow), range(shape[2]))]
-
-
 def _plan_unit(entity: str, label: str, ir_layers: list, in_tensor: Tensor,
                out_tensor: Tensor, share_depth: int, adder_inputs: int) -> _Planned:
     """One unit's adder graph: an optional weighted layer, then an optional requantizing
     activation."""
     inputs = elements("x", in_tensor)
-    if isinstance(ir_layers[0], Pooling2D) and ir_layers[0].op == "max":
-        plan = max_plan(_max_windows(ir_layers[0], in_tensor.shape),
-                        [(e.lo, e.hi) for e in inputs])
+    windows = ir_layers[0].comparator_windows(in_tensor.shape)
+    if windows is not None:
+        plan = max_plan(windows, [(e.lo, e.hi) for e in inputs])
         specs = [OutputSpec(o.signal, None, o.lo, o.hi) for o in elements("y", out_tensor)]
         return _Planned(entity, label, ir_layers, in_tensor, out_tensor, plan,
                         [inputs[e].signal for e, _ in plan.views],
@@ -374,13 +295,6 @@ def _chain(planned: list[_Planned], timing: Timing, open_boundaries: bool) -> li
     return list(paths[0].graphs)
 
 
-def _is_identity(layer, x: Tensor) -> bool:
-    if not isinstance(layer, Activation):
-        return False
-    rq = layer.requantizer
-    return rq.shift == 0 and rq.out == x.fmt and rq.lo <= x.lo and rq.hi >= x.hi
-
-
 def _groups(graph: Graph) -> list[tuple[list, int]]:
     """IR layers grouped into units (with the index of each group's last layer): a ZeroPadding2D
     with the Conv2D or average pooling after it, a weighted layer with the activation after it,
@@ -390,17 +304,17 @@ def _groups(graph: Graph) -> list[tuple[list, int]]:
     index = 0
     while index < len(layers):
         layer = layers[index]
-        if isinstance(layer, (Flatten, Reshape)) or _is_identity(layer, graph.layer_input(index)):
+        if layer.is_wiring(graph.layer_input(index)):
             index += 1
             continue
         group = [layer]
-        if (isinstance(layer, ZeroPadding2D) and index + 1 < len(layers)
-                and _is_linear(layers[index + 1])):
+        if (layer.merged_padding is not None and index + 1 < len(layers)
+                and layers[index + 1].linear):
             index += 1
             group.append(layers[index])
         follower = layers[index + 1] if index + 1 < len(layers) else None
-        if (_is_linear(group[-1]) and isinstance(follower, Activation)
-                and not _is_identity(follower, graph.tensors[index])):
+        if (group[-1].linear and follower is not None and follower.elementwise is not None
+                and not follower.is_wiring(graph.tensors[index])):
             group.append(follower)
             index += 1
         groups.append((group, index))

@@ -105,12 +105,14 @@ def turn_on_50(pt_true: np.ndarray, pt_pred: np.ndarray, threshold: float) -> fl
 
 def physics(point: Point, trained: dict) -> dict:
     """Trigger physics of the bit-exact reference on the held-apart evaluation set."""
+    import vhdlgen.layers
     import vhdlgen.reference
     from vhdlgen.train import metrics as M
 
     s = point.settings
     key = _digest(trained["sha256"], s.eval_events, s.eval_seed, s.threshold, s.plateau,
-                  cache.code_digest([M, vhdlgen.reference, sys.modules[__name__]]))
+                  cache.code_digest([M, vhdlgen.reference, vhdlgen.layers,
+                                     sys.modules[__name__]]))
 
     def make() -> dict:
         from vhdlgen.data import generate_events
@@ -131,11 +133,13 @@ def physics(point: Point, trained: dict) -> dict:
 
 def _generator_digest() -> str:
     import vhdlgen.frontend
+    import vhdlgen.layers
     import vhdlgen.rtl
     import vhdlgen.templates
     import vhdlgen.timing
 
-    return cache.code_digest([vhdlgen.rtl, vhdlgen.timing, vhdlgen.frontend, vhdlgen.templates])
+    return cache.code_digest([vhdlgen.rtl, vhdlgen.timing, vhdlgen.frontend, vhdlgen.layers,
+                              vhdlgen.templates])
 
 
 def build(point: Point, trained: dict) -> dict:

@@ -1,12 +1,8 @@
-"""Keras layers without kernels of their own: pooling, zero padding, reshapes, inference no-ops,
-plain batch normalisation.
-
-Each kind has a check (what it accepts; problems are collected with the rest of the model's by
-`convert.check_supported`) and a builder (Keras layer -> IR layers). What QKeras 0.9 / Keras
-compute, and why vhdlgen's integers equal it:
+"""Pooling2D: MaxPooling2D, AveragePooling2D and QAveragePooling2D, any pool size and strides,
+'valid' or 'same'. What QKeras 0.9 / Keras compute, and why vhdlgen's integers equal it:
 
 - MaxPooling2D: the largest element of each window (TensorFlow's 'same' padding takes no part).
-  A max is exact in any arithmetic.
+  A max is exact in any arithmetic. The lowering builds comparator trees (`rtl.comparators`).
 - AveragePooling2D: TensorFlow sums each window in float32 and divides the sum by the number
   of input positions it covers ('same' padding is left out of the count) in float32. Every sum
   must be exact in float32 (below 2**24 steps). When every count is a power of two, vhdlgen
@@ -14,35 +10,176 @@ compute, and why vhdlgen's integers equal it:
   float32 rounds the quotient, and vhdlgen reproduces it only as rounded by a quantizer right
   after it (a QActivation(quantized_bits | quantized_relu), or QAveragePooling2D's activation):
   integer reciprocals per count, checked against Keras' own float32 division and quantizer on
-  every window sum the input range allows (`division_ir`, `frontend.division`); without such a
+  every window sum the input range allows (`division_ir`, `layers.division`); without such a
   quantizer it is refused (`follower_problems`).
 - QAveragePooling2D (qkeras/qpooling.py): the Keras average, then, with an average_quantizer,
   times pool_area and times average_quantizer(1 / pool_area), each in float32; exact for
   power-of-two counts with products below 2**24 steps, else part of the checked reciprocals;
   then its activation.
-- BatchNormalization (plain, float): x * gamma / sqrt(variance + epsilon) + (beta - mean * that)
-  per channel, a float affine; vhdlgen quantizes it as a float layer (a 1x1 diagonal Conv2D or a
-  diagonal Dense at --float-weight-bits), with its error bound plus Keras' float32 rounding
-  (`batchnorm_affine`); like every float layer, no quantizer may follow it.
-- ZeroPadding2D: zeros around the plane; Reshape: the row-major order stays (wiring);
-  Dropout and the other regularisation layers: the identity at inference.
 """
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass
+
 import numpy as np
 
-from vhdlgen.errors import UserError
-from vhdlgen.frontend import division
-from vhdlgen.frontend import quantizers as q
-from vhdlgen.infer import infer
-from vhdlgen.ir import Activation, Layer, Pooling2D, Reshape, Tensor, ZeroPadding2D
 from vhdlgen import windows
-from vhdlgen.windows import keras_padding
+from vhdlgen.errors import UserError
+from vhdlgen.fixed import product_interval, type_for_interval
+from vhdlgen.ir import Connections, Layer, Tensor
+from vhdlgen.layers import division
+from vhdlgen.layers import quantizers as q
+from vhdlgen.layers.activation import Activation
+from vhdlgen.layers.division import Division
+from vhdlgen.layers.planes import check_plane, window_connections, window_output
+from vhdlgen.layers.registry import ir_kind, keras
+from vhdlgen.windows import Padding, keras_padding
 
-NO_OPS = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-          "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization")
 POOLING = ("MaxPooling2D", "AveragePooling2D", "QAveragePooling2D")
 EXACT_STEPS = 1 << 24  # float32 holds every integer up to 2**24 exactly
+LOWEST = np.iinfo(np.int64).min  # max pooling's padding: below every code
+
+
+def _ints(values: list) -> tuple[int, ...]:
+    return tuple(int(v) for v in values)
+
+
+@ir_kind
+@dataclass(frozen=True)
+class Pooling2D(Layer):
+    """Max or average pooling of (PH, PW) windows at `strides` over each channel.
+
+    `padding` is Keras 'same' made explicit: padded positions take no part (max ignores them,
+    the average divides by the positions it covers, as TensorFlow does). op "max": the largest
+    code, same format. op "average": sum / count times `scale` = code * 2**-frac (1 for Keras
+    AveragePooling2D; area * quantized(1/area) for QAveragePooling2D with an average_quantizer).
+    Without a `division`, exact: every count must be a power of two, and the output frac is
+    in frac + scale frac + log2(largest count). With one, its per-count integer reciprocals
+    (which include the scale) for the quantizer after it."""
+
+    name: str
+    op: str  # "max" | "average"
+    pool: tuple[int, int]
+    strides: tuple[int, int]
+    padding: Padding = (0, 0, 0, 0)
+    scale: tuple[int, int] = (1, 0)  # (code, frac), average only
+    division: Division | None = None  # average only
+
+    @property
+    def linear(self) -> bool:  # an average is a sum of weighted taps; a max is not
+        return self.op == "average"
+
+    @property
+    def rounds_in_float32(self) -> bool:
+        return self.op == "average"
+
+    def average_weights(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, int]:
+        """Per output position (OH, OW): the integer weight of every tap and the constant
+        added to the weighted sum, and the weight frac. Without a `division`: scale / count =
+        weight * 2**-frac exactly, constants 0; UserError when a count is not a power of two
+        (Keras divides in float32 then, inexactly)."""
+        count = windows.counts(shape, self.pool, self.strides, self.padding)
+        if self.division is not None:
+            return self._divided(count)
+        odd = sorted({int(c) for c in count.ravel() if c & (c - 1)})
+        if odd:
+            raise UserError(
+                f"layer {self.name!r}: average pooling over {', '.join(map(str, odd))} elements "
+                "per window; Keras divides by that count in float32, which is inexact unless it "
+                "is a power of two. Accepted: pool sizes (and, with 'same' padding, the edge "
+                "windows) covering 1, 2, 4, 8, ... elements, or a quantizer right after the "
+                "average (then vhdlgen reproduces Keras' rounded result)")
+        top = int(count.max()).bit_length() - 1
+        weights = self.scale[0] * ((1 << top) // count)
+        return weights, np.zeros_like(weights), self.scale[1] + top
+
+    def _divided(self, count: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        division = self.division
+        missing = sorted({int(c) for c in count.ravel()} - set(division.counts))
+        if missing:
+            raise UserError(f"layer {self.name!r}: its division has no reciprocal for windows "
+                            f"of {', '.join(map(str, missing))} elements")
+        index = np.vectorize(division.counts.index, otypes=[np.int64])(count)
+        return (np.asarray(division.weights, np.int64)[index],
+                np.asarray(division.constants, np.int64)[index], division.frac)
+
+    def infer(self, x: Tensor) -> Tensor:
+        """Max: the input's format and range. Average: every window's sum times its weight
+        plus its constant (`average_weights`) at the finer frac."""
+        oh, ow = window_output(self.name, x, self.pool, self.strides, self.padding)
+        shape = (oh, ow, x.shape[2])
+        if self.op == "max":
+            return Tensor(shape, x.fmt, x.lo, x.hi)
+        weights, constants, frac = self.average_weights(x.shape)
+        count = windows.counts(x.shape, self.pool, self.strides, self.padding)
+        bounds = [product_interval(x.lo * int(n), x.hi * int(n), int(w))
+                  for n, w in zip(count.ravel(), weights.ravel())]
+        lo = min(b[0] + int(c) for b, c in zip(bounds, constants.ravel()))
+        hi = max(b[1] + int(c) for b, c in zip(bounds, constants.ravel()))
+        return Tensor(shape, type_for_interval(lo, hi, x.fmt.frac + frac), lo, hi)
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """Max: the largest code of each window. Average: each window's sum (padding adds 0)
+        times its integer weight, plus its constant (`average_weights`)."""
+        if self.op == "max":
+            taps = windows.windows(x, self.pool, self.strides, self.padding, LOWEST)
+            return taps.max(axis=(4, 5))
+        taps = windows.windows(x, self.pool, self.strides, self.padding, 0)
+        weights, constants, _ = self.average_weights(x.shape[1:])
+        return taps.sum(axis=(4, 5)) * weights[None, :, :, None] + constants[None, :, :, None]
+
+    def to_json(self) -> dict:
+        data = {"type": "Pooling2D", "name": self.name, "op": self.op,
+                "pool": list(self.pool), "strides": list(self.strides),
+                "padding": list(self.padding), "scale": list(self.scale)}
+        if self.division is not None:
+            d = self.division
+            data["division"] = {"frac": d.frac, "counts": list(d.counts),
+                                "weights": list(d.weights), "constants": list(d.constants)}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Pooling2D":
+        d = data.get("division")  # manifests from before #12's reciprocals have none
+        if d is not None:
+            d = Division(int(d["frac"]), _ints(d["counts"]), _ints(d["weights"]),
+                         _ints(d["constants"]))
+        return cls(str(data["name"]), str(data["op"]), _ints(data["pool"]),
+                   _ints(data["strides"]), _ints(data["padding"]), _ints(data["scale"]), d)
+
+    def details(self) -> str:
+        text = f"{self.op} {self.pool[0]}x{self.pool[1]}, strides {self.strides}"
+        if any(self.padding):
+            text += f", padding (t, b, l, r) {self.padding}"
+        if self.scale != (1, 0):
+            text += f", times {self.scale[0]}*2^{-self.scale[1]}"
+        if self.division is not None:
+            counts = ", ".join(map(str, self.division.counts))
+            text += f", integer reciprocals of {counts} for the quantizer after it"
+        return text
+
+    def connections(self, shape: tuple[int, ...], zero_pad: Padding) -> Connections:
+        """An average: every tap times its window's weight, the window's constant."""
+        weights, constants, _ = self.average_weights(shape)
+        return window_connections(
+            shape, zero_pad, self.pool, self.strides, self.padding, shape[2],
+            lambda index, r, c, co, i, j, h, w: [(index(h, w, co), int(weights[r, c]))],
+            lambda r, c, co: int(constants[r, c]))
+
+    def sum_frac(self, shape: tuple[int, ...]) -> int:
+        return self.average_weights(shape)[2]
+
+    def comparator_windows(self, shape: tuple[int, ...]) -> list[list[int]] | None:
+        """Max pooling, per output element (row-major): the input elements of its window
+        ('same' padding has none: it takes no part in the max)."""
+        if self.op != "max":
+            return None
+        oh, ow = windows.output_size(shape, self.pool, self.strides, self.padding)
+        return [[int(np.ravel_multi_index((h, w, c), shape))
+                 for _, _, h, w in windows.taps(shape, self.pool, self.strides, self.padding,
+                                                r, q_)]
+                for r, q_, c in itertools.product(range(oh), range(ow), range(shape[2]))]
 
 
 def _layout_problems(layer) -> list[str]:
@@ -50,9 +187,9 @@ def _layout_problems(layer) -> list[str]:
     return [] if fmt == "channels_last" else [f"data_format {fmt!r}"]
 
 
-def pooling_problems(layer) -> list[str]:
-    """Why a pooling layer is unsupported (empty when it is supported; what must follow an
-    average over counts that are not powers of two: `follower_problems`)."""
+def pooling_problems(layer, follower) -> list[str]:
+    """Why a pooling layer is unsupported (empty when it is supported), then what must follow
+    an average over counts that are not powers of two (`follower_problems`)."""
     problems = _layout_problems(layer)
     if layer.padding not in ("valid", "same"):
         problems.append(f"padding {layer.padding!r}")
@@ -66,7 +203,7 @@ def pooling_problems(layer) -> list[str]:
             problems.append(f"activation {activation!r} (accepted: a quantizer or none)")
         elif activation is not None:
             problems += q.activation_problems(activation)
-    return problems
+    return problems or follower_problems(layer, follower)
 
 
 def odd_counts(layer) -> list[int]:
@@ -111,10 +248,6 @@ def follower_problems(layer, follower) -> list[str]:
             "4, 8, ... elements need no quantizer"]
 
 
-def zero_padding_problems(layer) -> list[str]:
-    return _layout_problems(layer)
-
-
 def _pool_scale(layer) -> tuple[int, int]:
     """QAveragePooling2D's factor area * average_quantizer(1 / area) as (code, frac), exactly
     (float32 rounds that product only beyond 2**24 steps, `_check_products`); (1, 0) without
@@ -135,18 +268,21 @@ def _mult_factor(layer, quantizer) -> float:
     return float(np.asarray(quantizer(tf.constant(1.0 / area, tf.float32)), np.float32))
 
 
-def pooling_ir(layer, x: Tensor, options) -> list[Layer]:
+def pooling_ir(layer, x: Tensor, options, pending: list) -> list[Layer]:
     """Max or average pooling over power-of-two counts (plus QAveragePooling2D's activation),
-    exact."""
-    if len(x.shape) != 3:
-        raise UserError(f"layer {layer.name!r}: expects (H, W, C) input, got {x.shape}")
+    exact. An average over other counts takes the QActivation after it along (off `pending`),
+    unless it has its own (`division_ir`)."""
+    if odd_counts(layer):
+        follower = None if own_quantizer(layer) is not None else pending.pop(0)
+        return division_ir(layer, follower, x)
+    check_plane(layer.name, x)
     pool, strides = tuple(layer.pool_size), tuple(layer.strides)
     padding = keras_padding(layer.padding, x.shape, pool, strides)
     activation = getattr(layer, "activation", None)
     name = f"{layer.name}_linear" if activation is not None else layer.name
     op = "max" if type(layer).__name__ == "MaxPooling2D" else "average"
     pooled = Pooling2D(name, op, pool, strides, padding, _pool_scale(layer))
-    out = infer(pooled, x)
+    out = pooled.infer(x)
     if op == "average":
         _check_sums(layer.name, pooled, x)
         _check_products(layer.name, pooled, x, out)
@@ -160,8 +296,7 @@ def division_ir(layer, follower, x: Tensor) -> list[Layer]:
     """An average over counts that are not all powers of two, and the quantizer after it (its
     own activation, or the QActivation `follower`): integer reciprocals whose requantized
     results equal Keras' for every window sum (`division`)."""
-    if len(x.shape) != 3:
-        raise UserError(f"layer {layer.name!r}: expects (H, W, C) input, got {x.shape}")
+    check_plane(layer.name, x)
     pool, strides = tuple(layer.pool_size), tuple(layer.strides)
     padding = keras_padding(layer.padding, x.shape, pool, strides)
     quantizer = own_quantizer(layer)
@@ -233,65 +368,7 @@ def _check_products(name: str, layer: Pooling2D, x: Tensor, out: Tensor) -> None
                         "input more coarsely")
 
 
-def zero_padding_ir(layer, x: Tensor, options) -> list[Layer]:
-    (top, bottom), (left, right) = (tuple(p) for p in layer.padding)
-    return [ZeroPadding2D(layer.name, (int(top), int(bottom), int(left), int(right)))]
-
-
-def reshape_ir(layer, x: Tensor, options) -> list[Layer]:
-    shape = tuple(int(d) for d in layer.output_shape[1:])
-    return [Reshape(layer.name, shape)]
-
-
-def no_op_ir(layer, x: Tensor, options) -> list[Layer]:
-    """The identity at inference, as wiring (kept so the trace names every Keras layer)."""
-    return [Reshape(layer.name, x.shape)]
-
-
-def batchnorm_problems(layer) -> list[str]:
-    """Plain BatchNormalization: accepted over the channels (last) axis of an (H, W, C) or (N,)
-    input, as a float per-channel affine (`batchnorm_affine`)."""
-    shape = tuple(layer.input_shape[1:])
-    axes = sorted(int(a) % (len(shape) + 1) for a in np.atleast_1d(layer.axis))
-    problems = []
-    if axes != [len(shape)]:
-        problems.append(f"BatchNormalization over axis {list(np.atleast_1d(layer.axis))} of "
-                        f"{shape}; accepted: the channels (last) axis, or fold it while training "
-                        "(QConv2DBatchnorm)")
-    if len(shape) not in (1, 3):
-        problems.append(f"BatchNormalization on {shape}; accepted: (H, W, C) or (N,) inputs")
-    return problems
-
-
-#: Keras' float32 BatchNormalization, per element, in units of the float32 unit roundoff: the
-#: scale gamma * rsqrt(variance + epsilon) (about 4 roundings; TensorFlow's CPU rsqrt is within a
-#: few ulp), then either (x - mean) * scale + beta (the fused 4-D kernel) or x * scale +
-#: (beta - mean * scale) (`tf.nn.batch_normalization`), 3 roundings more. 16 covers both with
-#: a margin; the term is ~1e-6 relative, far below the weight quantization error.
-BATCHNORM_ROUNDINGS = 16
-
-
-def batchnorm_affine(layer, x_max: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """(scale, offset, keras_error) of a BatchNormalization at inference: y = x * scale +
-    offset per channel, in float64 from its float32 parameters (scale = gamma / sqrt(moving
-    variance + epsilon), offset = beta - moving mean * scale), and a bound on how far Keras'
-    own float32 result can be from that exact affine for |x| <= x_max."""
-    variance = np.asarray(layer.moving_variance.numpy(), np.float64)
-    mean = np.asarray(layer.moving_mean.numpy(), np.float64)
-    gamma = np.asarray(layer.gamma.numpy(), np.float64) if layer.scale else np.ones_like(mean)
-    beta = np.asarray(layer.beta.numpy(), np.float64) if layer.center else np.zeros_like(mean)
-    scale = gamma / np.sqrt(variance + float(np.float32(layer.epsilon)))
-    offset = beta - mean * scale
-    magnitude = (x_max + np.abs(mean)) * np.abs(scale) + np.abs(beta) + np.abs(mean * scale)
-    keras_error = float(np.max(BATCHNORM_ROUNDINGS * 2.0**-24 * magnitude, initial=0.0))
-    return scale, offset, keras_error
-
-
-def raw_weights(layer) -> list[np.ndarray]:
-    """The float kernel and bias the layer's quantizers see: for QConv2DBatchnorm the folded
-    ones, computed by its own `get_folded_weights` (the float32 operations its inference call
-    performs: inv = gamma * rsqrt(moving_variance + epsilon), kernel * inv,
-    inv * (bias - moving_mean) + beta)."""
-    if type(layer).__name__ == "QConv2DBatchnorm":
-        return [np.asarray(w, np.float32) for w in layer.get_folded_weights()]
-    return layer.get_weights()
+keras(POOLING, pooling_problems, pooling_ir,
+      "MaxPooling2D, AveragePooling2D, QAveragePooling2D (any pool size and strides, "
+      "'valid' or 'same'; averages over other than 1, 2, 4, 8, ... elements need a quantizer "
+      "right after them)", 70)

@@ -1,7 +1,7 @@
 """Average pooling over windows of n elements, n not a power of two, with a quantizer after it:
 Keras' float32 quotient as integer reciprocals, proven equal by enumerating every window sum.
 
-Keras divides each window's exact float32 sum by n in float32 (`layers`), and the quantizer
+Keras divides each window's exact float32 sum by n in float32 (`pooling_keras`), and the quantizer
 rounds half to even and clips. For a window sum of S input codes, the exact quotient in output
 steps is y = S * num / den (num, den positive integers: the input and output steps, the count
 and QAveragePooling2D's scale). Where float32 does not change the quantized result (checked
@@ -27,15 +27,29 @@ count, checking them all rather than trusting the bounds.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import gcd
 
 import numpy as np
 
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import INT64_BITS, Requantizer
-from vhdlgen.ir import Division
 
 MAX_BITS = INT64_BITS  # the int64 reference: every average code must stay below 2**62
+
+
+@dataclass(frozen=True)
+class Division:
+    """Average pooling's division by window counts that are not all powers of two, for the
+    requantizer that follows it: a window of `counts[i]` elements with code sum S gives
+    S * weights[i] + constants[i] at 2**-(input frac + frac). That is the average (times the
+    pooling scale) approximated from above, exact only as the input of the following
+    Activation, whose `Requantizer.tie_bits` absorbs the approximation."""
+
+    frac: int
+    counts: tuple[int, ...]
+    weights: tuple[int, ...]
+    constants: tuple[int, ...]
 
 
 def quotient(num: int, den: int) -> tuple[int, int]:
