@@ -212,38 +212,48 @@ package body vhdlgen_pkg is
   end function requantize;
 
   -- The 3:2 compressor (vhdlgen.fixed.compress3) on the low `width` bits of a, b and c (c
-  -- inverted to subtract it): the bitwise sum s and the majority k one place up, with the + 1
-  -- of a subtraction in k's free lowest bit, as naturals. Each `+` sets a bit known to be
-  -- zero (wiring): what synthesis sees per bit is a 3-input XOR and a majority.
+  -- inverted to subtract it): per bit the sum s (a 3-input XOR) and the majority k one place
+  -- up (with the + 1 of a subtraction in k's free lowest bit), returned as the two operands
+  -- the carry chain adds, s and k, and s or k (`chain_sum`), as naturals. Each `+` sets a bit
+  -- known to be zero: wiring.
   procedure compress3(a, b, c : integer; width : positive; subtract : boolean;
-                      s, k : out natural) is
+                      both, either : out natural) is
     variable a_bits : natural := a mod POW2(width);  -- the low bits, as naturals: wiring
     variable b_bits : natural := b mod POW2(width);
     variable c_bits : natural := c mod POW2(width);
-    variable a_i, b_i, c_i : boolean;
-    variable sum_bits : natural := 0;
-    variable majority_bits : natural := 0;
+    variable a_i, b_i, c_i, sum_i : boolean;
+    variable majority_below : boolean := subtract;  -- k's bit i: the majority of bit i - 1
+    variable both_bits, either_bits : natural := 0;
   begin
-    if subtract then
-      majority_bits := 1;
-    end if;
     for i in 0 to width - 1 loop
       a_i := a_bits mod 2 = 1;
       b_i := b_bits mod 2 = 1;
       c_i := (c_bits mod 2 = 1) xor subtract;
-      if a_i xor b_i xor c_i then
-        sum_bits := sum_bits + POW2(i);
+      sum_i := a_i xor b_i xor c_i;
+      if sum_i and majority_below then
+        both_bits := both_bits + POW2(i);
       end if;
-      if i < width - 1 and ((a_i and b_i) or (a_i and c_i) or (b_i and c_i)) then
-        majority_bits := majority_bits + POW2(i + 1);
+      if sum_i or majority_below then
+        either_bits := either_bits + POW2(i);
       end if;
+      majority_below := (a_i and b_i) or (a_i and c_i) or (b_i and c_i);
       a_bits := a_bits / 2;
       b_bits := b_bits / 2;
       c_bits := c_bits / 2;
     end loop;
-    s := sum_bits;
-    k := majority_bits;
+    both := both_bits;
+    either := either_bits;
   end procedure compress3;
+
+  -- s + k as the carry chain adds it: (s and k) + (s or k), the same sum, so that the chain's
+  -- carry input (its first operand's bit, s and k) needs all six operand bits just as its
+  -- propagate bit (s xor k) does. Fed s + k, the carry input would be s alone, a LUT3 that
+  -- yosys' ABC then also reuses in the propagate bit's LUT, a second LUT level in front of
+  -- the chain (measured: the 4-bit student's dense2, 9 CARRY8 levels instead of 6).
+  function chain_sum(s, k : signed) return signed is
+  begin
+    return (s and k) + (s or k);
+  end function chain_sum;
 
   -- On signed vectors of one width: the same compressor, then the one carry chain.
   function ternary(a, b, c : signed; subtract : boolean) return signed is
@@ -259,7 +269,7 @@ package body vhdlgen_pkg is
     end if;
     majority := (a_vec and b_vec) or (a_vec and c_vec) or (b_vec and c_vec);
     carries(carries'left downto 1) := majority(majority'left - 1 downto 0);
-    return (a_vec xor b_vec xor c_vec) + carries;
+    return chain_sum(a_vec xor b_vec xor c_vec, carries);
   end function ternary;
 
   -- On integers of `width` bits, at most 30: compress, add s and k, and read the sum's
@@ -267,11 +277,11 @@ package body vhdlgen_pkg is
   -- (wiring).
   function ternary_narrow(a, b, c : integer; width : positive; subtract : boolean)
     return integer is
-    variable bit_sums, carry_bits : natural;
+    variable both, either : natural;
     variable wrapped : integer range -POW2(width - 1) to POW2(width) - 1;
   begin
-    compress3(a, b, c, width, subtract, bit_sums, carry_bits);
-    wrapped := (bit_sums + carry_bits) mod POW2(width);
+    compress3(a, b, c, width, subtract, both, either);
+    wrapped := (both + either) mod POW2(width);
     if wrapped >= POW2(width - 1) then
       wrapped := wrapped - POW2(width);
     end if;
@@ -310,10 +320,10 @@ package body vhdlgen_pkg is
 
   function ternary_tie(a, b, c : integer; shift : natural; subtract : boolean)
     return boolean is
-    variable low_sums, low_carries : natural;
+    variable low_both, low_either : natural;
   begin
-    compress3(a, b, c, shift, subtract, low_sums, low_carries);
-    return sum_tie(low_sums, low_carries, shift);
+    compress3(a, b, c, shift, subtract, low_both, low_either);
+    return sum_tie(low_both, low_either, shift);
   end function ternary_tie;
 
   function ternary_add_tie(a, b, c : integer; shift : natural) return boolean is

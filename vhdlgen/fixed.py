@@ -129,7 +129,7 @@ class Requantizer:
 
     `tie_bits` widens the tie: a code up to 2**tie_bits - 1 input steps above a half counts as
     that half (rounds to even). 0, the default, is the exact round half to even. Average
-    pooling over windows whose element count is not a power of two (`frontend.division`)
+    pooling over windows whose element count is not a power of two (`layers.division`)
     approximates the quotient from above by an integer reciprocal; its exact ties land in that
     band and nothing else does. Requires tie_bits < shift when tie_bits > 0.
     """
@@ -229,16 +229,19 @@ def compress3(a: np.ndarray, b: np.ndarray, c: np.ndarray, subtract: bool = Fals
 
 def ternary_sum(a: np.ndarray, b: np.ndarray, c: np.ndarray, subtract: bool = False
                 ) -> np.ndarray:
-    """a + b + c (or a + b - c) computed the way the RTL does: compress, then one addition."""
+    """a + b + c (or a + b - c) computed the way the RTL does: compress, then one carry chain
+    fed (s & k) + (s | k), the same sum, whose every operand bit is a function of six operand
+    bits (so yosys maps each to one LUT, as the chain's propagate bit s ^ k)."""
     s, k = compress3(a, b, c, subtract)
-    return s + k
+    return (s & k) + (s | k)
 
 
 def ternary_tie(a: np.ndarray, b: np.ndarray, c: np.ndarray, bits: int,
                 subtract: bool = False) -> np.ndarray:
     """Whether the low `bits` bits of a + b + c (a + b - c) are all zero, without the carry
     chain: `sum_tie` on the compressor's outputs."""
-    return sum_tie(*compress3(a, b, c, subtract), bits)
+    s, k = compress3(a, b, c, subtract)
+    return sum_tie(s & k, s | k, bits)
 
 
 def relu_requantizer(in_frac: int, bits: int, integer: int) -> Requantizer:
