@@ -9,12 +9,12 @@ import numpy as np
 
 from vhdlgen import windows
 from vhdlgen.errors import UserError
-from vhdlgen.ir import Connections, Layer, Tensor, frozen_array
+from vhdlgen.ir import Connections, Layer, Tensor
 from vhdlgen.layers.activation import linear_name, then_activation
 from vhdlgen.layers.planes import window_connections, window_output
 from vhdlgen.layers.registry import ir_kind, keras
-from vhdlgen.layers.weights import (codes_array, codes_json, sum_tensor, weighted_details,
-                                    weighted_problems, weights)
+from vhdlgen.layers.weights import (WeightedLayer, codes_array, codes_json, sum_tensor,
+                                    weighted_details, weighted_problems, weights)
 from vhdlgen.windows import Padding, keras_padding
 
 
@@ -24,7 +24,7 @@ def _ints(values: list) -> tuple[int, ...]:
 
 @ir_kind
 @dataclass(frozen=True, eq=False)
-class Conv2D(Layer):
+class Conv2D(WeightedLayer):
     """Convolution: kernel codes (KH, KW, CIN, COUT) at `weight_frac`, bias codes (COUT,) at
     the accumulator frac = input frac + weight_frac, `strides` (SH, SW), zero `padding` (top,
     bottom, left, right; Keras 'same' made explicit). Output: exact sums."""
@@ -36,13 +36,6 @@ class Conv2D(Layer):
     error_bound: float | None = None  # float layer quantized by vhdlgen: max |output error|
     strides: tuple[int, int] = (1, 1)
     padding: Padding = (0, 0, 0, 0)
-
-    linear = True
-    weighted = True
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "kernel", frozen_array(self.kernel))
-        object.__setattr__(self, "bias", frozen_array(self.bias))
 
     def infer(self, x: Tensor) -> Tensor:
         kh, kw, cin, cout = self.kernel.shape
@@ -67,14 +60,6 @@ class Conv2D(Layer):
         return cls(str(data["name"]), codes_array(data["kernel"]), codes_array(data["bias"]),
                    int(data["weight_frac"]), data["error_bound"],
                    _ints(data.get("strides", [1, 1])), _ints(data.get("padding", [0] * 4)))
-
-    @property
-    def parameter_count(self) -> int:
-        return self.kernel.size + self.bias.size
-
-    @property
-    def is_float(self) -> bool:
-        return self.error_bound is not None
 
     def details(self) -> str:
         text = weighted_details(self)

@@ -7,17 +7,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from vhdlgen.errors import UserError
-from vhdlgen.ir import Connections, Layer, Tensor, frozen_array
+from vhdlgen.ir import Connections, Layer, Tensor
 from vhdlgen.layers.activation import linear_name, then_activation
 from vhdlgen.layers.registry import ir_kind, keras
-from vhdlgen.layers.weights import (codes_array, codes_json, sum_tensor, weighted_details,
-                                    weighted_problems, weights)
+from vhdlgen.layers.weights import (WeightedLayer, codes_array, codes_json, sum_tensor,
+                                    weighted_details, weighted_problems, weights)
 from vhdlgen.windows import Padding
 
 
 @ir_kind
 @dataclass(frozen=True, eq=False)
-class Dense(Layer):
+class Dense(WeightedLayer):
     """Fully connected: kernel codes (NIN, NOUT) at `weight_frac`, bias codes (NOUT,) at the
     accumulator frac = input frac + weight_frac. Output: exact sums."""
 
@@ -26,13 +26,6 @@ class Dense(Layer):
     bias: np.ndarray
     weight_frac: int
     error_bound: float | None = None
-
-    linear = True
-    weighted = True
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "kernel", frozen_array(self.kernel))
-        object.__setattr__(self, "bias", frozen_array(self.bias))
 
     def infer(self, x: Tensor) -> Tensor:
         nin, nout = self.kernel.shape
@@ -52,14 +45,6 @@ class Dense(Layer):
     def from_json(cls, data: dict) -> "Dense":
         return cls(str(data["name"]), codes_array(data["kernel"]), codes_array(data["bias"]),
                    int(data["weight_frac"]), data["error_bound"])
-
-    @property
-    def parameter_count(self) -> int:
-        return self.kernel.size + self.bias.size
-
-    @property
-    def is_float(self) -> bool:
-        return self.error_bound is not None
 
     def details(self) -> str:
         return weighted_details(self)

@@ -11,7 +11,7 @@ import numpy as np
 
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import INT64_BITS, product_interval, type_for_interval
-from vhdlgen.ir import Tensor
+from vhdlgen.ir import Layer, Tensor, frozen_array
 from vhdlgen.layers import quantizers as q
 from vhdlgen.layers.activation import activation_problems
 
@@ -131,6 +131,30 @@ def float_weights(kernel: np.ndarray, bias: np.ndarray, x: Tensor,
     bias_err = np.abs(bias - bias_codes * 2.0**-acc_frac)
     bound = float(np.max(x_max * kernel_err.sum(axis=0) + bias_err))
     return k.codes, bias_codes, k.frac, bound
+
+
+class WeightedLayer(Layer):
+    """What a Conv2D and a Dense share: kernel and bias codes (frozen), `weight_frac`, and a
+    float layer's `error_bound` (None when the kernel was quantized in Keras)."""
+
+    kernel: np.ndarray
+    bias: np.ndarray
+    error_bound: float | None
+
+    linear = True
+    weighted = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kernel", frozen_array(self.kernel))
+        object.__setattr__(self, "bias", frozen_array(self.bias))
+
+    @property
+    def parameter_count(self) -> int:
+        return self.kernel.size + self.bias.size
+
+    @property
+    def is_float(self) -> bool:
+        return self.error_bound is not None
 
 
 def weighted_details(layer) -> str:
