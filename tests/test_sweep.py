@@ -233,3 +233,15 @@ def test_sweep_needs_out_and_report_needs_a_store(tmp_path: Path) -> None:
         args = parser().parse_args(argv)
         with pytest.raises(UserError, match=match):
             args.func(args)
+
+
+def test_local_cluster_serves_the_dashboard() -> None:
+    """bokeh is pinned, so the address the sweep prints serves Dask's dashboard pages."""
+    from distributed import Client, LocalCluster
+
+    from vhdlgen.train.sweep.engine import dashboard
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        address = dashboard(client)
+    assert address.startswith("http://") and address.endswith("/status"), address
