@@ -267,48 +267,32 @@ class _Path:
     def then(self, graph: AdderGraph) -> "_Path":
         return _Path(self.graphs + (graph,), output_arrival(graph))
 
-    def costs(self) -> tuple[int, int, float, int]:
-        """What a path is judged on, each the lower the better: cycles, flip-flops, and when
-        the next unit's inputs arrive (time within their stage, then logic levels)."""
-        return (self.latency, self.register_bits, self.arrival.time, self.arrival.high_levels)
-
-
-FRONTIER = 8  # paths kept per boundary (the shipped students' frontiers hold at most 6)
-
 
 def _chain(planned: list[_Planned], timing: Timing, open_boundaries: bool) -> list[AdderGraph]:
     """Schedule the units in order, choosing per layer boundary whether to register it.
 
     A unit left open has no output registers: the next unit's first stage ends its last clock
-    cycle. A dynamic programme over the boundaries keeps, after each unit, every path that no
-    other beats on all of: cycles, flip-flops, and when (time, then logic levels) the next
-    unit's inputs arrive (a registered boundary's at the clock edge). The answer is the path
-    of fewest cycles, then flip-flops: a Pareto search over open and registered boundaries
-    (issue 22), where keeping only the best registered and the best open path missed designs
-    with the same cycles and up to 29% fewer register bits (3-bit student). The last unit and
-    units in the signed form are always closed: the top's out_data is registered, and the
-    signed template has no open form."""
+    cycle. A dynamic programme over the boundaries keeps, after each unit, the best path that
+    ends in a register (fewest cycles, then flip-flops) and the best that ends open (fewest
+    cycles, then the earliest and shallowest outputs); an open path survives only when it is
+    shorter than the registered one. The last unit and units in the signed form are always
+    closed: the top's out_data is registered, and the signed template has no open form."""
     paths = [_Path((), Arrival(0))]
     for index, unit in enumerate(planned):
-        candidates = []
+        closed, opened = [], []
         for path in paths:
             graph = unit.schedule(timing, path.arrival, False)
-            candidates.append(path.then(graph))
+            closed.append(path.then(graph))
             if open_boundaries and index + 1 < len(planned) and not _is_wide(graph):
-                candidates.append(path.then(unit.schedule(timing, path.arrival, True)))
-        paths = _frontier(candidates)
+                opened.append(path.then(unit.schedule(timing, path.arrival, True)))
+        best = min(closed, key=lambda p: (p.latency, p.register_bits))
+        paths = [best]
+        if opened:
+            fastest = min(opened, key=lambda p: (p.latency, p.arrival.time,
+                                                 p.arrival.high_levels, p.register_bits))
+            if (fastest.latency, fastest.register_bits) < (best.latency, best.register_bits):
+                paths.append(fastest)
     return list(paths[0].graphs)
-
-
-def _frontier(paths: list[_Path]) -> list[_Path]:
-    """The paths no other is at least as good as on every count (`_Path.costs`), best first,
-    at most FRONTIER of them."""
-    kept: list[_Path] = []
-    for path in sorted(paths, key=_Path.costs):
-        costs = path.costs()
-        if not any(all(a <= b for a, b in zip(other.costs(), costs)) for other in kept):
-            kept.append(path)
-    return kept[:FRONTIER]
 
 
 def _groups(graph: Graph) -> list[tuple[list, int]]:
