@@ -131,6 +131,21 @@ def test_force_never_overwrites_a_user_file(model, tmp_path) -> None:
     no_staging(out, tmp_path)
 
 
+def test_a_killed_builds_staging_goes_but_a_user_folder_with_its_prefix_stays(model,
+                                                                              tmp_path) -> None:
+    """A rebuild removes the staging folder a killed build left (only what the writer puts
+    there), never a user's folder whose name merely starts with the same prefix."""
+    out = tmp_path / "out"
+    build(graph_for(model), out)
+    killed = out / f"{outdir.STAGING_PREFIX}killed"
+    put(killed, {"tree/rtl/x.vhd": b"-- half written\n", "partial.json": b"{}"})
+    mine = out / f"{outdir.STAGING_PREFIX}mine"
+    put(mine, {"thesis.tex": USER_FILES["thesis.tex"]})
+    build(graph_for(model), out)
+    assert not killed.exists()
+    assert_has(mine, {"thesis.tex": USER_FILES["thesis.tex"]})
+
+
 def test_model_folder_keeps_the_model(model, tmp_path) -> None:
     folder = tmp_path / "models"
     folder.mkdir()

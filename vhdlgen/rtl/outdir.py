@@ -57,10 +57,20 @@ def _legacy_files(out_dir: Path) -> frozenset[str] | None:
                      if relative(n) and (out_dir / n).is_file())
 
 
+STAGING_ENTRIES = frozenset({"tree", "partial.json", "attic"})  # what `commit` puts there
+
+
+def is_staging_leftover(path: Path) -> bool:
+    """A staging folder a killed build left: the prefix, a real folder, and nothing in it but
+    what the writer puts there (a user's folder that happens to share the prefix is kept)."""
+    return (path.name.startswith(STAGING_PREFIX) and path.is_dir() and not path.is_symlink()
+            and all(entry.name in STAGING_ENTRIES for entry in path.iterdir()))
+
+
 def _entries(out_dir: Path) -> list[str]:
     """DIR's entries, without staging folders a killed build may have left."""
     return sorted(p.name + ("/" if p.is_dir() else "") for p in out_dir.iterdir()
-                  if not (p.name.startswith(STAGING_PREFIX) and p.is_dir()))
+                  if not is_staging_leftover(p))
 
 
 def check_out_dir(out_dir: Path, force: bool = False) -> OutDir:

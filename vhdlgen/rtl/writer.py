@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from vhdlgen.ir import Graph
-from vhdlgen.rtl.outdir import STAGING_PREFIX, OutDir, commit
+from vhdlgen.rtl.outdir import STAGING_PREFIX, OutDir, commit, is_staging_leftover
 
 Check = Callable[[Path], None]  # gets the staged tree; raises to stop the build
 
@@ -43,7 +43,7 @@ def _prepare(target: OutDir) -> list[Path]:
         target.path.mkdir(parents=True)  # normal permissions (umask), unlike mkdtemp's 0700
     else:
         for leftover in target.path.glob(f"{STAGING_PREFIX}*"):
-            if leftover.is_dir() and not leftover.is_symlink():
+            if is_staging_leftover(leftover):
                 shutil.rmtree(leftover, ignore_errors=True)
     return created
 
