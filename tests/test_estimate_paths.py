@@ -193,3 +193,34 @@ def test_critical_path_ns_fanout_matters() -> None:
 def test_no_paths() -> None:
     got = logic_levels({"ports": {}, "netnames": {}, "cells": {}})
     assert got["levels"] == 0 and got["timing"]["ns"] == 0.0 and got["timing"]["cells"] == []
+
+
+def test_carry8_deepest_path_is_recorded_with_its_unit() -> None:
+    # u_a: FF -> LUT1 -> four cascaded CARRY4 (two CARRY8) -> FF: 5 levels, 3 as CARRY8.
+    # u_b: FF -> four LUT1 in series -> FF: 4 levels either way. The deepest path by CARRY4
+    # count ends in u_a, the deepest by CARRY8 count in u_b: both are recorded.
+    cells = {"ra": ff(990, 1), "pa": lut("LUT1", 2, 1)}
+    ci: int | str = "0"
+    for k in range(4):
+        o = [100 + 10 * k + i for i in range(4)]
+        co = [105 + 10 * k + i for i in range(4)]
+        cells[f"c{k}"] = carry4([2 if k == 0 else "0", "0", "0", "0"], o, co, ci)
+        ci = co[3]
+    cells["da"] = ff(133, 200)
+    cells["rb"] = ff(991, 300)
+    for k in range(4):
+        cells[f"l{k}"] = lut("LUT1", 301 + k, 300 + k)
+    cells["db"] = ff(304, 400)
+    netnames = {"u_a.sa": {"hide_name": 0, "bits": [200]},
+                "u_b.sb": {"hide_name": 0, "bits": [400]}}
+    rtl = RtlNames(top="tiny", entities={"u_a": "tiny_a", "u_b": "tiny_b"})
+    got = logic_levels({"ports": {}, "netnames": netnames, "cells": cells}, rtl=rtl)
+    assert (got["levels"], got["levels_carry8"]) == (5, 4)
+    assert got["cells"] == ["LUT1"] + ["CARRY4"] * 4 and got["to_rtl"]["unit"] == "u_a"
+    path8 = got["path_carry8"]
+    assert path8["cells"] == ["LUT1"] * 4 and path8["to_rtl"]["unit"] == "u_b"
+    assert got["units_carry8"] == {"u_a": 3, "u_b": 4}
+    cells["db"] = ff(302, 400)  # u_b now two LUTs deep: u_a's path is the CARRY8-deepest
+    got = logic_levels({"ports": {}, "netnames": netnames, "cells": cells}, rtl=rtl)
+    assert got["path_carry8"]["cells"] == ["LUT1", "CARRY8", "CARRY8"]
+    assert got["units_carry8"] == {"u_a": 3, "u_b": 2}

@@ -37,7 +37,9 @@ are followed bit by bit; inside a carry cell output bit i depends only on carry-
 inputs 0..i. Sequential and hard blocks (FD*, SRL*, RAM*, RAMB*, DSP48*, URAM*) end and start
 paths. The deepest path is kept in `logic_path` (cell types in order, start and end nets).
 `max_logic_levels_carry8` repeats the count as Vivado's CARRY8 packing would see it (two
-cascaded CARRY4 = one CARRY8 = one level), the closer number to compare with Vivado.
+cascaded CARRY4 = one CARRY8 = one level), the closer number to compare with Vivado; its own
+deepest path (which may differ) is `logic_path.path_carry8`, and `logic_path.units_carry8` the
+deepest count of the paths ending in each layer instance, so a level cap can be checked per unit.
 
 `critical_path_ns` walks the same netlist with the delays of the build's delay model (its corner)
 (the delay model the lowering pipelines with; sources in its module doc), per edge into a cell:

@@ -34,12 +34,11 @@ def format_estimate(d: dict) -> str:
     label = max(len(name) for name, _, _ in rows) + 1
     lines += [f"  {name:<{label}}{str(value):>{width}}   {what}" for name, value, what in rows]
     path = d.get("logic_path") or {}
-    if path.get("cells"):
-        lines.append(f"  deepest path: {path.get('from')} -> {path.get('to')}: "
-                     + " > ".join(path["cells"]))
-        if path.get("from_rtl") or path.get("to_rtl"):
-            lines.append(f"    RTL: {rtl_text(path.get('from_rtl'))} -> "
-                         f"{rtl_text(path.get('to_rtl'))}")
+    lines += _path_lines("deepest path", path)
+    lines += _path_lines("deepest as CARRY8", path.get("path_carry8") or {})
+    if path.get("units_carry8"):
+        lines.append("  levels as CARRY8 per unit: " + ", ".join(
+            f"{unit} {levels}" for unit, levels in path["units_carry8"].items()))
     timing = d.get("timing_path") or {}
     if timing.get("from") is not None:
         steps = " > ".join(f"{c} {t:.2f}" for c, t in zip(timing.get("cells", []),
@@ -55,6 +54,17 @@ def format_estimate(d: dict) -> str:
     if tools:
         lines.append("  tools: " + "; ".join(f"{v}" for v in tools.values()))
     return "\n".join(lines)
+
+
+def _path_lines(title: str, path: dict) -> list[str]:
+    """A logic path's cells and ends, and their RTL names; nothing for an empty path."""
+    if not path.get("cells"):
+        return []
+    lines = [f"  {title}: {path.get('from')} -> {path.get('to')}: " + " > ".join(path["cells"])]
+    if path.get("from_rtl") or path.get("to_rtl"):
+        lines.append(f"    RTL: {rtl_text(path.get('from_rtl'))} -> "
+                     f"{rtl_text(path.get('to_rtl'))}")
+    return lines
 
 
 def run_estimate(args: argparse.Namespace) -> int:

@@ -86,7 +86,10 @@ def logic_levels(module: dict, *, model: DelayModel = ULTRASCALE_PLUS_2,
     "unknown_cell_types": [...], "timing": {...}}. `levels_carry8` counts the deepest path again
     as Vivado would after packing each pair of cascaded CARRY4 (yosys 0.23's UltraScale+ carry
     cell) into one CARRY8: a CARRY4 entered through its carry-in from the previous cell of the
-    same CARRY8 adds no level.
+    same CARRY8 adds no level. "path_carry8" is that deepest path ({"cells" with CARRY8 for
+    each counted carry cell, "from", "to", "from_rtl", "to_rtl"}; it may differ from the
+    CARRY4-deepest one) and "units_carry8" the deepest such count of the paths ending in each
+    RTL unit (the layer instance), {unit: levels}.
 
     `timing` is the path with the largest delay under `model` (see the module doc): {"ns":
     clock-to-out (0 from an input port) + cell delays + setup (0 into an output port) + clock
@@ -100,6 +103,7 @@ def logic_levels(module: dict, *, model: DelayModel = ULTRASCALE_PLUS_2,
     ends = [b for b in graph.sinks if isinstance(b, int)] or list(depth)
     result: dict[str, object] = {"levels": 0, "cells": [], "from": None, "to": None,
                                  "from_rtl": None, "to_rtl": None, "levels_carry8": 0,
+                                 "path_carry8": None, "units_carry8": {},
                                  "unknown_cell_types": sorted(graph.unknown),
                                  "timing": _no_timing(model)}
     if ends:
@@ -193,17 +197,46 @@ class _Graph:
                 best_in: dict[int, int | None]) -> dict[str, object]:
         """The deepest path's entries of `logic_levels` (levels, cells, ends, levels_carry8)."""
         end = max(ends, key=lambda b: (depth[b], -b))
-        start, chain = _trace(end, self.driver, best_in)
-        levels = int(depth[end])
+        deepest = self._path(end, best_in, self.cost_levels)
         if self.positions:
-            depth8, _ = _longest(self.driver, self.cost_carry8, lambda bit: 0, self.weight)
-            levels8 = int(max(depth8.get(b, 0) for b in ends))
+            depth8, best_in8 = _longest(self.driver, self.cost_carry8, lambda bit: 0, self.weight)
+            for bit in self.sinks:
+                depth8.setdefault(bit, 0)
         else:
-            levels8 = levels
-        return {"levels": levels, "cells": [self.driver[b][1] for b in chain if self.driver[b][2]],
-                "from": self.name(start), "to": self.end_label(end),
+            depth8, best_in8 = depth, best_in
+        end8 = max(ends, key=lambda b: (depth8[b], -b))
+        return {"levels": int(depth[end]), **deepest, "levels_carry8": int(depth8[end8]),
+                "path_carry8": self._path(end8, best_in8, self.cost_carry8, packed=True),
+                "units_carry8": self._unit_levels(ends, depth8)}
+
+    def _path(self, end: int, best_in: dict[int, int | None], cost: _Cost,
+              packed: bool = False) -> dict[str, object]:
+        """The worst path into `end`: the cells that count a level under `cost`, its ends and
+        their RTL names. `packed`: CARRY4 pairs counted as one CARRY8 (`cost_carry8`), listed
+        as CARRY8."""
+        start, chain = _trace(end, self.driver, best_in)
+        sources = [start, *chain]
+        cells = [self.driver[bit][1] for src, bit in zip(sources, chain)
+                 if cost(bit, self._port(bit, src), src)]
+        if packed:
+            cells = ["CARRY8" if cell == "CARRY4" else cell for cell in cells]
+        return {"cells": cells, "from": self.name(start), "to": self.end_label(end),
                 "from_rtl": self.rtl.describe(self.name(start)),
-                "to_rtl": self.rtl.describe(self.end_net(end)), "levels_carry8": levels8}
+                "to_rtl": self.rtl.describe(self.end_net(end))}
+
+    def _port(self, bit: int, src: int) -> str:
+        """The input port of `bit`'s cell that `src` drives (the first, if several)."""
+        return next((port for port, b in self.driver[bit][0] if b == src), "")
+
+    def _unit_levels(self, ends: list[int], depth: dict[int, float]) -> dict[str, int]:
+        """The deepest path ending in each RTL unit (the layer instance of its end net; ends
+        whose net has no readable name are left out)."""
+        units: dict[str, int] = {}
+        for bit in ends:
+            unit = self.rtl.describe(self.end_net(bit))["unit"]
+            if unit is not None:
+                units[str(unit)] = max(units.get(str(unit), 0), int(depth[bit]))
+        return dict(sorted(units.items()))
 
     def critical(self, ends: list[int], depth: dict[int, float]) -> dict[str, object]:
         """`logic_levels`' timing entry: the path with the largest delay under the model."""
