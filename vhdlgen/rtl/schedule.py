@@ -34,32 +34,32 @@ from vhdlgen.timing.model import DelayModel
 REQUANTIZER_LUT_LEVELS = 2  # delay: tie detection + saturation, two LUT levels, no carry chain
 
 
-def requantizer_levels(acc_width: int, rq: Requantizer) -> int:
-    """Logic levels of a requantizer as yosys maps it: its widest output bit, the lowest (it
-    reads the dropped bits for the tie, itself, and the bits that decide saturation), is one
-    LUT6 up to 6 inputs, and a LUT6 with MUXF7, MUXF8, MUXF9 for 7, 8, 9 inputs; wider ones
-    measured 4 levels too (the 4- and 5-bit students' netlists, docs/benchmarks.md)."""
-    inputs = acc_width - _code_bits(rq) + 1
-    return 1 if inputs <= 6 else min(inputs - 5, 4)
-
-
-def early_tie_levels(acc_width: int, rq: Requantizer) -> int:
-    """Logic levels of a requantizer whose tie flag comes early (`adder_graph.Tie`), after its
-    accumulator's top bit: the saturation test (sign and overflow bits) and each bit's
-    multiplexer, two LUT levels while the lowest bit's function (its floor bit, the tie flag and
-    the saturation bits) has at most six inputs; a single LUT when only three inputs remain.
-    Wider, ABC maps that bit as one function, LUT6 > MUXF7 > MUXF8 for seven inputs (measured:
-    the 2-bit student's conv4, an 8-bit accumulator with 5 saturation bits, docs/rtl.md), so
-    every saturation bit beyond four costs a level, up to four levels."""
-    saturation = acc_width - rq.shift - _code_bits(rq)  # sign and overflow bits
-    if saturation + 2 <= 3:
+def function_levels(inputs: int) -> int:
+    """Logic levels of one output bit of a function of `inputs` bits as yosys' ABC maps it
+    where it may share logic between the output bits (area recovery off the LUT-only critical
+    path, which does not see the carry chains): one LUT up to three inputs; two levels up to
+    seven (a shared LUT4 > LUT3, measured on the 3-bit student's shift-0 requantizer of six
+    inputs; LUT6 > MUXF7 for seven); then one level per input, LUT > MUXF7 > MUXF8 for eight
+    (measured: the 3-bit student's conv2 requantizer with its early tie merged in), at most
+    four (MUXF9; wider ones measured four too, docs/benchmarks.md)."""
+    if inputs <= 3:
         return 1
-    return 2 if saturation <= 4 else min(saturation - 2, 4)
+    return 2 if inputs <= 7 else min(inputs - 5, 4)
 
 
-def tie_levels(inputs: int) -> int:
-    """LUT levels of the early tie test over `inputs` operand bits (a LUT6 tree)."""
-    return max(1, math.ceil(math.log(max(inputs, 1), 6)))
+def requantizer_levels(acc_width: int, rq: Requantizer) -> int:
+    """Logic levels of a requantizer after its accumulator: its widest output bit, the lowest,
+    reads the dropped bits (the tie), itself and the bits that decide saturation."""
+    return function_levels(acc_width - _code_bits(rq) + 1)
+
+
+def early_tie_levels(acc_width: int, rq: Requantizer, tie_inputs: int) -> int:
+    """Logic levels of a requantizer whose tie is tested on its last adder's operands
+    (`adder_graph.Tie`), after the later of the accumulator and those operand bits: ABC merges
+    the tie test into the lowest bit's function, which reads the floor bit, the sign and
+    overflow bits and the `tie_inputs` operand bits."""
+    saturation = acc_width - rq.shift - _code_bits(rq)  # sign and overflow bits
+    return function_levels(1 + saturation + tie_inputs)
 
 
 def _code_bits(rq: Requantizer) -> int:
@@ -317,10 +317,14 @@ def _place_output(spec: OutputSpec, root: Ref, arrival: dict[Ref, Arrival], valu
     if rq is not None:
         base = int(rq.apply_offset(np.array([base]))[0])
         width = max(width, rq.shift + 2)
+        plain = levels + requantizer_levels(width, rq)
         early = (root.kind == ADD and rq.shift > 0 and not rq.tie_bits
                  and not plan.adders[root.index].maximum)  # a widened tie: on the acc
-        levels = (_early_tie_arrival(plan.adders[root.index], arrival, width, rq, ready)
-                  if early else levels + requantizer_levels(width, rq))
+        if early:  # the tie on the last adder's operands, unless that maps deeper
+            levels = _early_tie_arrival(plan.adders[root.index], arrival, width, rq, ready)
+            early = levels <= plain
+        if not early:
+            levels = plain
         time += timing.requantizer
         if ready.time > 0 and not timing.fits(time, levels):
             early = False  # read from the accumulator's register: the tie on its low bits
@@ -331,15 +335,13 @@ def _place_output(spec: OutputSpec, root: Ref, arrival: dict[Ref, Arrival], valu
 
 def _early_tie_arrival(adder, arrival: dict[Ref, Arrival], acc_width: int, rq: Requantizer,
                        ready: Arrival) -> int:
-    """Levels at a requantizer with the early tie: after the accumulator's top bit, or after
-    the tie test on its operands' low bits, whichever is later."""
+    """Levels at a requantizer with the early tie: after the accumulator's top bit or its
+    operands' low bits, whichever is later."""
     operands = [r for r in adder.refs if r.kind != CONST]
     low = max((level for r in operands
                for level in arrival[r].fresh(ready.stage).bits[:rq.shift]), default=0)
-    after = early_tie_levels(acc_width, rq)
-    test = (1 + tie_levels(2 * rq.shift) if adder.c is not None  # compressor, then the test
-            else tie_levels(rq.shift * len(operands)))
-    return max(ready.high_levels + after, low + test + after)
+    return (max(ready.high_levels, low)
+            + early_tie_levels(acc_width, rq, rq.shift * len(operands)))
 
 
 def _stage_maxima(adders: list[Adder], placed, stages: int) -> tuple[list[float], list[int]]:

@@ -1,0 +1,44 @@
+"""The schedule's logic levels of a requantizer against what yosys made of the shipped students
+(the carry flow of `vhdlgen estimate`, deepest CARRY8 paths; docs/rtl.md), and the choice
+between the early tie and the tie on the accumulator."""
+from __future__ import annotations
+
+from vhdlgen.fixed import FixedType, Requantizer
+from vhdlgen.rtl.cmvm import optimise
+from vhdlgen.rtl.schedule import (OutputSpec, Timing, early_tie_levels,
+                                  function_levels, requantizer_levels, schedule)
+
+RELU3 = FixedType(False, 3, 3)  # ufixed<3,0>: the 3-bit student's activations
+
+
+def test_function_levels_grow_with_inputs() -> None:
+    levels = [function_levels(n) for n in range(1, 12)]
+    assert levels == sorted(levels) and levels[0] == 1 and levels[-1] == 4
+
+
+def test_requantizer_levels_cover_the_measured_netlists() -> None:
+    # 3-bit student, conv1: requantize(a8, 8, 0, 0, 7), an 8-bit accumulator clamped to 0..7
+    # with no shift, mapped by ABC as LUT4 > LUT3 (the overflow test shared by the 3 bits).
+    assert requantizer_levels(8, Requantizer(3, RELU3, 0, 7)) >= 2
+    # 3-bit student, conv2: requantize(a10, 8, 2, 0, 7, difference_tie(a9_r0, a3_r0, 2)), the
+    # tie test merged into the lowest bit: LUT2 > MUXF7 > MUXF8 after the accumulator.
+    assert early_tie_levels(8, Requantizer(5, RELU3, 0, 7), tie_inputs=2 * 2) >= 3
+
+
+def _sum_of_two(shift: int, width: int):
+    """y = x0 + x1 of two `width`-bit unsigned inputs, requantized by `shift` to 0..7."""
+    ranges = [(0, 2 ** width - 1)] * 2
+    plan = optimise([{0: 1, 1: 1}], [0], ranges, max_depth=0)
+    outputs = [OutputSpec("y", Requantizer(3 + shift, RELU3, 0, 7), 0, 7)]
+    return schedule(plan, ["x0", "x1"], ranges, outputs, Timing.levels(64))
+
+
+def test_the_tie_goes_where_it_maps_shallower() -> None:
+    # Two operands of 7 bits, shift 4 (a 9-bit accumulator, 2 saturation bits): the early tie
+    # reads 8 operand bits beside the floor bit and the saturation bits (11 inputs, 4 levels);
+    # on the accumulator the lowest bit reads 9 - 3 + 1 = 7 (2 levels): the tie goes there.
+    assert not _sum_of_two(shift=4, width=7).outputs[0].early_tie
+    # Two operands of 5 bits, shift 1 (a 7-bit accumulator, 3 saturation bits): 2 operand bits
+    # + floor + 3 saturation bits = 6 inputs for the early tie, 7 - 3 + 1 = 5 on the
+    # accumulator, two levels either way: the early tie stays (it saved LUTs, docs/rtl.md).
+    assert _sum_of_two(shift=1, width=5).outputs[0].early_tie
