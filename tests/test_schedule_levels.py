@@ -23,6 +23,11 @@ def test_requantizer_levels_cover_the_measured_netlists() -> None:
     # 3-bit student, conv2: requantize(a10, 8, 2, 0, 7, difference_tie(a9_r0, a3_r0, 2)), the
     # tie test merged into the lowest bit: LUT2 > MUXF7 > MUXF8 after the accumulator.
     assert early_tie_levels(8, Requantizer(5, RELU3, 0, 7), tie_inputs=2 * 2) >= 3
+    # tests/test_api.py's tiny model, fc2: requantize(acc, 9, 4, -7, 7), a symmetric signed
+    # output whose -8 -> -7 saturation reads every quotient bit: LUT4 > MUXF7 > MUXF8 > MUXF9.
+    symmetric = Requantizer(4 + 3, FixedType(True, 4, 3), -7, 7)
+    assert requantizer_levels(9, symmetric) >= 4
+    assert requantizer_levels(9, Requantizer(4 + 3, FixedType(True, 4, 3), -8, 7)) == 2
 
 
 def _sum_of_two(shift: int, width: int):

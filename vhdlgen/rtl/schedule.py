@@ -49,17 +49,29 @@ def function_levels(inputs: int) -> int:
 
 def requantizer_levels(acc_width: int, rq: Requantizer) -> int:
     """Logic levels of a requantizer after its accumulator: its widest output bit, the lowest,
-    reads the dropped bits (the tie), itself and the bits that decide saturation."""
-    return function_levels(acc_width - _code_bits(rq) + 1)
+    reads the dropped bits (the tie) and the quotient bits it depends on (`_quotient_inputs`)."""
+    return function_levels(max(rq.shift, 0) + _quotient_inputs(acc_width, rq))
 
 
 def early_tie_levels(acc_width: int, rq: Requantizer, tie_inputs: int) -> int:
     """Logic levels of a requantizer whose tie is tested on its last adder's operands
     (`adder_graph.Tie`), after the later of the accumulator and those operand bits: ABC merges
-    the tie test into the lowest bit's function, which reads the floor bit, the sign and
-    overflow bits and the `tie_inputs` operand bits."""
-    saturation = acc_width - rq.shift - _code_bits(rq)  # sign and overflow bits
-    return function_levels(1 + saturation + tie_inputs)
+    the tie test into the lowest bit's function, which reads the `tie_inputs` operand bits
+    beside the quotient bits it depends on."""
+    return function_levels(tie_inputs + _quotient_inputs(acc_width, rq))
+
+
+def _quotient_inputs(acc_width: int, rq: Requantizer) -> int:
+    """The bits of the quotient (the accumulator above the dropped bits) that the result's
+    lowest bit depends on: itself and the sign and overflow bits when the bounds are the ends
+    of the output's code range (0 or -2**k, and 2**k - 1); every quotient bit otherwise, since
+    the saturation then compares the code bits too (a symmetric -7..7 output: the 3-input
+    detection of -8 beside the rest; measured as LUT4 > MUXF7 > MUXF8 > MUXF9 on a 9-bit
+    accumulator, tests/test_api.py's tiny model)."""
+    code = _code_bits(rq)
+    quotient = acc_width - max(rq.shift, 0)
+    natural = rq.hi == 2 ** code - 1 and rq.lo in (0, -2 ** code)
+    return quotient - code + 1 if natural else quotient
 
 
 def _code_bits(rq: Requantizer) -> int:
