@@ -167,3 +167,6 @@ def test_estimate_reads_a_real_build(tmp_path) -> None:
     assert result["top"] == "tiny_est" and result["dsp"] == 0 and result["lut"] > 0
     assert result["ff"] > 0 and result["carry"] > 0 and report.top == "tiny_est"
     assert json.loads((tmp_path / "b" / "estimate.json").read_text()) == result
+    # the schedule's cap, checked per unit on the netlist: this tiny model stays within it
+    assert result["level_cap"] == report.timing.max_logic_levels
+    assert result["units_over_cap"] == {} and result["logic_path"]["units_carry8"]

@@ -38,3 +38,15 @@ def test_cli(tmp_path: Path, tools_present, capsys) -> None:
     assert "FF" in out and "17" in out
     assert "yosys synth_xilinx" in err
     assert json.loads((build / "estimate.json").read_text())["ff"] == 17
+
+
+def test_units_deeper_than_the_cap_are_named(adder_run) -> None:
+    _, result = adder_run
+    assert "level_cap" not in result  # a hand-made build has no schedule, hence no cap
+    paths = {**result["logic_path"], "units_carry8": {"u_conv2": 6, "u_conv3": 7}}
+    over = {**result, "logic_path": paths, "level_cap": 6, "units_over_cap": {"u_conv3": 7}}
+    table = format_estimate(over)
+    assert "levels as CARRY8 per unit: u_conv2 6, u_conv3 7" in table
+    assert "deeper than the build's cap of 6 levels: u_conv3 7" in table
+    within = format_estimate({**over, "units_over_cap": {}})
+    assert "every unit within the build's cap of 6 levels" in within

@@ -224,3 +224,15 @@ def test_carry8_deepest_path_is_recorded_with_its_unit() -> None:
     got = logic_levels({"ports": {}, "netnames": netnames, "cells": cells}, rtl=rtl)
     assert got["path_carry8"]["cells"] == ["LUT1", "CARRY8", "CARRY8"]
     assert got["units_carry8"] == {"u_a": 3, "u_b": 2}
+
+
+def test_an_inverter_is_no_level() -> None:
+    # FF -> LUT2 (a constant input) -> INV -> LUT1 -> FF: Vivado's opt_design absorbs the INV (UG904,
+    # retargeting), so the path is two levels and two routed LUTs, not three.
+    cells = {"src": ff(990, 1), "a": lut("LUT2", 2, 1, "0"), "n": lut("INV", 3, 2),
+             "b": lut("LUT1", 4, 3), "dst": ff(4, 5)}
+    got = logic_levels({"ports": {}, "netnames": {}, "cells": cells})
+    assert (got["levels"], got["levels_carry8"]) == (2, 2)
+    assert got["cells"] == ["LUT2", "LUT1"] and got["timing"]["cells"] == ["LUT2", "LUT1"]
+    assert got["timing"]["ns"] == pytest.approx(
+        M.ff_clk_to_q + 2 * (M.net + M.lut) + M.ff_setup + M.clock_uncertainty, abs=1e-3)

@@ -32,7 +32,9 @@ Counts come from `stat -json` (cell type -> number), never from scraped text:
 `-noff` only knows yosys-internal flip-flop types and walks straight through mapped FDRE cells):
 the largest number of combinational cells on any path from a flip-flop or input port to a
 flip-flop or output port, each LUT, MUXF7/8/9 and CARRY cell counting one -- the way Vivado's
-timing reports count "Logic Levels" (a carry chain of k cascaded CARRY cells is k levels). Paths
+timing reports count "Logic Levels" (a carry chain of k cascaded CARRY cells is k levels). An
+INV that yosys leaves counts no level and no delay: Vivado's default opt_design absorbs it into
+its loads or its driver (UG904, "Retargeting"); it still counts as a LUT above. Paths
 are followed bit by bit; inside a carry cell output bit i depends only on carry-in and the S/DI
 inputs 0..i. Sequential and hard blocks (FD*, SRL*, RAM*, RAMB*, DSP48*, URAM*) end and start
 paths. The deepest path is kept in `logic_path` (cell types in order, start and end nets).
@@ -44,7 +46,7 @@ deepest count of the paths ending in each layer instance, so a level cap can be 
 `critical_path_ns` walks the same netlist with the delays of the build's delay model (its corner)
 (the delay model the lowering pipelines with; sources in its module doc), per edge into a cell:
 
-- LUT (and INV): route `net_delay(fanout of the driving net)` + `lut`;
+- LUT: route `net_delay(fanout of the driving net)` + `lut`;
 - MUXF7/8/9: `muxf` from its data inputs (fed inside the slice), plus the route on its select;
 - CARRY4/CARRY8: `carry_in` from S (its propagate LUT sits in the same slice; from anything else
   the route is added), DI and CYINIT (routed); from CI: `carry8` when the cell starts a new

@@ -39,6 +39,12 @@ def format_estimate(d: dict) -> str:
     if path.get("units_carry8"):
         lines.append("  levels as CARRY8 per unit: " + ", ".join(
             f"{unit} {levels}" for unit, levels in path["units_carry8"].items()))
+    if d.get("units_over_cap"):
+        lines.append(f"  deeper than the build's cap of {d['level_cap']} levels: " + ", ".join(
+            f"{unit} {levels}" for unit, levels in d["units_over_cap"].items())
+            + " (the schedule under-counts these paths; docs/rtl.md)")
+    elif "level_cap" in d:
+        lines.append(f"  every unit within the build's cap of {d['level_cap']} levels (CARRY8)")
     timing = d.get("timing_path") or {}
     if timing.get("from") is not None:
         steps = " > ".join(f"{c} {t:.2f}" for c, t in zip(timing.get("cells", []),

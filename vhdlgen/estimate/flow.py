@@ -143,10 +143,21 @@ def _result(build: Build, work: Path, flow: str, design: dict, mod: dict, stamp:
         "dsp": counts["dsp"], "bram": counts["bram"],
         "max_logic_levels": path["levels"], "max_logic_levels_carry8": path["levels_carry8"],
         "critical_path_ns": timing["ns"], "fmax_mhz": timing["fmax_mhz"],
-        "logic_path": path, "timing_path": timing,
+        "logic_path": path, "timing_path": timing, **_level_cap(build.typed, path),
         "timing_model": TIMING_MODEL_NOTE, "timing_corner": model.describe(),
         "detail": counts["detail"], "tools": stamp["identity"]["tools"],
     }
+
+
+def _level_cap(report: BuildReport | None, path: dict) -> dict:
+    """The build's cap on logic levels per stage and the units whose netlist is deeper (CARRY8
+    levels, {unit: levels}): where the schedule under-counts. Empty for a build without one."""
+    timing = report.timing if report is not None else None
+    if timing is None:
+        return {}
+    cap = timing.max_logic_levels
+    return {"level_cap": cap, "units_over_cap": {
+        unit: levels for unit, levels in path["units_carry8"].items() if levels > cap}}
 
 
 def build_delay_model(report: BuildReport | None) -> DelayModel:

@@ -20,8 +20,11 @@ BRAM18 = re.compile(r"^(RAMB18|FIFO18)")
 URAM = re.compile(r"^URAM")
 # Cells that end and start timing paths (registered or hard blocks).
 BOUNDARY = re.compile(r"^(FD|LD|SRL|RAM|FIFO|DSP|URAM)")
-# Cells that pass a signal through without a logic level.
-PASS = re.compile(r"^(BUFG\w*|BUFH|IBUF\w*|OBUF\w*|BUF)$")
+# Cells that pass a signal through without a logic level. INV too: Vivado's opt_design
+# (retargeting, a default step) absorbs an inverter into its loads or pushes it into its
+# driver's INIT, "eliminating the extra level of logic" (UG904); yosys leaves some, e.g. on a
+# subtrahend's bits before the carry chain. It still counts as a LUT in `count_resources`.
+PASS = re.compile(r"^(BUFG\w*|BUFH|IBUF\w*|OBUF\w*|BUF|INV)$")
 
 
 def count_resources(cells_by_type: dict[str, int]) -> dict[str, object]:
