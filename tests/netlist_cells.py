@@ -26,3 +26,14 @@ def carry4(s: list, o: list[int], co: list[int], ci: int | str = "0",
                  O=("output", o), CO=("output", co))
 
 
+
+
+def carry_cascade(cells: dict, s0: int, count: int) -> None:
+    """`count` cascaded CARRY4 c0, c1, ... into `cells`, `s0` on S[0] of c0; cell k's O[i] is
+    bit 100 + 10k + i and its CO[i] bit 105 + 10k + i."""
+    ci: int | str = "0"
+    for k in range(count):
+        o = [100 + 10 * k + i for i in range(4)]
+        co = [105 + 10 * k + i for i in range(4)]
+        cells[f"c{k}"] = carry4([s0 if k == 0 else "0", "0", "0", "0"], o, co, ci)
+        ci = co[3]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netlist_cells import carry4, cell, ff, lut
+from netlist_cells import carry4, carry_cascade, cell, ff, lut
 from vhdlgen.errors import UserError
 from vhdlgen.estimate import RtlNames, logic_levels, rtl_text
 from vhdlgen.timing import ULTRASCALE_PLUS_2 as M
@@ -129,12 +129,7 @@ def test_critical_path_ns_carry_chain() -> None:
     # FF(1) -> LUT1 -> S[0] of c0 -> CO[3] -> c1 (upper half of the same CARRY8: free)
     # -> CO[3] -> c2 (a new CARRY8: carry8) -> O[3] -> FF. Bit 1 drives only the LUT.
     cells = {"src": ff(999, 1), "p": lut("LUT1", 2, 1)}
-    ci: int | str = "0"
-    for k in range(3):
-        o = [100 + 10 * k + i for i in range(4)]
-        co = [105 + 10 * k + i for i in range(4)]
-        cells[f"c{k}"] = carry4([2 if k == 0 else "0", "0", "0", "0"], o, co, ci)
-        ci = co[3]
+    carry_cascade(cells, 2, 3)
     cells["dst"] = ff(123, 3)
     got = logic_levels({"ports": {}, "netnames": {}, "cells": cells})
     assert (got["levels"], got["levels_carry8"]) == (4, 3)
@@ -200,12 +195,7 @@ def test_carry8_deepest_path_is_recorded_with_its_unit() -> None:
     # u_b: FF -> four LUT1 in series -> FF: 4 levels either way. The deepest path by CARRY4
     # count ends in u_a, the deepest by CARRY8 count in u_b: both are recorded.
     cells = {"ra": ff(990, 1), "pa": lut("LUT1", 2, 1)}
-    ci: int | str = "0"
-    for k in range(4):
-        o = [100 + 10 * k + i for i in range(4)]
-        co = [105 + 10 * k + i for i in range(4)]
-        cells[f"c{k}"] = carry4([2 if k == 0 else "0", "0", "0", "0"], o, co, ci)
-        ci = co[3]
+    carry_cascade(cells, 2, 4)
     cells["da"] = ff(133, 200)
     cells["rb"] = ff(991, 300)
     for k in range(4):
