@@ -120,10 +120,12 @@ def _fmt(value: object, spec: str, scale: float = 1.0) -> str:
 
 
 def markdown(table: list[dict]) -> str:
-    """The co-design table: one line per point, and the cheapest point meeting everything."""
+    """The co-design table: one line per point, and the cheapest point meeting everything.
+    The pT resolution is the robust spread around the median (the bias) near threshold: a
+    network that outputs a constant has a small one and a large bias, hence both columns."""
     head = ("| bits | sparsity | KD | width | seed | plateau eff. | fake rate (per mille) | "
-            "50 % point (GeV) | pT resolution | latency (cycles / ns) | LUT (yosys) | FF | "
-            "LUT (generator) | sim | meets all | status |\n" + "|---" * 16 + "|\n")
+            "50 % point (GeV) | pT resolution | pT bias | latency (cycles / ns) | LUT (yosys) | "
+            "FF | LUT (generator) | sim | meets all | status |\n" + "|---" * 17 + "|\n")
     lines = []
     for r in table:
         sim = "-" if not r.get("sim_events") else f"{r['sim_events']} exact"
@@ -131,7 +133,8 @@ def markdown(table: list[dict]) -> str:
             f"| {r['bits']} | {r['sparsity']:g} | {'on' if r['distill'] else 'off'} | "
             f"{r['width']:g} | {r['seed']} | {_fmt(r['plateau_eff'], '.4f')} | "
             f"{_fmt(r['fake_rate'], '.2f', 1e3)} | {_fmt(r['turn_on_50'], '.2f')} | "
-            f"{_fmt(r['resolution'], '.1%')} | {_fmt(r['latency_cycles'], 'd')} / "
+            f"{_fmt(r['resolution'], '.1%')} | {_fmt(r['bias'], '+.1%')} | "
+            f"{_fmt(r['latency_cycles'], 'd')} / "
             f"{_fmt(r['latency_ns'], '.1f')} | {_fmt(r['lut'], 'd')} | {_fmt(r['ff'], 'd')} | "
             f"{_fmt(r['lut_report'], 'd')} | {sim} | {'yes' if meets_all(r) else 'no'} | "
             f"{r['status']}{': ' + r['error'] if r.get('error') else ''} |")
