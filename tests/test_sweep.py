@@ -245,3 +245,19 @@ def test_local_cluster_serves_the_dashboard() -> None:
                       dashboard_address=":0") as cluster, Client(cluster) as client:
         address = dashboard(client)
     assert address.startswith("http://") and address.endswith("/status"), address
+
+
+def test_a_requirement_far_above_the_points_leaves_them_the_axis() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from vhdlgen.train.sweep.plots import _limit
+
+    fig, (far, near) = plt.subplots(1, 2)
+    _limit(far, 1_728_000, [4_000, 40_000], "xcvu13p")
+    assert not far.lines and "every point far below" in far.get_title()
+    _limit(near, 100_000, [4_000, 40_000], "xcvu13p")
+    assert [line.get_ydata()[0] for line in near.lines] == [100_000] and not near.get_title()
+    plt.close(fig)
