@@ -47,3 +47,22 @@ def test_the_tie_goes_where_it_maps_shallower() -> None:
     # + floor + 3 saturation bits = 6 inputs for the early tie, 7 - 3 + 1 = 5 on the
     # accumulator, two levels either way: the early tie stays (it saved LUTs, docs/rtl.md).
     assert _sum_of_two(shift=1, width=5).outputs[0].early_tie
+
+
+def _levels(weights: dict[int, int]) -> int:
+    """Logic levels of the one adder of y = sum of weights[i] * x_i over two 6-bit inputs."""
+    ranges = [(0, 63)] * 2
+    plan = optimise([weights], [0], ranges, max_depth=0)
+    graph = schedule(plan, ["x0", "x1"], ranges, [OutputSpec("y", None, -252, 315)],
+                     Timing.levels(64))
+    (adder,) = graph.adders
+    return adder.levels
+
+
+def test_a_subtraction_chain_starts_at_bit_0() -> None:
+    # x0 + 4 x1: x1's view has two zero low bits, so yosys starts the chain at bit 2 and the
+    # 10-bit sum stays in one CARRY8 (LUT, CARRY8). x0 - 4 x1 = x0 + ~(4 x1) + 1: the + 1 is
+    # the carry into bit 0, and yosys keeps the chain from there, so bit 8 of the 9-bit
+    # difference is in a second CARRY8 (as in the 5-bit student's conv1, docs/rtl.md).
+    assert _levels({0: 1, 1: 4}) == 2
+    assert _levels({0: 1, 1: -4}) == 3

@@ -291,9 +291,14 @@ def _view_arrival(view: View, inputs: Arrival) -> Arrival:
 
 def _chain_start(planned, arrival: dict[Ref, Arrival]) -> int:
     """The lowest bit where both operands may be nonzero: below it the sum is the other
-    operand's bits, and yosys starts the carry chain there. A ternary adder adds the
-    compressor's sum and its majority one place up: the chain starts above the second lowest
-    operand's lowest bit, or at bit 0 when it subtracts (its + 1 is the majority's bit 0)."""
+    operand's bits, and yosys starts the carry chain there. A subtraction or a negation starts
+    at bit 0, where its + 1 enters as the carry (yosys keeps the whole chain even where the
+    subtrahend's low bits are zero: the 5-bit student's conv1 `a9 = a8_r0 - a3` crossed a CARRY8
+    boundary the model had put a bit higher). A ternary adder adds the compressor's sum and its
+    majority one place up: the chain starts above the second lowest operand's lowest bit, or at
+    bit 0 when it subtracts (its + 1 is the majority's bit 0)."""
+    if planned.c is None and (planned.b is None or planned.sign < 0):
+        return 0
     starts = []
     for ref in planned.refs:
         if ref.kind == CONST:
