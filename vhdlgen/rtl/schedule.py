@@ -19,7 +19,6 @@ boundaries then cost no half-empty stage.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
