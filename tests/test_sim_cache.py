@@ -31,7 +31,7 @@ from vhdlgen.sim.verify import simulate
 
 pytestmark = pytest.mark.sim
 
-FC2_LINE = "y_0 <= requantize("
+FC2_LINE = "y_0_q := requantize("
 PKG_LINE = "return clip(floor_ties_to_even(acc, acc_width, shift, tie), out_min, out_max);"
 
 
@@ -79,7 +79,7 @@ def test_copied_build_with_an_edited_layer_reports_the_mismatch(built, tmp_path,
     a = fresh_build(built, tmp_path / "A")
     assert simulate(a, x).exact
     b = Path(shutil.copytree(a, tmp_path / "B"))
-    edit(b / "rtl" / "dense_only_fc2.vhd", FC2_LINE, "y_0 <= -requantize(")
+    edit(b / "rtl" / "dense_only_fc2.vhd", FC2_LINE, "y_0_q := -requantize(")
     verdict = simulate(b, x)
     assert verdict.first_mismatch is not None, "B passed on A's RTL (stale DIR/sim)"
     assert verdict.diverging_layer == "fc2"
@@ -116,10 +116,10 @@ def test_an_edit_in_the_same_second_as_the_compile_recompiles(built, tmp_path, x
     assert simulate(a, x).exact
     b = Path(shutil.copytree(a, tmp_path / "B"))
     fc2 = b / "rtl" / "dense_only_fc2.vhd"
-    edit(fc2, FC2_LINE, "y_0 <= -requantize(", keep_mtime=True)
+    edit(fc2, FC2_LINE, "y_0_q := -requantize(", keep_mtime=True)
     verdict = simulate(b, x)
     assert verdict.first_mismatch is not None and verdict.diverging_layer == "fc2"
-    edit(fc2, "y_0 <= -requantize(", FC2_LINE, keep_mtime=True)  # in place, same mtime again
+    edit(fc2, "y_0_q := -requantize(", FC2_LINE, keep_mtime=True)  # in place, same mtime again
     verdict = simulate(b, x)
     assert verdict.exact and verdict.compiled.fresh
     assert not simulate(b, x).compiled.fresh  # nothing changed since: the library is reused
@@ -136,7 +136,7 @@ def test_testbench_of_a_copied_build_runs_the_copy(built, tmp_path) -> None:
         run.stdout + run.stderr
     b = Path(shutil.copytree(a, tmp_path / "B"))
     assert (b / "tb" / "ghdl_work").is_dir()
-    edit(b / "rtl" / "dense_only_fc2.vhd", FC2_LINE, "y_0 <= -requantize(", keep_mtime=True)
+    edit(b / "rtl" / "dense_only_fc2.vhd", FC2_LINE, "y_0_q := -requantize(", keep_mtime=True)
     run = subprocess.run([str(b / "tb" / "run_ghdl.sh")], capture_output=True, text=True, env=env)
     assert run.returncode != 0 and "FAIL: vector" in run.stdout + run.stderr, run.stdout
 

@@ -157,7 +157,7 @@ begin
       -- stage 2 (longest path 1.54)
       y_1_a17 := y_1_a16_r1 - y_1_a10_r1;
       y_0 <= requantize(y_0_a11_r1, 8, 2, 0, 7);
-      y_1 <= requantize(y_1_a17, 9, 2, 0, 7, difference_tie(y_1_a16_r1, y_1_a10_r1, 2));
+      y_1 <= requantize(y_1_a17, 9, 2, 0, 7);
       y_2 <= requantize(y_2_a15_r1, 8, 2, 0, 7);
 
       -- stage 1 (longest path 2.02)
