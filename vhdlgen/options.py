@@ -17,7 +17,7 @@ from typing import Any, Callable
 from vhdlgen.errors import UserError
 from vhdlgen.fixed import FixedType, FormatError
 from vhdlgen.frontend import DEFAULT_INPUT_FORMAT, Options
-from vhdlgen.rtl.build_options import BuildOptions
+from vhdlgen.rtl.build_options import DEFAULT_CLOCK_NS, DEFAULT_MARGIN_NS, BuildOptions
 from vhdlgen.rtl.names import choose_top
 from vhdlgen.rtl.testbench import check_count
 
@@ -28,6 +28,11 @@ def fixed_format(text: str) -> FixedType:
         return FixedType.parse(text)
     except FormatError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _default_level_cap() -> int:
+    """The logic-level cap of a default build (the default corner, clock and margin)."""
+    return BuildOptions().delay.level_cap(DEFAULT_CLOCK_NS, DEFAULT_MARGIN_NS)
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,8 @@ BUILD_OPTIONS = (
            "routing (default {default})", (int, float), float, "NS"),
     Option("max_logic_levels", BuildOptions, "cap the logic levels (LUT, CARRY8 and MUXF "
            "cells, modelled bit by bit) on any path of a stage; default: the stage budget over "
-           "a routed LUT's delay, 7 at 3.125 ns; 64 leaves the delay model alone",
+           f"a routed LUT's delay, {_default_level_cap()} at the default clock and corner; 64 "
+           "leaves the delay model alone",
            int, int, "N"),
     Option("timing_corner", BuildOptions, "corner of the UltraScale+ -2 delay model the stages "
            "and the logic-level cap are timed with: signoff (no recorded path of a tight "

@@ -16,7 +16,7 @@ from vhdlgen.estimate.netlist import carry4_positions, count_resources
 from vhdlgen.estimate.paths import logic_levels
 from vhdlgen.estimate.tools import (ADD_TO_ALU, DEFAULT_FLOW, FAMILY, FLOWS, Progress, run_tool,
                                     tool_versions, yosys, yosys_script)
-from vhdlgen.report import BuildReport
+from vhdlgen.report import BuildReport, TimingReport
 from vhdlgen.rtl.manifest import Build, read_build
 from vhdlgen.timing import DelayModel, corner_model
 
@@ -149,10 +149,16 @@ def _result(build: Build, work: Path, flow: str, design: dict, mod: dict, stamp:
     }
 
 
+def _scheduled_timing(report: BuildReport | None) -> TimingReport | None:
+    """report.json's timing section: None for a build with a fixed adder-level pipeline, or
+    for RTL vhdlgen did not generate (`report` None)."""
+    return report.timing if report is not None else None
+
+
 def _level_cap(report: BuildReport | None, path: dict) -> dict:
     """The build's cap on logic levels per stage and the units whose netlist is deeper (CARRY8
     levels, {unit: levels}): where the schedule under-counts. Empty for a build without one."""
-    timing = report.timing if report is not None else None
+    timing = _scheduled_timing(report)
     if timing is None:
         return {}
     cap = timing.max_logic_levels
@@ -164,7 +170,7 @@ def build_delay_model(report: BuildReport | None) -> DelayModel:
     """The delay model a build was scheduled with (report.json's timing.delay_model), else the
     shipped default corner (a build with a fixed adder-level pipeline, or RTL vhdlgen did not
     generate: `report` None)."""
-    timing = report.timing if report is not None else None
+    timing = _scheduled_timing(report)
     if timing is None:
         return corner_model()
     return DelayModel.from_json(timing.delay_model, "report.json timing.delay_model")

@@ -32,7 +32,7 @@ class BuildOptions:
     adder_inputs: int = DEFAULT_ADDER_INPUTS  # 3: ternary adders in every output's sum
     margin_ns: float = DEFAULT_MARGIN_NS
     max_logic_levels: int | None = None  # cap on LUT + CARRY8 levels per stage; None: the
-    #                                      delay model's level_cap of the clock (7 at 3.125 ns)
+    #                                      delay model's level_cap of the clock (6 at 3.125 ns)
     register_inputs: bool = False  # a register on in_data/in_valid in the top (+1 cycle)
     register_layers: bool = False  # every layer ends on a register (no open boundaries)
     test_vectors: int = DEFAULT_TEST_VECTORS  # DIR/tb/: testbench + vectors; 0 = no tb/
