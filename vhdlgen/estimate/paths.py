@@ -112,6 +112,13 @@ def logic_levels(module: dict, *, model: DelayModel = ULTRASCALE_PLUS_2,
     return result
 
 
+def bit_levels(module: dict, model: DelayModel = ULTRASCALE_PLUS_2) -> dict[int, float]:
+    """The logic levels (cells, CARRY4 each counted) of the deepest path into every driven net
+    bit of a flattened, mapped yosys JSON module: where a named net sits in the netlist."""
+    graph = _Graph.of(module, model, RtlNames())
+    return _longest(graph.driver, graph.cost_levels, lambda bit: 0, graph.weight)[0]
+
+
 @dataclass
 class _Graph:
     """A mapped module as driven net bits, with the costs of its edges and its path ends."""
