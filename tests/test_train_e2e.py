@@ -70,6 +70,17 @@ def test_resume_continues_after_last_epoch(runs: str) -> None:
     with open(f"{runs}/s3/state.json") as f:
         state = json.load(f)
     assert [h["epoch"] for h in state["history"]] == [1, 2]
+    assert state["resumed_after"] == [1]  # the 1-epoch run of the fixture, continued
+    # Deterministic from the seed: an uninterrupted run repeats the first epoch exactly (after
+    # a restart the data order starts again from the seed, so later epochs may differ).
+    args = _parse(["train", "--bits", "3", "--distill", "--teacher-model",
+                   f"{runs}/teacher/model.h5", "--events", "3000", "--epochs", "2", "--quiet",
+                   "--out", f"{runs}/s3_straight"])
+    assert args.func(args) == 0
+    with open(f"{runs}/s3_straight/state.json") as f:
+        straight = json.load(f)
+    assert "resumed_after" not in straight
+    assert straight["history"][0] == state["history"][0]
     # A different configuration in the same directory is refused.
     args = _parse(["train", "--bits", "3", "--no-distill", "--events", "3000", "--epochs", "2",
                    "--out", f"{runs}/s3"])
