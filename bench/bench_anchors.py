@@ -45,6 +45,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from vhdlgen.rtl.build_options import DEFAULT_PART  # noqa: E402
+from vhdlgen.rtl.manifest import MANIFEST, manifest_text  # noqa: E402
 from common import (REPO, BenchFailure, abort, add_estimate, add_output_options,  # noqa: E402
                     cached_estimate, estimate_notes, fmt, format_machine, heartbeat, machine,
                     markdown_table, realistic_inputs, run_design, say, write_results)
@@ -169,6 +171,16 @@ def export_network(model: Path, out_dir: Path) -> tuple[Path, Path, dict]:
 
 
 # ----------------------------------------------------------------------------- one anchor
+def write_manifest(out_dir: Path, top: str, sources: list[str], cycles: int, clock_ns: float,
+                   generator: str) -> None:
+    """A build manifest without a network for the anchor's RTL (docs/vivado.md: RTL vhdlgen did
+    not generate), so that `vhdlgen.estimate` and the Vivado writer read it like a build."""
+    report = {"top": top, "sources": sources, "latency_cycles": cycles, "clock_ns": clock_ns,
+              "part": DEFAULT_PART, "generator": generator}
+    files = ["rtl/sources.f", *(f"rtl/{name}" for name in sources)]
+    (out_dir / MANIFEST).write_text(manifest_text(top, files, ["rtl"], True, report))
+
+
 def run_anchor(tool: str, model: Path, cutoff: int, spec: Path, vectors: Path, out_dir: Path,
                venv: Path, clock_ns: float) -> dict:
     """Worker: rebuild, pipeline, gate, write RTL. Raises BenchFailure on a gate mismatch."""
@@ -178,6 +190,7 @@ def run_anchor(tool: str, model: Path, cutoff: int, spec: Path, vectors: Path, o
            "--vectors", str(vectors), "--cutoff", str(cutoff), "--hdl", "vhdl",
            "--clock-ns", str(clock_ns), "--out", str(out_dir), "--top", top]
     say(f"{label}: {tool} trace + CMVM + pipeline (latency cutoff {cutoff}) + gate + RTL")
+    (out_dir / MANIFEST).unlink(missing_ok=True)  # written again only once the gate passed
     with heartbeat(f"{label} worker"):
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     result_path = out_dir / "worker.json"
@@ -193,6 +206,8 @@ def run_anchor(tool: str, model: Path, cutoff: int, spec: Path, vectors: Path, o
                 f"{g['mismatching_vectors']} of {g['vectors']} vectors differ, first vector "
                 f"{g['first_mismatch']}: got {g['got']}, vhdlgen reference {g['expected']}. "
                 f"Not benchmarked. Spec {spec}, vectors {vectors}, worker output {out_dir}")
+    write_manifest(out_dir, top, result["sources"], result["cycles"], clock_ns,
+                   f"{tool} {result['version']}")
     say(f"{label}: gate passed: {tool}'s bit-exact software model == vhdlgen reference on "
         f"{gate['pipeline']['vectors']} vectors (whole trace and the {result['stages']} "
         f"pipeline stages); {result['cycles']} cycles, built in {result['build_seconds']} s")
