@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
 
@@ -371,6 +372,20 @@ def findings(rows: list[dict]) -> list[str]:
         "eight LUT6, hence the LUT count)."]
 
 
+def run_grid(args: argparse.Namespace, run: Callable[[int, int, Path, list], list[dict]]
+             ) -> list[dict]:
+    """`run(n, w, folder, rows so far)` for every (N, W) of `args.n` x `args.w`, each in its own
+    folder under `args.work` (default: a temporary one); the rows of all points."""
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for w in args.w:
+            for n in args.n:
+                point = (args.work or Path(scratch)) / f"n{n}_w{w}"
+                point.mkdir(parents=True)
+                rows += run(n, w, point, rows)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, nargs="+", default=[6, 12, 24, 48], help="inputs")
@@ -386,14 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join(["python bench/bench_compressor.py",
                         *(argv if argv is not None else sys.argv[1:])])
     info = {**machine(), "delay_model": corner_model("signoff").describe()}
-    rows: list[dict] = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for w in args.w:
-            for n in args.n:
-                point = (args.work or Path(scratch)) / f"n{n}_w{w}"
-                point.mkdir(parents=True)
-                rows += run_point(n, w, args.seed, args.vectors, args.ghdl_vectors, point,
-                                  not args.no_probe)
+    rows = run_grid(args, lambda n, w, point, rows: run_point(
+        n, w, args.seed, args.vectors, args.ghdl_vectors, point, not args.no_probe))
     write_results(args.name, render(rows, info, command),
                   {"command": command, "machine": info, "rows": rows}, args.results)
     return 0

@@ -27,14 +27,14 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_compressor import adder_vhdl, compact, entity_text, ghdl_check  # noqa: E402
+from bench_compressor import (adder_vhdl, compact, entity_text, ghdl_check,  # noqa: E402
+                              run_grid)
 from common import (REPO, format_machine, machine, markdown_table, say,  # noqa: E402
                     write_results)
 from vhdlgen import ghdl  # noqa: E402
@@ -428,14 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join(["python bench/bench_ternary.py",
                         *(argv if argv is not None else sys.argv[1:])])
     info = {**machine(), "delay_model": corner_model("signoff").describe()}
-    rows: list[dict] = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for w in args.w:
-            for n in args.n:
-                point = (args.work or Path(scratch)) / f"n{n}_w{w}"
-                point.mkdir(parents=True)
-                rows += run_point(n, w, args.seed, args.vectors, args.ghdl_vectors, point,
-                                  controls=not rows)
+    rows = run_grid(args, lambda n, w, point, rows: run_point(
+        n, w, args.seed, args.vectors, args.ghdl_vectors, point, controls=not rows))
     write_results(args.name, render(rows, info, command),
                   {"command": command, "machine": info, "rows": rows}, args.results)
     return 0

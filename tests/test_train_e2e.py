@@ -62,23 +62,23 @@ def test_quantized_teacher_starts_from_the_float_teacher(runs: str) -> None:
         assert json.load(f)["config"]["kind"] == "quantized_teacher"
 
 
-def test_resume_continues_after_last_epoch(runs: str) -> None:
+def _train_student_2_epochs(runs: str, name: str) -> dict:
+    """`train` a distilled 3-bit student for 2 epochs into runs/name; its state.json."""
     args = _parse(["train", "--bits", "3", "--distill", "--teacher-model",
                    f"{runs}/teacher/model.h5", "--events", "3000", "--epochs", "2", "--quiet",
-                   "--out", f"{runs}/s3"])
+                   "--out", f"{runs}/{name}"])
     assert args.func(args) == 0
-    with open(f"{runs}/s3/state.json") as f:
-        state = json.load(f)
+    with open(f"{runs}/{name}/state.json") as f:
+        return json.load(f)
+
+
+def test_resume_continues_after_last_epoch(runs: str) -> None:
+    state = _train_student_2_epochs(runs, "s3")
     assert [h["epoch"] for h in state["history"]] == [1, 2]
     assert state["resumed_after"] == [1]  # the 1-epoch run of the fixture, continued
     # Deterministic from the seed: an uninterrupted run repeats the first epoch exactly (after
     # a restart the data order starts again from the seed, so later epochs may differ).
-    args = _parse(["train", "--bits", "3", "--distill", "--teacher-model",
-                   f"{runs}/teacher/model.h5", "--events", "3000", "--epochs", "2", "--quiet",
-                   "--out", f"{runs}/s3_straight"])
-    assert args.func(args) == 0
-    with open(f"{runs}/s3_straight/state.json") as f:
-        straight = json.load(f)
+    straight = _train_student_2_epochs(runs, "s3_straight")
     assert "resumed_after" not in straight
     assert straight["history"][0] == state["history"][0]
     # A different configuration in the same directory is refused.
