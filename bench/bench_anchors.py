@@ -190,7 +190,6 @@ def run_anchor(tool: str, model: Path, cutoff: int, spec: Path, vectors: Path, o
            "--vectors", str(vectors), "--cutoff", str(cutoff), "--hdl", "vhdl",
            "--clock-ns", str(clock_ns), "--out", str(out_dir), "--top", top]
     say(f"{label}: {tool} trace + CMVM + pipeline (latency cutoff {cutoff}) + gate + RTL")
-    (out_dir / MANIFEST).unlink(missing_ok=True)  # written again only once the gate passed
     with heartbeat(f"{label} worker"):
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     result_path = out_dir / "worker.json"
