@@ -18,7 +18,7 @@ two LUT levels. Checks: the primitive netlists in numpy (documented LUT6_2/CARRY
 against the integer sum; GHDL on all four with bench/ternary's unisim models; a naive one-LUT
 form (O5 = s_i beside a six-input O6) and a wrong expectation must fail. Synthesis: ghdl --synth
 with only unisim's component package (black boxes), the estimate's yosys `carry` flow, levels by
-vhdlgen.estimate.paths (LUT6_2 split into its O6 and O5 LUTs, each on the pins its INIT reads).
+vhdlgen.estimate.paths (a LUT6_2's O6 and O5 each on the pins its INIT reads: netlist.lut_support).
 """
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ from bench_compressor import (adder_vhdl, compact, entity_text, ghdl_check,  # n
 from common import (REPO, format_machine, machine, markdown_table, say,  # noqa: E402
                     write_results)
 from vhdlgen import ghdl  # noqa: E402
-from vhdlgen.estimate.netlist import carry4_positions, count_resources  # noqa: E402
+from vhdlgen.estimate.netlist import (carry4_positions, count_resources,  # noqa: E402
+                                      lut_support)
 from vhdlgen.estimate.paths import logic_levels  # noqa: E402
 from vhdlgen.estimate.tools import ADD_TO_ALU, yosys, yosys_script  # noqa: E402
 from vhdlgen.fixed import signed_width  # noqa: E402
@@ -81,17 +82,6 @@ class Adder:
 
 xor = lambda v: sum(v) & 1  # noqa: E731  (v: list of 0/1 ints, or of 0/1 arrays)
 maj = lambda v: int(sum(v) >= 2)  # noqa: E731
-
-
-def support(init: int, pins: list, five: bool) -> list[int]:
-    """The pins (indices) an output of a LUT6_2 depends on: O6 (five=False) or O5 (INIT[31:0]
-    over I0..I4); constant pins ('0'/'1' in VHDL or yosys JSON) are held at their value."""
-    m = 5 if five else 6
-    const = {k: int(str(v).strip("'")) for k, v in enumerate(pins[:m]) if str(v).strip("'")
-             in ("0", "1")}
-    ok = [i for i in range(1 << m) if all(i >> k & 1 == v for k, v in const.items())]
-    return [k for k in range(m) if k not in const
-            and any(init >> i & 1 != init >> (i | 1 << k) & 1 for i in ok if not i >> k & 1)]
 
 
 def lut(ins: list[str], f6, f5=None, o6: str = "", o5: str | None = None,
@@ -209,7 +199,7 @@ def expected_levels(adders: list[Adder]) -> int:
         for lt in a.luts:  # each output from the pins its function depends on
             for out, five in ((lt.o6, False), (lt.o5, True)):
                 if out:
-                    lv[out] = max([0] + [get(lt.pins[k]) for k in support(lt.init, lt.pins,
+                    lv[out] = max([0] + [get(lt.pins[k]) for k in lut_support(lt.init, lt.pins,
                                                                           five)]) + 1
         carry = 0
         for j in range(len(a.s)):
@@ -287,22 +277,11 @@ def measure(vhdl: str, entity: str, work: Path, prims: tuple[int, int]) -> dict:
     got = (cells.get("LUT6_2", 0), cells.get("CARRY8", 0))
     assert got == prims, f"{entity}: LUT6_2/CARRY8 in yosys {got}, instantiated {prims}"
     module = json.loads((work / "netlist.json").read_text())["modules"][entity]
-    for name, cell in list(module["cells"].items()):  # LUT6_2 -> LUT6 (O6) + LUT5 (O5)
-        if cell["type"] == "LUT6_2":
-            del module["cells"][name]
-            pins, init = [cell["connections"][f"I{k}"][0] for k in range(6)], int(
-                cell["parameters"]["INIT"], 2)
-            for out, five in (("O6", False), ("O5", True)):
-                if isinstance((bit := (cell["connections"].get(out) or ["x"])[0]), int):
-                    ins = {f"I{k}": [pins[k]] for k in support(init, pins, five)}
-                    module["cells"][f"{name}_{out}"] = {
-                        "type": "LUT5" if five else "LUT6", "connections": {**ins, "O": [bit]},
-                        "port_directions": {**{k: "input" for k in ins}, "O": "output"}}
     lv = logic_levels(module, model=corner_model("signoff"))
     assert not lv["unknown_cell_types"], lv["unknown_cell_types"]
     res = count_resources(cells)
     pos = carry4_positions(module["cells"])
-    return {"lut": res["lut"] + got[0], "lut6_2": got[0], "carry4": cells.get("CARRY4", 0),
+    return {"lut": res["lut"], "lut6_2": got[0], "carry4": cells.get("CARRY4", 0),
             "carry8": got[1], "carry8_sites": got[1] + sum(p % 2 == 0 for p in pos.values()),
             "ff": res["ff"], "levels": lv["levels"], "levels_carry8": lv["levels_carry8"],
             "path_carry8": lv["path_carry8"]["cells"], "signoff_ns": lv["timing"]["ns"]}
@@ -399,10 +378,10 @@ def render(rows: list[dict], info: dict, command: str) -> str:
         "propagate LUT6_2 per bit plus a DI helper LUT6_2 per two bits whose propagate reads six "
         "inputs, a CARRY8 per 8 bits. `tern_2lvl`: one LUT6_2 per bit, its O5 (the 3:2 carry) "
         "into the next bit's LUT (the patent's form). LUT counts a LUT6_2 as one. CARRY8 sites: "
-        "CARRY8 cells plus CARRY4 pairs. Levels: vhdlgen.estimate.paths, each LUT6_2 split into "
-        "an O6 LUT6 and an O5 LUT5 on the pins their INIT halves read (paths.py would take it as "
-        "an unknown cell, one level with every input to every output, so tern_2lvl's O5 -> I3 "
-        "arcs would ripple along the chain); a CARRY8 one level, each cascaded CARRY8 one more. "
+        "CARRY8 cells plus CARRY4 pairs. Levels: vhdlgen.estimate.paths, a LUT6_2's O6 and O5 "
+        "each on the pins its INIT reads (estimate.netlist.lut_support; every input to both "
+        "outputs would let tern_2lvl's O5 -> I3 arcs ripple along the chain); a CARRY8 one "
+        "level, each cascaded CARRY8 one more. "
         "`expected`: that count on the Python netlist (for `ternary`: of `tern_1lvl`). Ratios: / "
         f"`binary` of the same N, W. Sizes: {sizes}. Bit-exact: the primitive netlists in numpy "
         f"on {rows[0]['python_vectors']:,} vectors, GHDL on {rows[0]['ghdl_vectors']} for all "

@@ -70,3 +70,27 @@ def test_carry4_positions_of_two_separate_chains() -> None:
              "z0": carry4(["0"] * 4, [30, 31, 32, 33], [34, 35, 36, 37]),
              "other": cell("LUT1", I0=("input", [27]), O=("output", [40]))}
     assert carry4_positions(cells) == {"a0": 0, "b1": 1, "z0": 0}
+
+
+def test_lut6_2_outputs_depend_on_the_pins_their_init_reads() -> None:
+    """A LUT6_2 whose O6 is the XOR of I0..I5 and whose O5 (INIT[31:0] on I0..I4) is I0 & I1:
+    O5 has no arc from I2..I5, so a path through I5 and O5 does not exist; I5 tied high leaves
+    O6 on I0..I4. Both outputs are one LUT level; the cell counts as one LUT."""
+    from vhdlgen.estimate.netlist import cell_arcs, lut_support
+
+    xor6 = sum(1 << i for i in range(64) if bin(i).count("1") % 2)
+    and01 = sum(1 << i for i in range(32) if i & 3 == 3)
+    init = (xor6 >> 32 << 32) | and01
+    pins = [11, 12, 13, 14, 15, 16]
+    assert lut_support(init, pins, o5=False) == [0, 1, 2, 3, 4, 5]
+    assert lut_support(init, pins, o5=True) == [0, 1]
+    assert lut_support(init, pins[:5] + ["1"], o5=False) == [0, 1, 2, 3, 4]
+    lut6_2 = cell("LUT6_2", **{f"I{k}": ("input", [b]) for k, b in enumerate(pins)},
+                  O6=("output", [20]), O5=("output", [21]))
+    lut6_2["parameters"] = {"INIT": format(init, "064b")}
+    arcs = {tuple(outs): sorted(p for p, _ in ins) for ins, outs in cell_arcs(lut6_2)}
+    assert arcs == {(20,): [f"I{k}" for k in range(6)], (21,): ["I0", "I1"]}
+    cells = {"a": ff(999, 16), "b": ff(998, 11), "l": lut6_2, "qa": ff(21, 30), "qb": ff(20, 31)}
+    got = logic_levels({"ports": {}, "netnames": {}, "cells": cells})
+    assert got["levels"] == 1 and not got["unknown_cell_types"]
+    assert count_resources({"LUT6_2": 3, "LUT4": 1})["lut"] == 4

@@ -51,9 +51,11 @@ def check(network: Network, timing: Timing, depth: int, codes: np.ndarray,
           adder_inputs: int = 2) -> None:
     units = lower(network.graph, "top", timing, depth, adder_inputs)
     trace = network.trace_codes(codes)
-    for unit, got in zip(units, run_units(units, codes)):
-        want = trace[unit.sources[-1]].reshape(len(codes), -1)
-        assert np.array_equal(got, want), f"{unit.label}: interpreter != reference"
+    forms = [False, True] if adder_inputs == 3 else [False]  # True: LUT6_2 + CARRY8 adders
+    for primitives in forms:
+        for unit, got in zip(units, run_units(units, codes, primitives)):
+            want = trace[unit.sources[-1]].reshape(len(codes), -1)
+            assert np.array_equal(got, want), f"{unit.label}: interpreter != reference"
 
 
 @pytest.fixture(scope="module", params=TEST_MODELS)

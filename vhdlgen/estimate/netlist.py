@@ -8,7 +8,7 @@ from collections import Counter
 
 from vhdlgen.estimate.names import name_rank
 
-LUT = re.compile(r"^(LUT[1-6]|INV)$")  # yosys may leave an inverter as INV: a LUT1
+LUT = re.compile(r"^(LUT[1-6]|LUT6_2|INV)$")  # yosys may leave an inverter as INV: a LUT1
 LUTMEM = re.compile(r"^(SRL16E|SRLC16E|SRLC32E|RAM\d+X\d+[A-Z]*|RAM\d+M\d*)$")
 FF = re.compile(r"^FD[RSCP]E(_1)?$")
 LATCH = re.compile(r"^LD[CP]E(_1)?$")
@@ -80,6 +80,8 @@ def cell_arcs(cell: dict) -> list[tuple[list[tuple[str, object]], list]]:
             outs = [conns[p][i] for p in ("O", "CO") if p in conns and len(conns[p]) > i]
             arcs.append((ins, outs))
         return arcs
+    if ctype == "LUT6_2":
+        return _lut6_2_arcs(cell)
     ins, outs = [], []
     for port, bits in conns.items():
         if direction(cell, port) == "output":
@@ -87,6 +89,31 @@ def cell_arcs(cell: dict) -> list[tuple[list[tuple[str, object]], list]]:
         else:
             ins.extend((port, b) for b in bits)
     return [(ins, outs)]
+
+
+def lut_support(init: int, pins: list, o5: bool) -> list[int]:
+    """The pins (indices) an output of a LUT6_2 depends on: O6, or O5 (INIT[31:0] over I0..I4);
+    constant pins ("0"/"1" in yosys JSON, '0'/'1' in VHDL) held at their value."""
+    n = 5 if o5 else 6
+    fixed = {k: int(str(pins[k]).strip("'")) for k in range(n)
+             if str(pins[k]).strip("'") in ("0", "1")}
+    patterns = [i for i in range(1 << n) if all(i >> k & 1 == v for k, v in fixed.items())]
+    return [k for k in range(n) if k not in fixed
+            and any(init >> i & 1 != init >> (i | 1 << k) & 1 for i in patterns if not i >> k & 1)]
+
+
+def _lut6_2_arcs(cell: dict) -> list[tuple[list[tuple[str, object]], list]]:
+    """A LUT6_2 as two LUTs: O6 on the pins INIT reads, O5 on those INIT[31:0] reads (UG974).
+    Taking every input to both outputs would invent paths, e.g. through a helper's O5."""
+    conns = cell["connections"]
+    pins = [(conns.get(f"I{k}") or ["0"])[0] for k in range(6)]
+    init = int(str(cell.get("parameters", {}).get("INIT", "0")), 2)
+    arcs = []
+    for port, five in (("O6", False), ("O5", True)):
+        bits = [b for b in conns.get(port, []) if isinstance(b, int)]
+        if bits:
+            arcs.append(([(f"I{k}", pins[k]) for k in lut_support(init, pins, five)], bits))
+    return arcs
 
 
 def carry4_positions(cells: dict) -> dict[str, int]:

@@ -22,12 +22,16 @@ without a simulator.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vhdlgen.fixed import (Requantizer, difference_tie, signed_width, sum_tie, ternary_sum,
                            ternary_tie)
 from vhdlgen.rtl.names import register_name
+
+if TYPE_CHECKING:
+    from vhdlgen.rtl.lut_adder import TernaryPlan
 
 
 @dataclass(frozen=True)
@@ -208,11 +212,13 @@ def _evaluate(operand: Operand, values: dict[str, np.ndarray], batch: int) -> np
     return values[operand.name]
 
 
-def run_unit(graph: AdderGraph, codes: np.ndarray) -> np.ndarray:
+def run_unit(graph: AdderGraph, codes: np.ndarray,
+             primitives: "dict[str, TernaryPlan] | None" = None) -> np.ndarray:
     """Execute the lowered unit on input codes (N, elements): (N, outputs) int64.
 
     Every value is checked against its declared range, as GHDL checks the VHDL ranges: a value
-    outside its range raises AssertionError naming it (an interval-analysis bug)."""
+    outside its range raises AssertionError naming it (an interval-analysis bug). `primitives`
+    (`lut_adder.plan_graph`): the ternary adders run as their LUT6_2 + CARRY8 form."""
     codes = np.asarray(codes, dtype=np.int64).reshape(len(codes), -1)
     batch = len(codes)
     values: dict[str, np.ndarray] = {}
@@ -228,6 +234,9 @@ def run_unit(graph: AdderGraph, codes: np.ndarray) -> np.ndarray:
         a = _evaluate(adder.a, values, batch)
         if adder.maximum:
             result = np.maximum(a, _evaluate(adder.b, values, batch))
+        elif primitives and adder.name in primitives:
+            result = primitives[adder.name].evaluate(
+                [_evaluate(op, values, batch) for op in adder.operands])
         elif adder.c is not None:
             result = ternary_sum(a, _evaluate(adder.b, values, batch),
                                  _evaluate(adder.c, values, batch), subtract=adder.c_sign < 0)

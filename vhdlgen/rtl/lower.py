@@ -24,6 +24,7 @@ from vhdlgen.errors import UserError
 from vhdlgen.fixed import INT64_LIMIT, Requantizer, signed_width
 from vhdlgen.ir import Connections, Graph, Layer, Tensor
 from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, run_unit
+from vhdlgen.rtl.lut_adder import plan_graph
 from vhdlgen.rtl.cmvm import Plan, optimise
 from vhdlgen.rtl.comparators import max_plan
 from vhdlgen.rtl.schedule import Arrival, OutputSpec, Timing, output_arrival, schedule
@@ -340,12 +341,14 @@ def lower(graph: Graph, top: str, timing: Timing, share_depth: int, adder_inputs
     return [_unit(p, g) for p, g in zip(planned, _chain(planned, timing, open_boundaries))]
 
 
-def run_units(units: list[Unit], codes: np.ndarray) -> list[np.ndarray]:
+def run_units(units: list[Unit], codes: np.ndarray, primitives: bool = False
+              ) -> list[np.ndarray]:
     """Execute the lowered design on input codes (N, ...): every unit's output codes (N, n),
-    in unit order. The same integers the RTL computes, without a simulator."""
+    in unit order. The same integers the RTL computes, without a simulator. `primitives`: the
+    ternary adders as their LUT6_2 + CARRY8 form (`lut_adder`), INITs looked up bit by bit."""
     x = np.asarray(codes, dtype=np.int64).reshape(len(codes), -1)
     outputs = []
     for unit in units:
-        x = run_unit(unit.graph, x)
+        x = run_unit(unit.graph, x, plan_graph(unit.graph) if primitives else None)
         outputs.append(x)
     return outputs
