@@ -116,6 +116,25 @@ def _lut6_2_arcs(cell: dict) -> list[tuple[list[tuple[str, object]], list]]:
     return arcs
 
 
+def slice_local_di(cells: dict) -> frozenset:
+    """The carry chains' DI bits driven by the O5 of the LUT6_2 whose O6 drives S at the same
+    position: the slice's own LUT, no route (UG574: DI takes the LUT's O5 or a bypass input)."""
+    o5_beside: dict[int, object] = {}  # O6 bit -> O5 bit of the same LUT6_2
+    for cell in cells.values():
+        if cell["type"] == "LUT6_2":
+            conns = cell["connections"]
+            o6, o5 = (conns.get("O6") or [None])[0], (conns.get("O5") or [None])[0]
+            if isinstance(o6, int) and isinstance(o5, int):
+                o5_beside[o6] = o5
+    local = set()
+    for cell in cells.values():
+        if CARRY.match(cell["type"]):
+            conns = cell["connections"]
+            local.update(di for s, di in zip(conns.get("S", []), conns.get("DI", []))
+                         if isinstance(di, int) and o5_beside.get(s) == di)
+    return frozenset(local)
+
+
 def carry4_positions(cells: dict) -> dict[str, int]:
     """Position of every CARRY4 cell in its cascade (0 = head; CI fed by another's CO[3])."""
     by_co3: dict[int, str] = {}

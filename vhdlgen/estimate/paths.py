@@ -10,7 +10,8 @@ from typing import Callable
 from vhdlgen.errors import UserError
 from vhdlgen.estimate.names import RtlNames
 from vhdlgen.estimate.netlist import (BOUNDARY, CARRY, LUT, MUXF, PASS, bit_names,
-                                      carry4_positions, cell_arcs, direction, fanouts, path_ends)
+                                      carry4_positions, cell_arcs, direction, fanouts, path_ends,
+                                      slice_local_di)
 from vhdlgen.timing import ULTRASCALE_PLUS_2, DelayModel
 
 # A driven net bit: (its (port, source bit) inputs, driving cell type, logic-level weight 0/1,
@@ -132,6 +133,7 @@ class _Graph:
     names: dict[int, str]
     sinks: dict[int, tuple[str, str, bool]]
     fanout: Counter
+    local_di: frozenset = frozenset()  # DI bits from the O5 of their position's own LUT
 
     @classmethod
     def of(cls, module: dict, model: DelayModel, rtl: RtlNames) -> _Graph:
@@ -158,7 +160,7 @@ class _Graph:
                         driver[bit] = (ins, ctype, weight, upper)
         names = bit_names(module)
         return cls(model, rtl, driver, registered, unknown, positions, names,
-                   path_ends(module, names), fanouts(module))
+                   path_ends(module, names), fanouts(module), slice_local_di(cells_json))
 
     def cost_levels(self, bit: int, port: str, src: int) -> float:
         return self.driver[bit][2]
@@ -180,8 +182,10 @@ class _Graph:
             if port in ("CI", "CI_TOP") and CARRY.match(src_type):
                 # the next CARRY4 of the same CARRY8 is free; a new CARRY8 costs carry8
                 return 0.0 if upper and port == "CI" else model.carry8
-            # S from its propagate LUT is slice-local (in carry_in); anything else is routed
-            local = port == "S" and bool(LUT.match(src_type))
+            # S from its propagate LUT, and DI from that LUT's O5, are slice-local (in
+            # carry_in); anything else is routed
+            local = (port == "S" and bool(LUT.match(src_type))) or (
+                port == "DI" and src in self.local_di)
             return model.carry_in + (0.0 if local else route)
         return route + model.lut  # LUT (and unknown cells, taken as LUTs)
 

@@ -87,6 +87,7 @@ class Timing:
     budget: float
     max_levels: int | None = None  # logic levels (LUT, CARRY8) allowed on a stage's paths
     mux: float = 0.0  # a comparator's multiplexer after its carry chain (one LUT)
+    route: float = 0.0  # one routed net (a ternary adder's DI from its helper LUT)
 
     @classmethod
     def levels(cls, per_stage: int) -> "Timing":
@@ -97,7 +98,8 @@ class Timing:
               max_levels: int | None = None) -> "Timing":
         """The stages of `model` (a delay model corner) at `clock_ns` less `margin_ns`."""
         return cls(model.adder, model.lut_levels(REQUANTIZER_LUT_LEVELS),
-                   model.budget(clock_ns, margin_ns), max_levels, model.lut_levels(1))
+                   model.budget(clock_ns, margin_ns), max_levels, model.lut_levels(1),
+                   model.net_delay(1))
 
     def fits(self, time: float, levels: int) -> bool:
         return time <= self.budget and (self.max_levels is None or levels <= self.max_levels)
@@ -239,6 +241,10 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
         delay = timing.adder(width, max((fanout.get(r, 1) for r in refs), default=1))
         mux = int(planned.maximum)  # a comparator: the carry chain compares, a LUT selects
         delay += mux * timing.mux
+        if planned.c is not None and len(refs) == 3:
+            # three live operands: where a bit's LUT reads six, its DI comes from a helper
+            # LUT6_2 through the slice's bypass input, one route more (`lut_adder`)
+            delay += timing.route
         start = _chain_start(planned, arrival)
 
         def ready_in(stage: int) -> Arrival:
