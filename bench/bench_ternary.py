@@ -15,7 +15,7 @@ so a LUT whose O6 reads six inputs has no free O5 for the chain's DI: `tern_1lvl
 LUT6_2 per two such bits (O6 = s_t, O5 = maj_t; DI may be either where p = 0), one LUT level;
 `tern_2lvl` is the patent's form, one LUT6_2 per bit, O5 = maj_i routed into bit i+1's LUT,
 two LUT levels. Checks: the primitive netlists in numpy (documented LUT6_2/CARRY8 semantics)
-against the integer sum; GHDL on all four with bench/ternary's unisim models; a naive one-LUT
+against the integer sum; GHDL on all four with the unisim models vhdlgen ships (templates/unisim/); a naive one-LUT
 form (O5 = s_i beside a six-input O6) and a wrong expectation must fail. Synthesis: ghdl --synth
 with only unisim's component package (black boxes), the estimate's yosys `carry` flow, levels by
 vhdlgen.estimate.paths (a LUT6_2's O6 and O5 each on the pins its INIT reads: netlist.lut_support).
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -41,11 +40,13 @@ from vhdlgen import ghdl  # noqa: E402
 from vhdlgen.estimate.netlist import (carry4_positions, count_resources,  # noqa: E402
                                       lut_support)
 from vhdlgen.estimate.paths import logic_levels  # noqa: E402
-from vhdlgen.estimate.tools import ADD_TO_ALU, yosys, yosys_script  # noqa: E402
+from vhdlgen.estimate.tools import (ADD_TO_ALU, drop_black_box_modules, yosys,  # noqa: E402
+                                    yosys_script)
+from vhdlgen.templating import templates_dir  # noqa: E402
 from vhdlgen.fixed import signed_width  # noqa: E402
 from vhdlgen.timing.model import corner_model  # noqa: E402
 
-UNISIM = Path(__file__).resolve().parent / "ternary"
+UNISIM = templates_dir() / "unisim"
 FORMS = ("binary", "ternary", "tern_1lvl", "tern_2lvl")
 ZERO, ONE = "'0'", "'1'"
 
@@ -254,9 +255,7 @@ def tree_vhdl(entity: str, n: int, w: int, width: int, adders: list[Adder], root
 
 def unisim(work: Path, models: bool) -> None:
     """Library unisim in `work`: the component package, with or without the simulation models."""
-    files = [UNISIM / "unisim_vcomponents.vhd"] + [UNISIM / "unisim_models.vhd"] * models
-    subprocess.run(["ghdl", "-a", "--std=08", "--work=unisim", *map(str, files)], cwd=work,
-                   check=True, capture_output=True)
+    ghdl.compile_unisim([UNISIM / "vcomponents.vhd"] + [UNISIM / "primitives.vhd"] * models, work)
 
 
 def measure(vhdl: str, entity: str, work: Path, prims: tuple[int, int]) -> dict:
@@ -267,7 +266,7 @@ def measure(vhdl: str, entity: str, work: Path, prims: tuple[int, int]) -> dict:
     (work / f"{entity}.vhd").write_text(vhdl)
     out = subprocess.run([ghdl.ghdl(), "--synth", "--std=08", "--out=verilog", f"{entity}.vhd",
                           "-e", entity], cwd=work, check=True, capture_output=True, text=True)
-    verilog = re.sub(r"module (LUT6_2|CARRY8)\b.*?endmodule\n", "", out.stdout, flags=re.S)
+    verilog = drop_black_box_modules(out.stdout)
     (work / f"{entity}.v").write_text(verilog)
     (work / "add_to_alu.v").write_text(ADD_TO_ALU)
     (work / "synth.ys").write_text(yosys_script(work / f"{entity}.v", entity, "carry"))
@@ -385,7 +384,7 @@ def render(rows: list[dict], info: dict, command: str) -> str:
         "`expected`: that count on the Python netlist (for `ternary`: of `tern_1lvl`). Ratios: / "
         f"`binary` of the same N, W. Sizes: {sizes}. Bit-exact: the primitive netlists in numpy "
         f"on {rows[0]['python_vectors']:,} vectors, GHDL on {rows[0]['ghdl_vectors']} for all "
-        "four (bench/ternary unisim models); the negative controls failed as they must.", "",
+        "four (templates/unisim models); the negative controls failed as they must.", "",
         f"Verdict: the LUT6_2/CARRY8 instances reach yosys as black-box cells and come out "
         f"unchanged (counts asserted), so each primitive adder keeps its structure: measured "
         f"levels equal the structural count at {'every point' if kept else 'NOT every point'}. "

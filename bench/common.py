@@ -182,7 +182,7 @@ def estimate_key(build_dir: Path, flow: str) -> str:
 
 def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=None,
                estimate: bool = True, label: str = "", use_cache: bool = True,
-               cache_only: bool = False) -> dict:
+               cache_only: bool = False, adder_inputs: int | None = None) -> dict:
     """Load, build, (simulate and require bit-exactness), (estimate). Returns a flat record.
 
     Raises BenchFailure when the RTL differs from the reference or the measured latency differs
@@ -202,8 +202,10 @@ def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=No
     stages = f"{levels} adder levels per stage" if levels else "timing-driven stages"
     say(f"{tag}: building ({stages}, clock {clock_ns} ns) -> {out_dir}")
     with heartbeat(f"{tag} build"):
+        inputs = {} if adder_inputs is None else {"adder_inputs": adder_inputs}
         report = build(network.graph, out_dir, BuildOptions(
-            clock_ns=clock_ns, adder_levels_per_stage=levels, client=ChainOptions())).data
+            clock_ns=clock_ns, adder_levels_per_stage=levels, client=ChainOptions(),
+            **inputs)).data
     record.update({
         "model_sha256": report["model_sha256"], "clock_ns": report["clock_ns"],
         "adder_levels_per_stage": report["adder_levels_per_stage"],

@@ -36,13 +36,13 @@ EXHAUSTIVE_WIDTH = 12
 WINDOW = 40  # accumulator values on each side of an interesting point of a wide accumulator
 
 # Reads cases.txt, writes results.txt, one line per case line:
-#   R acc_width shift out_min out_max first last -> integer form, then vector form, per acc
+#   R acc_width shift out_min out_max first last -> integer form, vector form, then the vector
+#     form given the tie (the dataflow form's overload, the flag from acc's low bits), per acc
 #   T acc_width shift tie_bits out_min out_max first last -> the same, the tie_bits overloads
 #   V signed width shift                         -> the value of every bit pattern, 0 first
 #   E shift first last -> for a, b in [first, last]: sum_tie, difference_tie as two digits
-#   A sub width shift a0 a1 b0 b1 c0 c1 -> for a, b, c in their ranges: ternary_add (sub 0) or
-#     ternary_sub (sub 1) of the integers, of the vectors (each operand's low `width` bits),
-#     and the tie flag of the same sum (ternary_add_tie / ternary_sub_tie)
+#   A sub shift a0 a1 b0 b1 c0 c1 -> for a, b, c in their ranges: the tie flag of a + b + c
+#     (sub 0, ternary_add_tie) or a + b - c (sub 1, ternary_sub_tie)
 TESTBENCH = """\
 library ieee;
 use ieee.std_logic_1164.all;
@@ -62,7 +62,6 @@ begin
     variable kind : character;
     variable width, shift, ties, low, high, first, last, signed_flag : integer;
     variable sub, a0, a1, b0, b1, c0, c1 : integer;
-    variable va, vb, vc : signed(31 downto 0);
     variable bits : std_logic_vector(7 downto 0);
   begin
     while not endfile(cases) loop
@@ -75,6 +74,9 @@ begin
           write(line_out, requantize(acc, width, shift, low, high));
           write(line_out, ' ');
           write(line_out, requantize(to_signed(acc, width), shift, low, high));
+          write(line_out, ' ');
+          write(line_out, requantize(to_signed(acc, width), shift, low, high,
+                                     shift > 0 and to_signed(acc, width)(shift - 1 downto 0) = 0));
           write(line_out, ' ');
         end loop;
       elsif kind = 'T' then
@@ -96,28 +98,15 @@ begin
           end loop;
         end loop;
       elsif kind = 'A' then
-        read(line_in, sub); read(line_in, width); read(line_in, shift);
+        read(line_in, sub); read(line_in, shift);
         read(line_in, a0); read(line_in, a1); read(line_in, b0); read(line_in, b1);
         read(line_in, c0); read(line_in, c1);
         for a in a0 to a1 loop
           for b in b0 to b1 loop
             for c in c0 to c1 loop
-              va := to_signed(a, 32); vb := to_signed(b, 32); vc := to_signed(c, 32);
               if sub = 0 then
-                write(line_out, ternary_add(a, b, c, width));
-                write(line_out, ' ');
-                write(line_out, to_integer(ternary_add(va(width - 1 downto 0),
-                                                       vb(width - 1 downto 0),
-                                                       vc(width - 1 downto 0))));
-                write(line_out, ' ');
                 write(line_out, boolean'pos(ternary_add_tie(a, b, c, shift)));
               else
-                write(line_out, ternary_sub(a, b, c, width));
-                write(line_out, ' ');
-                write(line_out, to_integer(ternary_sub(va(width - 1 downto 0),
-                                                       vb(width - 1 downto 0),
-                                                       vc(width - 1 downto 0))));
-                write(line_out, ' ');
                 write(line_out, boolean'pos(ternary_sub_tie(a, b, c, shift)));
               end if;
               write(line_out, ' ');
@@ -207,9 +196,7 @@ def early_tie_cases() -> list[tuple[int, int, int]]:
 
 def ternary_cases() -> list[tuple[int, ...]]:
     """(subtract, width, shift, a0, a1, b0, b1, c0, c1): every operand triple of small ranges
-    whose sum fits `width` bits; operands wider than the sum (only their low bits matter, as
-    in the RTL, where a result's range can be narrower than an operand's); windows of 30-bit
-    sums (the integer form) and 31- and 32-bit ones (it hands over to the vector form)."""
+    (`width` bounds the shifts); operands far from zero; windows of 30- to 32-bit sums."""
     cases = []
     for subtract in (0, 1):
         for width, span in ((3, 1), (4, 2), (5, 5), (6, 10)):
@@ -234,7 +221,8 @@ def simulated(tmp_path_factory) -> tuple[list, list, list[list[int]]]:
     lines += [f"V {signed} {w} {s}" for signed, w, s in views]
     lines += [f"T {w} {s} {t} {lo} {hi} {a} {b}" for w, s, t, lo, hi, a, b in ties]
     lines += [f"E {shift} {first} {last}" for shift, first, last in early_tie_cases()]
-    lines += ["A " + " ".join(map(str, case)) for case in ternary_cases()]
+    lines += [f"A {sub} {shift} " + " ".join(map(str, ranges))
+              for sub, _, shift, *ranges in ternary_cases()]
     (work / "cases.txt").write_text("\n".join(lines) + "\n")
     for step in (["-a", "--std=08", str(PKG), "pkg_tb.vhd"], ["-e", "--std=08", "pkg_tb"],
                  ["-r", "--std=08", "pkg_tb"]):
@@ -246,12 +234,14 @@ def simulated(tmp_path_factory) -> tuple[list, list, list[list[int]]]:
 
 def _both_forms_equal(spec: Requantizer, first: int, last: int, got: list[str],
                       arguments: str) -> int:
-    """The integer and the vector requantize's results (pairs per acc) equal the specification
-    for every acc in [first, last]; returns how many accumulator values were checked."""
+    """The integer and the vector requantize's results (per acc: those two, and for the
+    R cases the vector form given the tie) equal the specification for every acc in
+    [first, last]; returns how many accumulator values were checked."""
     acc = np.arange(first, last + 1, dtype=np.int64)
     expected = spec.apply_offset(acc)
-    pairs = np.array(got, dtype=np.int64).reshape(-1, 2)
-    for form, column in (("integer", 0), ("vector", 1)):
+    pairs = np.array(got, dtype=np.int64).reshape(acc.size, -1)
+    for form, column in (("integer", 0), ("vector", 1), ("vector, tie given", 2)
+                         )[:pairs.shape[1]]:
         wrong = np.flatnonzero(pairs[:, column] != expected)
         assert wrong.size == 0, (
             f"{form} requantize(acc, {arguments}) at acc = {acc[wrong[0]]}: "
@@ -308,10 +298,10 @@ def test_early_ties_equal_the_tie_of_the_sum_and_the_difference(simulated) -> No
                                      f"{flags[wrong[0]]}, definition {expected[wrong[0]]}")
 
 
-def test_ternary_adders_equal_the_sum_and_its_tie(simulated) -> None:
-    """ternary_add / ternary_sub on GHDL, integer and vector forms, give a + b + c / a + b - c
-    for every operand triple, and their tie functions whether its low `shift` bits are zero;
-    so does vhdlgen.fixed's compressor (the interpreter's)."""
+def test_ternary_ties_equal_the_tie_of_the_sum(simulated) -> None:
+    """ternary_add_tie / ternary_sub_tie on GHDL say, for every operand triple, whether the low
+    `shift` bits of a + b + c / a + b - c are zero; so do vhdlgen.fixed's compressor and tie
+    (the interpreter's)."""
     rq, views, results, ties = simulated
     cases = ternary_cases()
     for case, got in zip(cases, results[-len(cases):]):
@@ -323,13 +313,11 @@ def test_ternary_adders_equal_the_sum_and_its_tie(simulated) -> None:
         assert flags.any() and not flags.all(), case
         assert np.array_equal(fixed.ternary_sum(a, b, c, bool(subtract)), total), case
         assert np.array_equal(fixed.ternary_tie(a, b, c, shift, bool(subtract)), flags), case
-        values = np.array(got, dtype=np.int64).reshape(-1, 3)
-        for column, want, form in ((0, total, "integer"), (1, total, "vector"),
-                                   (2, flags.astype(np.int64), "tie")):
-            wrong = np.flatnonzero(values[:, column] != want)
-            assert wrong.size == 0, (f"{form} ternary {case} at a, b, c = {a[wrong[0]]}, "
-                                     f"{b[wrong[0]]}, {c[wrong[0]]}: {values[wrong[0], column]}"
-                                     f", expected {want[wrong[0]]}")
+        values = np.array(got, dtype=np.int64)
+        wrong = np.flatnonzero(values != flags)
+        assert wrong.size == 0, (f"ternary tie {case} at a, b, c = {a[wrong[0]]}, "
+                                 f"{b[wrong[0]]}, {c[wrong[0]]}: {values[wrong[0]]}, "
+                                 f"expected {flags[wrong[0]]}")
 
 
 # The same outputs computed twice, by the integer functions and by the numeric_std forms they
@@ -385,9 +373,8 @@ end architecture rtl;
 """
 
 
-def synthesized_cells(work: Path, form: str, netlist: bool = False) -> dict[str, int]:
-    """Cell counts of `forms` (generic FORM) through ghdl --synth and the estimate's carry flow
-    (and its netlist, FORM_netlist.json, when asked)."""
+def synthesized_cells(work: Path, form: str) -> dict[str, int]:
+    """Cell counts of `forms` (generic FORM) through ghdl --synth and the estimate's carry flow."""
     ghdl, yosys = require_tool("ghdl"), require_tool("yosys")
     verilog = work / f"{form}.v"
     with open(verilog, "w") as handle:
@@ -397,8 +384,7 @@ def synthesized_cells(work: Path, form: str, netlist: bool = False) -> dict[str,
     synth = f"synth_xilinx -family {FAMILY} -flatten -noiopad -noclkbuf -top forms"
     script = "\n".join([f"read_verilog {verilog.name}", f"{synth} -run begin:coarse",
                         "techmap -map add_to_alu.v t:$add t:$sub", f"{synth} -run coarse:",
-                        f"tee -q -o {form}.json stat -json",
-                        f"write_json {form}_netlist.json" if netlist else "", ""])
+                        f"tee -q -o {form}.json stat -json", ""])
     (work / f"{form}.ys").write_text(script)
     subprocess.run([yosys, "-q", "-s", f"{form}.ys"], cwd=work, check=True, capture_output=True)
     stat = json.loads((work / f"{form}.json").read_text())
@@ -419,68 +405,3 @@ def test_integer_forms_synthesize_to_the_numeric_std_cells(tmp_path) -> None:
     assert slices[0] <= slices[1], shown
 
 
-# A ternary adder and the two binary adders it replaces, on registered operands; `FORM`
-# selects. The sums are 12 bits wide, an unsigned operand among signed ones, one subtracted;
-# no two sums share a pair of operands (yosys would merge a shared binary adder).
-TERNARY_TOP = """\
-library ieee;
-use ieee.std_logic_1164.all;
-use ieee.numeric_std.all;
-use work.vhdlgen_pkg.all;
-
-entity forms is
-  generic (FORM : string := "ternary");
-  port (
-    clk : in std_logic;
-    a_in, b_in : in integer range -600 to 600;
-    c_in : in integer range 0 to 600;
-    y_add, y_sub : out integer range -2048 to 2047
-  );
-end entity forms;
-
-architecture rtl of forms is
-  signal a, b : integer range -600 to 600;
-  signal c : integer range 0 to 600;
-begin
-  process (clk)
-  begin
-    if rising_edge(clk) then
-      a <= a_in;
-      b <= b_in;
-      c <= c_in;
-      if FORM = "ternary" then
-        y_add <= ternary_add(a, b, c, 12);
-        y_sub <= ternary_sub(a, c, b, 12);
-      else
-        y_add <= a + b + c;
-        y_sub <= a + c - b;
-      end if;
-    end if;
-  end process;
-end architecture rtl;
-"""
-
-
-def synthesized_levels(work: Path, form: str) -> tuple[dict[str, object], int]:
-    """(resources, deepest CARRY8-packed logic levels) of `forms` through the carry flow."""
-    from vhdlgen.estimate import logic_levels
-    cells = synthesized_cells(work, form, netlist=True)
-    netlist = json.loads((work / f"{form}_netlist.json").read_text())
-    return count_resources(cells), logic_levels(netlist["modules"]["forms"])["levels_carry8"]
-
-
-def test_ternary_adder_synthesizes_to_one_carry_chain(tmp_path) -> None:
-    """ghdl --synth + yosys map ternary_add / ternary_sub to one carry chain each behind one
-    LUT level (the compressor and the chain's XOR merged into one LUT6 per bit), where a + b + c
-    takes two chains in series: half the carry cells, fewer logic levels, about the LUTs of
-    the two adders (a LUT for each carry-chain bit's XOR and one for its carry input, where
-    the two adders have a LUT for each of their chains' bits)."""
-    (tmp_path / "forms.vhd").write_text(TERNARY_TOP)
-    (tmp_path / "add_to_alu.v").write_text(ADD_TO_ALU)
-    (ternary, ternary_levels), (binary, binary_levels) = (
-        synthesized_levels(tmp_path, form) for form in ("ternary", "binary"))
-    shown = f"ternary {ternary['detail']['cells_by_type']} ({ternary_levels} levels), " \
-            f"binary {binary['detail']['cells_by_type']} ({binary_levels} levels)"
-    assert 2 * ternary["carry"] == binary["carry"], shown
-    assert ternary_levels == 3 and binary_levels == 5, shown  # LUT + 2 CARRY8 vs 2x + 1
-    assert ternary["ff"] == binary["ff"] and ternary["lut"] <= binary["lut"] + 2, shown

@@ -229,9 +229,9 @@ def compress3(a: np.ndarray, b: np.ndarray, c: np.ndarray, subtract: bool = Fals
 
 def ternary_sum(a: np.ndarray, b: np.ndarray, c: np.ndarray, subtract: bool = False
                 ) -> np.ndarray:
-    """a + b + c (or a + b - c) computed the way the RTL does: compress, then one carry chain
-    fed (s & k) + (s | k), the same sum, whose every operand bit is a function of six operand
-    bits (so yosys maps each to one LUT, as the chain's propagate bit s ^ k)."""
+    """a + b + c (or a + b - c) through the 3:2 compressor: s + k, added as (s & k) + (s | k).
+    The RTL's LUT6_2 + CARRY8 form (vhdlgen.rtl.lut_adder: per bit the propagate s ^ k from six
+    operand bits) computes the same sum; the interpreter checks it against this one."""
     s, k = compress3(a, b, c, subtract)
     return (s & k) + (s | k)
 

@@ -1,6 +1,7 @@
 """GHDL as a tool, the one place vhdlgen finds and runs it (build's synthesizability gate, the
 simulation library of vhdlgen.sim, the estimate's synthesis): `ghdl()` finds it or says how to
-install it, `version` reads `ghdl --version`, `synth_check` is `build`'s `ghdl --synth` gate."""
+install it, `version` reads `ghdl --version`, `synth_check` is `build`'s `ghdl --synth` gate,
+`compile_unisim` the UNISIM primitives a design instantiates (black boxes or simulation models)."""
 from __future__ import annotations
 
 import shutil
@@ -54,12 +55,31 @@ def run_with_progress(args: list[str], cwd: Path, what: str, every: float = PROG
     return subprocess.CompletedProcess(args, process.returncode, None, stderr)
 
 
-def synth_check(rtl_dir: Path, sources: list[str], top: str, workdir: Path) -> None:
+def compile_unisim(files: list[Path], workdir: Path) -> None:
+    """Analyse `files` into library unisim in `workdir`, where GHDL finds it for a design
+    analysed there: the component package alone (`ghdl --synth` keeps the instances as black
+    boxes), or with the simulation models (rtl/unisim/, written by a build that instantiates
+    primitives). UserError with GHDL's messages."""
+    if not files:
+        return
+    workdir.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run([ghdl(), "-a", "--std=08", "--work=unisim", f"--workdir={workdir}",
+                             *map(str, files)], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise UserError("ghdl could not analyse the UNISIM primitives' files:\n"
+                        + (result.stdout + result.stderr).strip())
+
+
+def synth_check(rtl_dir: Path, sources: list[str], top: str, workdir: Path,
+                black_boxes: list[Path] = ()) -> None:
     """`ghdl --synth` of `top` from `sources` (VHDL-2008, analysed in memory: no code
     generation; seconds for the students, many minutes for designs of hundreds of MB, with
-    the elapsed time on stderr every 10 s); UserError with GHDL's messages."""
+    the elapsed time on stderr every 10 s), `black_boxes` (UNISIM's component package) in
+    library unisim; UserError with GHDL's messages."""
     workdir.mkdir(parents=True, exist_ok=True)
-    args = [ghdl(), "--synth", "--std=08", f"--workdir={workdir}", *sources, "-e", top]
+    compile_unisim(list(black_boxes), workdir)
+    args = [ghdl(), "--synth", "--std=08", f"--workdir={workdir}", f"-P{workdir}", *sources,
+            "-e", top]
     result = run_with_progress(args, rtl_dir, f"ghdl --synth {top} (synthesizability check)")
     if result.returncode != 0:
         log = result.stderr.strip().splitlines()

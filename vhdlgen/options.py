@@ -119,9 +119,10 @@ BUILD_OPTIONS = (
     Option("share_depth", BuildOptions, "adder depth allowed for shared subexpressions; 0 = "
            "no sharing (default {default})", int, int, "D"),
     Option("adder_inputs", BuildOptions, "operands per adder in each output's sum: 3 = "
-           "ternary adders (each bit's three operand bits compressed to two in the LUT before "
-           "the carry chain: three operands for the logic levels of two), 2 = binary adders "
-           "only (default {default})", int, int, "{2,3}"),
+           "ternary adders built from LUT6_2 and CARRY8 instances (a 3:2 compressor in each "
+           "bit's LUT in front of one carry chain: three operands for the logic levels of two; "
+           "the GHDL models go to DIR/rtl/unisim/), 2 = binary adders only (default {default})",
+           int, int, "{2,3}"),
     Option("top", BuildOptions, "top entity name (default: the model name)", str),
     Option("test_vectors", BuildOptions, "write DIR/tb/: a self-checking VHDL testbench for "
            "any simulator with N input vectors and the reference's outputs, run_ghdl.sh, a "

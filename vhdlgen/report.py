@@ -229,6 +229,8 @@ class BuildReport(_Schema):
     shared_adders: int
     lut_estimate: int
     sources: tuple[str, ...]
+    # GHDL's UNISIM files in rtl/ (component package, simulation models), not in `sources`
+    unisim_sources: tuple[str, ...] = field(default=(), metadata=_opt())
     renamed: tuple[str, ...] = field(default=(), metadata=_opt())
     output_unit: OutputUnitReport | None = field(default=None, metadata=_opt())
     timing: TimingReport | None = field(default=None, metadata=_opt())

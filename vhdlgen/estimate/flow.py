@@ -14,8 +14,9 @@ from vhdlgen.errors import UserError
 from vhdlgen.estimate.names import RtlNames
 from vhdlgen.estimate.netlist import carry4_positions, count_resources
 from vhdlgen.estimate.paths import logic_levels
-from vhdlgen.estimate.tools import (ADD_TO_ALU, DEFAULT_FLOW, FAMILY, FLOWS, Progress, run_tool,
-                                    tool_versions, yosys, yosys_script)
+from vhdlgen.estimate.tools import (ADD_TO_ALU, DEFAULT_FLOW, FAMILY, FLOWS, Progress,
+                                    drop_black_box_modules, run_tool, tool_versions, yosys,
+                                    yosys_script)
 from vhdlgen.report import BuildReport, TimingReport
 from vhdlgen.rtl.manifest import Build, read_build
 from vhdlgen.timing import DelayModel, corner_model
@@ -93,10 +94,15 @@ def _synthesize(build: Build, work: Path, flow: str, tools: tuple[str, str],
     # separate `ghdl -a` would also generate machine code (llvm/gcc backends), which takes
     # minutes on a large generated file and is not needed for synthesis.
     clock.stage(f"ghdl synth {top} ({len(sources)} file{'s' if len(sources) != 1 else ''})...")
-    run_tool([ghdl_path, "--synth", "--std=08", f"--workdir={work / 'work'}", "--out=verilog",
-              *map(str, sources), "-e", top],
+    library = work / "work"
+    ghdl.compile_unisim(build.unisim_paths[:1], library)  # the component package: black boxes
+    run_tool([ghdl_path, "--synth", "--std=08", f"--workdir={library}", f"-P{library}",
+              "--out=verilog", *map(str, sources), "-e", top],
              log=work / "ghdl_synth.log", cwd=work, what="ghdl --synth", progress=clock.say,
              start=clock.start, stdout=verilog)
+    if build.unisim_sources:  # GHDL's empty modules of the primitives: yosys has the cells
+        verilog.write_text(drop_black_box_modules(verilog.read_text(encoding="utf-8")),
+                           encoding="utf-8")
     t_ghdl = clock.elapsed()
     script = work / "synth.ys"
     (work / "add_to_alu.v").write_text(ADD_TO_ALU, encoding="utf-8")
@@ -187,7 +193,7 @@ def estimate_stamp(build_dir: Path, flow: str = DEFAULT_FLOW) -> dict:
 
 def _stamp(build: Build, flow: str) -> dict:
     """estimate_stamp of a build already read."""
-    return cache.make_stamp(cache.hash_files(build.source_paths), {
+    return cache.make_stamp(cache.hash_files([*build.unisim_paths, *build.source_paths]), {
         "top": build.top, "family": FAMILY, "flow": flow, "tools": tool_versions(),
         "estimator": cache.code_digest([vhdlgen.estimate, vhdlgen.timing])})
 

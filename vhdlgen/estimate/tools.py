@@ -2,6 +2,7 @@
 a heartbeat while they run; the yosys script of each flow (`FLOWS`)."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -72,6 +73,13 @@ def run_tool(cmd: list[str], *, log: Path, cwd: Path, what: str, progress: Progr
     if code != 0:
         raise UserError(f"{what} failed (exit code {code}); the log is kept in {log}. "
                         f"Last lines:\n{_tail(log)}")
+
+
+def drop_black_box_modules(verilog: str) -> str:
+    """GHDL's Verilog without its empty modules of the UNISIM primitives the RTL instantiates
+    (LUT6_2, CARRY8): yosys' read_verilog refuses their parameter without a default, and
+    synth_xilinx has the cells."""
+    return re.sub(r"module (LUT6_2|CARRY8)\b.*?endmodule\n", "", verilog, flags=re.S)
 
 
 FLOWS = ("carry", "synth_xilinx")

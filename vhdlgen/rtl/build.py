@@ -17,6 +17,7 @@ from vhdlgen.rtl.build_options import (DEFAULT_CLOCK_NS, DEFAULT_MARGIN_NS, DEFA
 from vhdlgen.rtl.build_report import format_report, make_report
 from vhdlgen.rtl.design import HwDesign, make_design, top_name
 from vhdlgen.rtl.emitters import RTL_DIR, emit_all
+from vhdlgen.rtl.names import UNISIM_COMPONENTS
 from vhdlgen.rtl.outdir import MANIFEST, OutDir, check_out_dir
 from vhdlgen.rtl.writer import Check, write_build
 
@@ -28,7 +29,9 @@ __all__ = ["BuildOptions", "DEFAULT_CLOCK_NS", "DEFAULT_MARGIN_NS", "DEFAULT_PAR
 def synth_gate(design: HwDesign) -> Check:
     """The writer's check of a staged build: `ghdl --synth` of the design's top."""
     def check(tree: Path) -> None:
-        synth_check(tree / RTL_DIR, list(design.sources), design.top, tree / "ghdl")
+        black_boxes = [tree / RTL_DIR / UNISIM_COMPONENTS] if design.unisim_sources else []
+        synth_check(tree / RTL_DIR, list(design.sources), design.top, tree / "ghdl",
+                    black_boxes)
         shutil.rmtree(tree / "ghdl")
     return check
 

@@ -85,6 +85,8 @@ def make_report(design: HwDesign) -> BuildReport:
         "lut_estimate": sum(l["lut_estimate"] for l in layers),
         "sources": list(design.sources),
     }
+    if design.unisim_sources:
+        report["unisim_sources"] = list(design.unisim_sources)
     if design.renamed:
         report["renamed"] = list(design.renamed)
     extra = output_unit(units[-1], layers[-1]) if units else None

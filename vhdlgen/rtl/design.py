@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from vhdlgen import __version__
 from vhdlgen.ir import Graph
 from vhdlgen.rtl.lower import Unit, lower
-from vhdlgen.rtl.names import check_unique, choose_top, network_files
+from vhdlgen.rtl.names import UNISIM_FILES, check_unique, choose_top, network_files
 from vhdlgen.rtl.render import HeaderInfo, Port
 from vhdlgen.rtl.schedule import Timing
 
@@ -80,6 +80,12 @@ class HwDesign:
     def network_sources(self) -> tuple[str, ...]:
         """The network's VHDL files in compile order (`names.network_files`)."""
         return network_files(self.network_top, [unit.entity for unit in self.units])
+
+    @property
+    def unisim_sources(self) -> tuple[str, ...]:
+        """GHDL's UNISIM primitives (`names.UNISIM_FILES`, in DIR/rtl/) when a unit instantiates
+        them, else (): not in the file list, Vivado has its own."""
+        return UNISIM_FILES if any(unit.primitive_stages for unit in self.units) else ()
 
     @property
     def sources(self) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from vhdlgen.rtl.manifest import relative
 from vhdlgen.rtl.names import check_unique
 from vhdlgen.rtl.render import render_files
 from vhdlgen.rtl.testbench import testbench_files
+from vhdlgen.templating import templates_dir
 from vhdlgen.vivado import VIVADO_DIR, vivado_files
 
 if TYPE_CHECKING:
@@ -60,8 +61,11 @@ def emit_all(design: HwDesign) -> dict[str, str]:
 
 def emit_vhdl(design: HwDesign) -> dict[str, str]:
     """The network's VHDL in DIR/rtl/ and rtl/sources.f, the compile order of every file of
-    the design (a client part's too, which its own emitter writes)."""
+    the design (a client part's too, which its own emitter writes); GHDL's UNISIM files in
+    DIR/rtl/unisim/ when the design instantiates primitives (not in sources.f)."""
     files = {f"{RTL_DIR}/{name}": text for name, text in render_files(design).items()}
+    for name in design.unisim_sources:
+        files[f"{RTL_DIR}/{name}"] = (templates_dir() / name).read_text()
     files[f"{RTL_DIR}/{FILE_LIST}"] = "".join(f"{name}\n" for name in design.sources)
     return files
 

@@ -13,6 +13,8 @@ The RTL computes on VHDL integers with exact ranges (fast in simulation, sized e
 synthesis). A unit with any value beyond 32-bit VHDL integers is *wide*: the same structure is
 rendered on numeric_std `signed` vectors of exact widths instead (`Unit.wide`; the records of that
 form, `Declaration`, `Fit`, `VectorView`, `VectorOutput`, carry every width, literal and shift).
+A unit with ternary adders takes the dataflow form on the same records, its ternary adders built
+from LUT6_2 and CARRY8 primitives (`primitive_form`, `lut_adder`).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from vhdlgen.fixed import INT64_LIMIT, Requantizer, signed_width
 from vhdlgen.ir import Connections, Graph, Layer, Tensor
 from vhdlgen.rtl.adder_graph import Adder, AdderGraph, Const, run_unit
 from vhdlgen.rtl.lut_adder import plan_graph
+from vhdlgen.rtl.primitive_form import PrimitiveStage, primitive_stages
 from vhdlgen.rtl.cmvm import Plan, optimise
 from vhdlgen.rtl.comparators import max_plan
 from vhdlgen.rtl.schedule import Arrival, OutputSpec, Timing, output_arrival, schedule
@@ -57,10 +60,17 @@ class Unit:
     variables: tuple[Declaration, ...] = ()  # views, adders, outputs' _q, registers
     signals: tuple[Declaration, ...] = ()  # the output elements
     out_bits: tuple[Fit, ...] = ()  # per output element: its signal at the element's width
+    # the dataflow form (ternary adders as LUT6_2 + CARRY8 instances; signed records above too):
+    primitive_stages: tuple[PrimitiveStage, ...] = ()
 
     @property
     def latency(self) -> int:
         return self.graph.latency
+
+    @property
+    def primitive_adders(self) -> int:
+        """Ternary adders built from primitives (the dataflow form)."""
+        return sum(len(stage.primitives) for stage in self.primitive_stages)
 
     @property
     def open(self) -> bool:
@@ -238,16 +248,19 @@ def _unit(planned: _Planned, graph: AdderGraph) -> Unit:
     common = (planned.entity, planned.label, tuple(layer.name for layer in planned.ir_layers),
               "+".join(type(layer).__name__ for layer in planned.ir_layers), inputs,
               input_views(graph.views, inputs), outputs, graph)
-    if not _is_wide(graph):
+    has_ternary = any(adder.c is not None for adder in graph.adders)
+    if not _is_wide(graph) and not has_ternary:
         return Unit(*common, integer_stages(graph), planned.in_tensor, planned.out_tensor)
-    if any(adder.maximum for adder in graph.adders):
+    wide = _is_wide(graph)
+    if wide and any(adder.maximum for adder in graph.adders):
         raise UserError(f"layer {planned.label!r}: max pooling of values beyond 32 bits is not "
                         "supported; quantize its input (e.g. a QActivation before it)")
-    return Unit(*common, vector_stages(graph), planned.in_tensor, planned.out_tensor, wide=True,
+    return Unit(*common, vector_stages(graph), planned.in_tensor, planned.out_tensor, wide=wide,
                 vector_views=vector_views(graph.views, inputs),
                 variables=vector_variables(graph), signals=vector_signals(graph),
                 out_bits=tuple(fit(o.name, width_of(o), e.msb - e.lsb + 1)
-                               for o, e in zip(graph.outputs, outputs)))
+                               for o, e in zip(graph.outputs, outputs)),
+                primitive_stages=primitive_stages(graph) if has_ternary else ())
 
 
 @dataclass(frozen=True)

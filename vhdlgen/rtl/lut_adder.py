@@ -142,6 +142,9 @@ def _tables(column: list, pins: list, subtract: bool, mask: int) -> tuple[int, i
         if not _is_live(pin):
             t.append(mask if pin else 0)
             continue
+        if pin not in pins:  # a bit the wanted function ignores (`_read_by_majority`)
+            t.append(0)
+            continue
         table = _PIN_TABLE[pins.index(pin)] & mask
         t.append(table ^ mask if subtract and pin[0] == 2 else table)
     a, b, c = t
@@ -177,6 +180,7 @@ def plan(ops: list[Operand], width: int, subtract: bool) -> TernaryPlan:
     for j in range(start, width):
         here = [p for p in columns[j] if _is_live(p)]
         below = [p for p in columns[j - 1] if _is_live(p)] if j > start else []
+        below = _read_by_majority(columns[j - 1], below, subtract)
         pins = here + [p for p in below if p not in here]
         if len(pins) <= 5:
             mask = (1 << 32) - 1
@@ -196,6 +200,17 @@ def plan(ops: list[Operand], width: int, subtract: bool) -> TernaryPlan:
         helper_majority[j] = len(luts)
         luts.append(Lut6_2(_pad(here, high=ONE), (hs << 32) | hm, ("di", j), None))
     return TernaryPlan(width, subtract, start, carry, tuple(low), tuple(luts))
+
+
+def _read_by_majority(column: list, live: list, subtract: bool) -> list:
+    """The live bits of `column` its majority depends on (with constant bits it may not: the
+    majority of x, 0, 0 is 0), so that a LUT reads no pin it ignores."""
+    if not live:
+        return live
+    _, majority = _tables(column, live, subtract, _ALL64)
+    return [pin for k, pin in enumerate(live)
+            if any(majority >> i & 1 != majority >> (i | 1 << k) & 1
+                   for i in range(64) if not i >> k & 1)]
 
 
 def _pad(pins: list, high: int) -> tuple:

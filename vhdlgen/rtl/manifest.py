@@ -129,6 +129,7 @@ class Build:
     report: dict
     graph: Graph | None
     typed: BuildReport | None = None  # `report` read as the schema; None without a network
+    unisim_sources: tuple[str, ...] = ()  # GHDL's UNISIM files (relative to rtl/), if any
 
     @property
     def rtl_dir(self) -> Path:
@@ -137,6 +138,10 @@ class Build:
     @property
     def source_paths(self) -> list[Path]:
         return [self.rtl_dir / name for name in self.sources]
+
+    @property
+    def unisim_paths(self) -> list[Path]:
+        return [self.rtl_dir / name for name in self.unisim_sources]
 
 
 def _field(report: dict, key: str, kind: type | tuple[type, ...], what: str) -> object:
@@ -164,7 +169,11 @@ def _design(folder: Path, data: dict) -> Build:
     network = data.get("network")
     graph = None if network is None else graph_from_json(network)
     typed = None if network is None else BuildReport.from_json(report)
-    return Build(folder, top, tuple(sources), latency, float(clock), part, report, graph, typed)
+    unisim = report.get("unisim_sources", [])
+    if not isinstance(unisim, list) or any(relative(s) is None for s in unisim):
+        raise ValueError(f"'unisim_sources' is {unisim!r}, expected file names relative to rtl/")
+    return Build(folder, top, tuple(sources), latency, float(clock), part, report, graph, typed,
+                 tuple(unisim))
 
 
 def read_build(build_dir: Path) -> Build:

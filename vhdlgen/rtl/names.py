@@ -51,6 +51,10 @@ unsigned_value signed_value
 """.split())
 
 STATIC_UNITS = ("vhdlgen_pkg", "vhdlgen_valid_pipe")
+# GHDL's library unisim (templates/unisim/, DIR/rtl/unisim/): the component package, then the
+# simulation models of the primitives a unit with ternary adders instantiates.
+UNISIM_COMPONENTS = "unisim/vcomponents.vhd"  # alone: black boxes for ghdl --synth
+UNISIM_FILES = (UNISIM_COMPONENTS, "unisim/primitives.vhd")
 STATIC_PREFIX = "vhdlgen"
 # Design units derived from the top name T: T_pkg (rtl/), T_tb and T_component_pkg (tb/).
 TOP_SUFFIXES = ("_pkg", "_tb", "_component_pkg")

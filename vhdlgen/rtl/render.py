@@ -69,7 +69,8 @@ def render_files(design: HwDesign) -> dict[str, str]:
     files[package] = render("package.vhd.j2", info=info, top=top, inp=inp, out=out,
                             latency=latency)
     for unit, name in zip(units, unit_files):
-        template = "layer_signed.vhd.j2" if unit.wide else "layer.vhd.j2"
+        template = ("layer_primitives.vhd.j2" if unit.primitive_stages
+                    else "layer_signed.vhd.j2" if unit.wide else "layer.vhd.j2")
         files[name] = render(template, info=info, unit=unit)
     files[top_file] = render("top.vhd.j2", info=info, top=top, units=list(units),
                              latency=latency, register_inputs=design.options.register_inputs,

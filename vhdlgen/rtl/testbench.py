@@ -171,6 +171,7 @@ def testbench_files(design: HwDesign) -> dict[str, str]:
                    expected_file=EXPECTED_FILE, gap_every=GAP_EVERY, reset_cycles=RESET_CYCLES,
                    tb_file=f"{top}_tb.vhd", run_script=RUN_SCRIPT, xsim_script=XSIM_SCRIPT,
                    questa_script=QUESTA_SCRIPT, rtl_files=list(design.sources),
+                   unisim_files=list(design.unisim_sources),
                    **clock_context(design.options.clock_ns),
                    mid_reset_at=n_vectors // 2, mid_reset_cycles=MID_RESET_CYCLES)
     files = {

@@ -101,7 +101,8 @@ def compile_design(build_dir: Path, report: dict, announce: bool = True) -> Comp
     env = {**os.environ, "GHDL_BACKEND": backend}
     harness = feeder.harness_vhdl(report)
     sources = cache.hash_files(rtl / name for name in report["sources"])
-    stamp = cache.make_stamp(sources, {
+    unisim = cache.hash_files(rtl / name for name in report.get("unisim_sources", []))
+    stamp = cache.make_stamp((*unisim, *sources), {
         "ghdl": ghdl.version(env), "backend": backend, "std": "08", "library": "top",
         "toplevel": feeder.ENTITY, "feeder_sha256": hashlib.sha256(harness.encode()).hexdigest()})
     compiled = Compiled(sim_dir, backend, sources, not cache.is_current(sim_dir, stamp))
@@ -110,6 +111,9 @@ def compile_design(build_dir: Path, report: dict, announce: bool = True) -> Comp
         sim_dir.mkdir(parents=True, exist_ok=True)
         (sim_dir / feeder.FILE_NAME).write_text(harness)
         log_file = sim_dir / "build.log"
+        if unisim:  # the primitives' simulation models, in library unisim beside top
+            _ghdl(["-a", "--work=unisim", "--std=08", *(item.path for item in unisim)], sim_dir,
+                  log_file, env)
         _ghdl(["-i", "--work=top", "--std=08", *(item.path for item in sources),
                feeder.FILE_NAME], sim_dir, log_file, env)
         _ghdl(["-m", "--work=top", "--std=08", feeder.ENTITY], sim_dir, log_file, env)

@@ -15,21 +15,19 @@
 -- a + b or a - b, that is acc's tie one LUT level after a and b, beside the carry chain,
 -- instead of after it (vhdlgen.fixed.sum_tie / difference_tie).
 --
--- requantize(acc, shift, out_min, out_max), acc a signed vector: the same function for the
--- units computed on signed vectors (values beyond 32-bit integers); the result is an integer.
+-- requantize(acc, shift, out_min, out_max[, tie]), acc a signed vector: the same function for
+-- the units computed on signed vectors (values beyond 32-bit integers, and the dataflow form of
+-- units with primitive ternary adders); the result is an integer.
 --
 -- requantize(acc, acc_width, shift, tie_bits, out_min, out_max) and
 -- requantize(acc, shift, tie_bits, out_min, out_max): the same with a wider tie (0 < tie_bits
 -- < shift): a tie is the dropped bits all zero above the lowest tie_bits (Requantizer.tie_bits,
 -- for the integer reciprocals of average pooling over windows that are not powers of two).
 --
--- ternary_add(a, b, c, width) = a + b + c and ternary_sub(a, b, c, width) = a + b - c, of
--- `width` bits (the result's exact width): a ternary adder. Each bit of a, b and c (c inverted
--- to subtract it) goes through a 3:2 compressor, a bitwise sum s and a majority k one place up,
--- and s + k is one carry chain, whose LUT per bit reads the six operand bits its s and k bits
--- come from: three operands for the logic levels of two (vhdlgen.fixed.compress3; Kumm and
--- Zipf, MBMV 2014). Also on signed vectors of one width. ternary_add_tie(a, b, c, shift) and
--- ternary_sub_tie: the early tie of such a sum, sum_tie on the compressor's low bits.
+-- ternary_add_tie(a, b, c, shift) and ternary_sub_tie: whether the low `shift` bits of
+-- a + b + c / a + b - c are zero (the early tie of a ternary adder, whose sum itself is LUT6_2
+-- and CARRY8 instances: vhdlgen.rtl.lut_adder), sum_tie on its 3:2 compressor's outputs
+-- (vhdlgen.fixed.ternary_tie; Kumm and Zipf, MBMV 2014).
 --
 -- unsigned_value(bits, shift), signed_value(bits, shift): an input element's bits, read as
 -- unsigned or as two's complement, times 2**shift: the input views of the integer-form units.
@@ -55,14 +53,12 @@ package vhdlgen_pkg is
   function difference_tie(a, b : integer; shift : natural) return boolean;
   function requantize(acc : signed; shift : natural;
                       out_min, out_max : integer) return integer;
+  function requantize(acc : signed; shift : natural;
+                      out_min, out_max : integer; tie : boolean) return integer;
   function requantize(acc : integer; acc_width : positive; shift, tie_bits : natural;
                       out_min, out_max : integer) return integer;
   function requantize(acc : signed; shift, tie_bits : natural;
                       out_min, out_max : integer) return integer;
-  function ternary_add(a, b, c : integer; width : positive) return integer;
-  function ternary_sub(a, b, c : integer; width : positive) return integer;
-  function ternary_add(a, b, c : signed) return signed;
-  function ternary_sub(a, b, c : signed) return signed;
   function ternary_add_tie(a, b, c : integer; shift : natural) return boolean;
   function ternary_sub_tie(a, b, c : integer; shift : natural) return boolean;
   function unsigned_value(bits : std_logic_vector; shift : natural) return natural;
@@ -90,16 +86,20 @@ package body vhdlgen_pkg is
   -- zero): the rounding of the vector requantize, on bits only (wiring and one OR tree).
   -- The floor is a slice, sign-extended: not shift_right, which GHDL 2.0's Verilog writer
   -- (the netlist `estimate` and any Verilog flow read) emits as a logical shift.
-  function floor_ties_to_even(value : signed; shift : natural) return signed is
+  function floor_ties_to_even(value : signed; shift : natural; tie : boolean) return signed is
     variable quotient : signed(value'length - 1 downto 0) :=
       resize(value(value'left downto value'right + shift), value'length);
   begin
-    if shift > 0 then
-      if value(value'right + shift - 1 downto value'right) = 0 then
-        quotient(0) := '0';
-      end if;
+    if tie then
+      quotient(0) := '0';
     end if;
     return quotient;
+  end function floor_ties_to_even;
+
+  function floor_ties_to_even(value : signed; shift : natural) return signed is
+  begin
+    return floor_ties_to_even(value, shift,
+                              shift > 0 and value(value'right + shift - 1 downto value'right) = 0);
   end function floor_ties_to_even;
 
   -- value - 1 for an odd value of `width` bits: its lowest bit cleared, on the vector (wiring;
@@ -183,6 +183,18 @@ package body vhdlgen_pkg is
   end function difference_tie;
 
   function requantize(acc : signed; shift : natural;
+                      out_min, out_max : integer; tie : boolean) return integer is
+    constant quotient : signed(acc'length - 1 downto 0) := floor_ties_to_even(acc, shift, tie);
+  begin
+    if quotient < out_min then
+      return out_min;
+    elsif quotient > out_max then
+      return out_max;
+    end if;
+    return to_integer(resize(quotient, 32));
+  end function requantize;
+
+  function requantize(acc : signed; shift : natural;
                       out_min, out_max : integer) return integer is
     constant quotient : signed(acc'length - 1 downto 0) := floor_ties_to_even(acc, shift);
   begin
@@ -213,9 +225,8 @@ package body vhdlgen_pkg is
 
   -- The 3:2 compressor (vhdlgen.fixed.compress3) on the low `width` bits of a, b and c (c
   -- inverted to subtract it): per bit the sum s (a 3-input XOR) and the majority k one place
-  -- up (with the + 1 of a subtraction in k's free lowest bit), returned as the two operands
-  -- the carry chain adds, s and k, and s or k (`chain_sum`), as naturals. Each `+` sets a bit
-  -- known to be zero: wiring.
+  -- up (with the + 1 of a subtraction in k's free lowest bit), returned as s and k, and s or k,
+  -- as naturals: two operands with the sum s + k. Each `+` sets a bit known to be zero: wiring.
   procedure compress3(a, b, c : integer; width : positive; subtract : boolean;
                       both, either : out natural) is
     variable a_bits : natural := a mod POW2(width);  -- the low bits, as naturals: wiring
@@ -244,79 +255,6 @@ package body vhdlgen_pkg is
     both := both_bits;
     either := either_bits;
   end procedure compress3;
-
-  -- s + k as the carry chain adds it: (s and k) + (s or k), the same sum, so that the chain's
-  -- carry input (its first operand's bit, s and k) needs all six operand bits just as its
-  -- propagate bit (s xor k) does. Fed s + k, the carry input would be s alone, a LUT3 that
-  -- yosys' ABC then also reuses in the propagate bit's LUT, a second LUT level in front of
-  -- the chain (measured: the 4-bit student's dense2, 9 CARRY8 levels instead of 6).
-  function chain_sum(s, k : signed) return signed is
-  begin
-    return (s and k) + (s or k);
-  end function chain_sum;
-
-  -- On signed vectors of one width: the same compressor, then the one carry chain.
-  function ternary(a, b, c : signed; subtract : boolean) return signed is
-    alias a_vec : signed(a'length - 1 downto 0) is a;
-    alias b_vec : signed(a'length - 1 downto 0) is b;
-    variable c_vec : signed(a'length - 1 downto 0) := c;
-    variable majority : signed(a'length - 1 downto 0);
-    variable carries : signed(a'length - 1 downto 0) := (others => '0');
-  begin
-    if subtract then
-      c_vec := not c_vec;
-      carries(0) := '1';
-    end if;
-    majority := (a_vec and b_vec) or (a_vec and c_vec) or (b_vec and c_vec);
-    carries(carries'left downto 1) := majority(majority'left - 1 downto 0);
-    return chain_sum(a_vec xor b_vec xor c_vec, carries);
-  end function ternary;
-
-  -- On integers of `width` bits, at most 30: compress, add s and k, and read the sum's
-  -- `width` bits back as two's complement the way floor_ties_to_even reads its quotient
-  -- (wiring).
-  function ternary_narrow(a, b, c : integer; width : positive; subtract : boolean)
-    return integer is
-    variable both, either : natural;
-    variable wrapped : integer range -POW2(width - 1) to POW2(width) - 1;
-  begin
-    compress3(a, b, c, width, subtract, both, either);
-    wrapped := (both + either) mod POW2(width);
-    if wrapped >= POW2(width - 1) then
-      wrapped := wrapped - POW2(width);
-    end if;
-    return wrapped;
-  end function ternary_narrow;
-
-  -- Wider sums (31 and 32 bits, rare in integer-form units) take the vector form.
-  function ternary(a, b, c : integer; width : positive; subtract : boolean) return integer is
-  begin
-    if width > 30 then
-      return to_integer(ternary(to_signed(a, width), to_signed(b, width), to_signed(c, width),
-                                subtract));
-    end if;
-    return ternary_narrow(a, b, c, width, subtract);
-  end function ternary;
-
-  function ternary_add(a, b, c : integer; width : positive) return integer is
-  begin
-    return ternary(a, b, c, width, false);
-  end function ternary_add;
-
-  function ternary_sub(a, b, c : integer; width : positive) return integer is
-  begin
-    return ternary(a, b, c, width, true);
-  end function ternary_sub;
-
-  function ternary_add(a, b, c : signed) return signed is
-  begin
-    return ternary(a, b, c, false);
-  end function ternary_add;
-
-  function ternary_sub(a, b, c : signed) return signed is
-  begin
-    return ternary(a, b, c, true);
-  end function ternary_sub;
 
   function ternary_tie(a, b, c : integer; shift : natural; subtract : boolean)
     return boolean is

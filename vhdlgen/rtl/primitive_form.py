@@ -1,0 +1,145 @@
+"""Render records of a unit whose ternary adders are LUT6_2 + CARRY8 instances (the dataflow
+form, templates/layer_primitives.vhd.j2).
+
+Instances cannot live in a process, so this form declares every value a `signed` signal of its
+exact width, computes each one in a concurrent statement, and closes the stages in one clocked
+process. A ternary adder is the instances of its `lut_adder` plan: LUT pins read operand bits
+directly, the result is the chain's O bits (and wires below the chain). Binary adders, views and
+requantizers are the signed form's records (`statements.vector_stages`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vhdlgen.rtl.adder_graph import AdderGraph, Const
+from vhdlgen.rtl.lut_adder import TernaryPlan, plan_graph
+from vhdlgen.rtl.statements import (TIE_FUNCTIONS, Fit, Stage, fit, literal, vector_stages,
+                                    width_of)
+
+
+@dataclass(frozen=True)
+class LutInstance:
+    """One LUT6_2: instance name, INIT as 16 hex digits, the six pin expressions, and the
+    signals its O6 and O5 drive ('open': unused)."""
+
+    name: str
+    init: str
+    pins: tuple[str, ...]
+    o6: str
+    o5: str
+
+
+@dataclass(frozen=True)
+class Carry8Instance:
+    """One CARRY8 of a chain: its slice of the chain's S/DI/O/CO vectors and its carry in."""
+
+    name: str
+    low: int
+    carry_in: str
+
+
+@dataclass(frozen=True)
+class PrimitiveAdder:
+    """A ternary adder `dst` of `width` bits: its comment, the wires below its chain
+    (`low`: (bit, expression)), the chain of `chain` bits from bit `start`, its instances."""
+
+    dst: str
+    width: int
+    comment: str
+    low: tuple[tuple[int, str], ...]
+    start: int
+    chain: int
+    luts: tuple[LutInstance, ...]
+    carry8s: tuple[Carry8Instance, ...]
+
+    @property
+    def chain_msb(self) -> int:
+        """The top bit of the chain's S/DI/O/CO vectors (whole CARRY8s)."""
+        return 8 * len(self.carry8s) - 1
+
+
+@dataclass(frozen=True)
+class TieTest:
+    """The early tie of a requantized output: `function(a, b[, c], shift)` of vhdlgen_pkg on
+    the operands' low shift + 1 bits, as integers."""
+
+    function: str
+    operands: tuple[Fit, ...]
+
+
+@dataclass(frozen=True)
+class PrimitiveStage:
+    """A stage of the dataflow form: the signed form's stage, its ternary adders as
+    instances (the others stay statements), and its outputs' early ties by the name the output
+    is computed into (y, or y_q before the last stage)."""
+
+    stage: Stage
+    primitives: tuple[PrimitiveAdder, ...]
+    ties: dict
+
+
+def _bit(pin, names: list[str]) -> str:
+    if isinstance(pin, tuple):
+        return f"{names[pin[0]]}({pin[1]})"
+    return f"'{pin}'"
+
+
+def _adder_records(dst: str, p: TernaryPlan, names: list[str], comment: str) -> PrimitiveAdder:
+    """The instances of plan `p`, its operands read from the signals `names`."""
+    def target(port: tuple[str, int] | None) -> str:
+        if port is None:
+            return "open"
+        kind, j = port
+        return f"{dst}_{kind}({j - p.start})"
+
+    luts = tuple(LutInstance(f"{dst}_lut{k}", f"{lut.init:016X}",
+                             tuple(_bit(pin, names) for pin in lut.pins),
+                             target(lut.o6), target(lut.o5))
+                 for k, lut in enumerate(p.luts))
+    carry_in = f"'{p.carry_in}'"
+    chain = []
+    for k in range(p.carry8s):
+        chain.append(Carry8Instance(f"{dst}_carry{k}", 8 * k, carry_in))
+        carry_in = f"{dst}_co({8 * k + 7})"
+    low = tuple((j, _bit(pin, names)) for j, pin in enumerate(p.low))
+    return PrimitiveAdder(dst, p.width, comment, low, p.start, p.width - p.start, luts,
+                          tuple(chain))
+
+
+def _operand_name(graph: AdderGraph, operand, stage: int) -> str:
+    return "" if isinstance(operand, Const) else graph.reference(operand, stage)
+
+
+def _tie(graph: AdderGraph, output, stage: int) -> TieTest | None:
+    tie = output.tie
+    if tie is None:
+        return None
+    bits = output.requantizer.shift + 1
+    operands = tuple(literal(op.value, bits) if isinstance(op, Const)
+                     else fit(graph.reference(op, stage), width_of(op), bits)
+                     for op in tie.operands)
+    return TieTest(TIE_FUNCTIONS[tie.kind], operands)
+
+
+def primitive_stages(graph: AdderGraph) -> tuple[PrimitiveStage, ...]:
+    """The dataflow form's stages (last first, as `vector_stages`)."""
+    plans = plan_graph(graph)
+    by_name = {adder.name: adder for adder in graph.adders}
+    result = []
+    for stage in vector_stages(graph):
+        primitives = []
+        for add in stage.adds:
+            adder = by_name[add.dst]
+            if adder.name not in plans:
+                continue
+            names = [_operand_name(graph, op, stage.index) for op in adder.operands]
+            shown = [name or str(op.value) for name, op in zip(names, adder.operands)]
+            sign = "-" if adder.c_sign < 0 else "+"
+            comment = f"{adder.name} = {shown[0]} + {shown[1]} {sign} {shown[2]}"
+            primitives.append(_adder_records(adder.name, plans[adder.name], names, comment))
+        ties = {}
+        for output, index in zip(graph.outputs, graph.output_stages):
+            if index == stage.index and (test := _tie(graph, output, index)) is not None:
+                ties[output.name if index == graph.stages - 1 else f"{output.name}_q"] = test
+        result.append(PrimitiveStage(stage, tuple(primitives), ties))
+    return tuple(result)
