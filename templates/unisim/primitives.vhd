@@ -6,7 +6,6 @@
 -- CO(i) = S(i) ? carry into bit i : DI(i); O(i) = S(i) xor carry into bit i; carry into bit 0 = CI.
 library ieee;
 use ieee.std_logic_1164.all;
-use ieee.numeric_std.all;
 
 entity LUT6_2 is
   generic (INIT : bit_vector(63 downto 0) := X"0000000000000000");
@@ -14,17 +13,22 @@ entity LUT6_2 is
 end entity;
 
 architecture model of LUT6_2 is
+  type values is array (std_ulogic) of natural;
+  constant VALUE : values := ('0' | 'L' => 0, '1' | 'H' => 1, others => 64);  -- 64: unknown
 begin
   process (I0, I1, I2, I3, I4, I5)
-    variable sel : std_logic_vector(5 downto 0);
+    variable low : natural;  -- I4..I0 as a number, above 31 when one of them is unknown
   begin
-    sel := to_x01(I5 & I4 & I3 & I2 & I1 & I0);
-    if is_x(sel) then
+    low := VALUE(I0) + 2 * VALUE(I1) + 4 * VALUE(I2) + 8 * VALUE(I3) + 16 * VALUE(I4);
+    if low > 31 or VALUE(I5) > 1 then
       O6 <= 'X';
+    else
+      O6 <= to_stdulogic(INIT(low + 32 * VALUE(I5)));
+    end if;
+    if low > 31 then
       O5 <= 'X';
     else
-      O6 <= to_stdulogic(INIT(to_integer(unsigned(sel))));
-      O5 <= to_stdulogic(INIT(to_integer(unsigned(sel(4 downto 0)))));
+      O5 <= to_stdulogic(INIT(low));
     end if;
   end process;
 end architecture;
