@@ -57,6 +57,9 @@ def test_the_build_ships_the_unisim_files_outside_the_file_list(built) -> None:
     manifest = json.loads((out / "vhdlgen-build.json").read_text())
     assert all(f"rtl/{name}" in json.dumps(manifest) for name in UNISIM_FILES)
     assert primitive_units(out), "no unit instantiates LUT6_2"
+    assert {layer["arithmetic"] for layer in report["layers"]} <= {
+        "integer", "signed, LUT6_2/CARRY8 ternary adders"}
+    assert any(layer["arithmetic"].startswith("signed, LUT6_2") for layer in report["layers"])
     plain = vhdlgen.convert(qmodels.dense_only(), test_vectors=0)
     plain.build(out.parent / "plain")
     assert not (out.parent / "plain" / "rtl" / "unisim").exists()

@@ -22,7 +22,8 @@ def _unit_report(unit: Unit, output_cycle: int) -> dict:
     return {
         "name": unit.label, "entity": unit.entity, "source_layers": list(unit.sources),
         "kind": unit.kind, "latency_cycles": unit.latency,
-        "arithmetic": "signed" if unit.wide else "integer",
+        "arithmetic": ("signed, LUT6_2/CARRY8 ternary adders" if unit.primitive_stages
+                       else "signed" if unit.wide else "integer"),
         "output_cycle": output_cycle,
         "top_signal": top_names(unit.label)[1],
         "input": Port.of(unit.in_tensor).as_json(), "output": Port.of(unit.out_tensor).as_json(),
