@@ -82,8 +82,8 @@ package body vhdlgen_pkg is
 
   constant POW2 : naturals(0 to 30) := powers_of_two;
 
-  -- floor(value / 2**shift), with the lowest bit cleared on an exact tie (the dropped bits all
-  -- zero): the rounding of the vector requantize, on bits only (wiring and one OR tree).
+  -- floor(value / 2**shift), with the lowest bit cleared on an exact tie (`tie`: the dropped
+  -- bits all zero, tested by the caller): the rounding of the vector requantize, on bits only.
   -- The floor is a slice, sign-extended: not shift_right, which GHDL 2.0's Verilog writer
   -- (the netlist `estimate` and any Verilog flow read) emits as a logical shift.
   function floor_ties_to_even(value : signed; shift : natural; tie : boolean) return signed is
@@ -94,12 +94,6 @@ package body vhdlgen_pkg is
       quotient(0) := '0';
     end if;
     return quotient;
-  end function floor_ties_to_even;
-
-  function floor_ties_to_even(value : signed; shift : natural) return signed is
-  begin
-    return floor_ties_to_even(value, shift,
-                              shift > 0 and value(value'right + shift - 1 downto value'right) = 0);
   end function floor_ties_to_even;
 
   -- value - 1 for an odd value of `width` bits: its lowest bit cleared, on the vector (wiring;
@@ -196,14 +190,10 @@ package body vhdlgen_pkg is
 
   function requantize(acc : signed; shift : natural;
                       out_min, out_max : integer) return integer is
-    constant quotient : signed(acc'length - 1 downto 0) := floor_ties_to_even(acc, shift);
+    alias bits : signed(acc'length - 1 downto 0) is acc;
   begin
-    if quotient < out_min then
-      return out_min;
-    elsif quotient > out_max then
-      return out_max;
-    end if;
-    return to_integer(resize(quotient, 32));
+    return requantize(acc, shift, out_min, out_max,
+                      shift > 0 and bits(shift - 1 downto 0) = 0);
   end function requantize;
 
   -- The wider tie: the lowest tie_bits bits take no part in the floor nor in the tie test, so
