@@ -31,7 +31,7 @@ def _unit_report(unit: Unit, output_cycle: int) -> dict:
         "adder_depth": max((a.depth for a in adders), default=0),
         "max_adder_width": max((a.width for a in adders), default=0),
         "registers": len(unit.graph.registers),
-        "lut_estimate": sum(a.luts for a in adders),
+        "lut_estimate": unit.lut_estimate,
         "stage_delays": [round(d, 3) for d in unit.graph.stage_delay],
         "stage_logic_levels": list(unit.graph.stage_levels),
         # open: out_data is combinational; the last stage ends in the next unit's first stage
@@ -123,9 +123,11 @@ def format_report(typed: BuildReport) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines += [f"renamed: {note}" for note in report.get("renamed", [])]
+    counted = ("adder bits where both operands vary, a ternary adder's LUT6_2 instances"
+               if report.get("unisim_sources") else "adder bits where both operands vary")
     lines.append(f"{'layers' if extra else 'total'}: {report['adders']} adders "
                  f"({report['shared_adders']} shared), about {report['lut_estimate']} LUTs "
-                 "(adder bits where both operands vary)")
+                 f"({counted})")
     if "total" in report:  # the whole design, extra units included
         t = report["total"]
         lines.append(f"total: {t['latency_cycles']} cycles = {t['latency_ns']:g} ns, about "

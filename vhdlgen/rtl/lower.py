@@ -68,6 +68,14 @@ class Unit:
         return self.graph.latency
 
     @property
+    def lut_estimate(self) -> int:
+        """LUTs of the adders: bit positions where both operands vary, or for a ternary adder
+        built from primitives its LUT6_2 instances."""
+        built = {add.dst: len(add.luts) for stage in self.primitive_stages
+                 for add in stage.primitives}
+        return sum(built.get(adder.name, adder.luts) for adder in self.graph.adders)
+
+    @property
     def primitive_adders(self) -> int:
         """Ternary adders built from primitives (the dataflow form)."""
         return sum(len(stage.primitives) for stage in self.primitive_stages)
