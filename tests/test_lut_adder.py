@@ -75,20 +75,24 @@ def test_constant_operands(subtract: bool, position: int) -> None:
 
 
 def test_structure_of_a_full_width_sum() -> None:
-    """Three 8-bit unsigned operands: 11 chain bits (signed width of 765), each one LUT; columns with six live
-    inputs get a DI helper per two bits; no wires (every column adds)."""
+    """Three 8-bit unsigned operands, 11 result bits (765 needs 10 and a sign): bit 0 is a LUT
+    (no carry enters it), bits 1-10 a chain of two CARRY8, each bit one propagate LUT; columns
+    with six live inputs get a DI helper per two bits; no wires (every column adds)."""
     p = check([(0, 255)] * 3, subtract=False)
-    assert (p.width, p.start, p.carry_in, p.carry8s) == (11, 0, 0, 2)
+    assert (p.width, p.start, p.carry_in, p.carry8s) == (11, 1, 0, 2)
+    assert [lut.o6 for lut in p.luts if lut.o6[0] == "y"] == [("y", 0)]
     propagate = [lut for lut in p.luts if lut.o6[0] == "s"]
     helpers = [lut for lut in p.luts if lut.o6[0] == "di"]
-    assert len(propagate) == 11
+    assert len(propagate) == 10
     six = sum(1 for lut in propagate if lut.o5 is None)
     assert len(helpers) == (six + 1) // 2
 
 
 def test_shifted_operands_start_the_chain_above_their_zeros() -> None:
+    """Operands from bits 0, 2 and 4: bits 0-1 are a's wires, bit 2 (a + b, nothing carried
+    in) a LUT, the chain starts at bit 3, where the schedule starts it."""
     p = check([(0, 15)] * 3, subtract=False, zeros=(0, 2, 4))
-    assert p.start == 2 and p.low == ((0, 0), (0, 1))
+    assert p.low == ((0, 0), (0, 1)) and p.start == 3
 
 
 def test_a_six_input_lut_cannot_give_the_carry_input_on_o5() -> None:

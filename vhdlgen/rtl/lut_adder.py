@@ -16,7 +16,8 @@ with at most five live inputs gives DI_j = s_j on its own O5 (I5 tied high).
 
 Constant operand bits (a constant operand, the zeros below a shifted value, the sign bits of a
 value that cannot be negative) are folded into the INITs. The low columns that cannot carry and
-hold at most one live bit are wires, so the chain starts at the first column that adds.
+hold at most one live bit are wires; the first column that adds, when no carry enters it, is a
+LUT of its sum bit, and the chain starts one column up.
 Everything here is data: `plan` decides, `evaluate` executes the primitives on integer codes
 (the lowered form's interpreter), and the renderer only prints pins and INITs.
 """
@@ -43,7 +44,7 @@ class Lut6_2:
 
     pins: tuple
     init: int
-    o6: tuple[str, int]  # ("s", j) or ("di", j)
+    o6: tuple[str, int]  # ("s", j) or ("di", j) of the chain, or ("y", j): result bit j
     o5: tuple[str, int] | None
 
 
@@ -69,9 +70,11 @@ def _bit(pin, operands: list[np.ndarray], batch: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class TernaryPlan:
-    """The primitives of one ternary adder. Bits below `start` are wires (`low[j]`: a pin);
-    chain position j (>= start) has S from a LUT's O6 and DI from an O5 or a helper's O6; the
-    chain's carry input is `carry_in`. Result bit j >= start is the chain's O output."""
+    """The primitives of one ternary adder. Result bits below len(low) are wires (`low[j]`: a
+    pin or a constant); where no carry enters the first column that adds, its bit is a LUT's
+    O6 (`("y", j)`) and the chain starts one up. Chain position j (>= start) has S from a LUT's
+    O6 and DI from an O5 or a helper's O6; the chain's carry input is `carry_in`. Result bit
+    j >= start is the chain's O output."""
 
     width: int
     subtract: bool
@@ -84,23 +87,29 @@ class TernaryPlan:
     def carry8s(self) -> int:
         return -(-(self.width - self.start) // 8)
 
+    @property
+    def chain(self) -> int:
+        """Bits of the carry chain (0: the adder is LUTs and wires)."""
+        return self.width - self.start
+
     def evaluate(self, operands: list[np.ndarray]) -> np.ndarray:
         """The primitives on integer operand codes: LUTs looked up in their INITs (O5 on I0..I4),
         CARRY8 chains bit by bit. Returns the result as a signed `width`-bit integer."""
         operands = [np.asarray(v, dtype=np.int64) for v in operands]
         batch = len(operands[0])
-        s = {}
-        di = {}
+        s, di, y = {}, {}, {}
         for lut in self.luts:
             index = sum(_bit(pin, operands, batch) << k for k, pin in enumerate(lut.pins))
             table = np.array([lut.init >> i & 1 for i in range(64)], dtype=np.int64)
-            outputs = {"s": s, "di": di}
+            outputs = {"s": s, "di": di, "y": y}
             outputs[lut.o6[0]][lut.o6[1]] = table[index]
             if lut.o5 is not None:
                 outputs[lut.o5[0]][lut.o5[1]] = table[index & 31]
         result = np.zeros(batch, dtype=np.int64)
         for j, pin in enumerate(self.low):
             result |= _bit(pin, operands, batch) << j
+        for j, bit in y.items():
+            result |= bit << j
         carry = np.full(batch, self.carry_in, dtype=np.int64)
         for j in range(self.start, self.width):
             result |= (s[j] ^ carry) << j
@@ -174,18 +183,26 @@ def plan(ops: list[Operand], width: int, subtract: bool) -> TernaryPlan:
             break
         low.append(bit)
         carry = carry_out
-    start = len(low)
+    first = len(low)  # the first column that adds
     luts: list[Lut6_2] = []
+    if carry == 0 and first < width:
+        # no carry enters it: its sum bit is s, a LUT beside the chain, which starts one up
+        # (the schedule's chain start: `schedule._chain_start`)
+        here = [p for p in columns[first] if _is_live(p)]
+        s, _ = _tables(columns[first], here, subtract, (1 << 32) - 1)
+        luts.append(Lut6_2(_pad(here, high=ONE), (s << 32) | s, ("y", first), None))
+    start = first + 1 if luts else first
     helper_majority: dict[int, int] = {}  # column -> index of the helper whose O5 is its m
     for j in range(start, width):
+        has_below = j > first  # column j-1 adds: its majority enters column j
         here = [p for p in columns[j] if _is_live(p)]
-        below = [p for p in columns[j - 1] if _is_live(p)] if j > start else []
+        below = [p for p in columns[j - 1] if _is_live(p)] if has_below else []
         below = _read_by_majority(columns[j - 1], below, subtract)
         pins = here + [p for p in below if p not in here]
         if len(pins) <= 5:
             mask = (1 << 32) - 1
             s, _ = _tables(columns[j], pins, subtract, mask)
-            m_below = _tables(columns[j - 1], pins, subtract, mask)[1] if j > start else 0
+            m_below = _tables(columns[j - 1], pins, subtract, mask)[1] if has_below else 0
             init = ((s ^ m_below) << 32) | s
             luts.append(Lut6_2(_pad(pins, high=ONE), init, ("s", j), ("di", j)))
             continue

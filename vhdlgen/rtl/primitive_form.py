@@ -41,7 +41,8 @@ class Carry8Instance:
 @dataclass(frozen=True)
 class PrimitiveAdder:
     """A ternary adder `dst` of `width` bits: its comment, the wires below its chain
-    (`low`: (bit, expression)), the chain of `chain` bits from bit `start`, its instances."""
+    (`low`: (bit, expression)), the chain of `chain` bits from bit `start` (0: none), its
+    instances (a LUT below the chain drives its result bit directly)."""
 
     dst: str
     width: int
@@ -90,7 +91,7 @@ def _adder_records(dst: str, p: TernaryPlan, names: list[str], comment: str) -> 
         if port is None:
             return "open"
         kind, j = port
-        return f"{dst}_{kind}({j - p.start})"
+        return f"{dst}({j})" if kind == "y" else f"{dst}_{kind}({j - p.start})"
 
     luts = tuple(LutInstance(f"{dst}_lut{k}", f"{lut.init:016X}",
                              tuple(_bit(pin, names) for pin in lut.pins),
@@ -102,8 +103,7 @@ def _adder_records(dst: str, p: TernaryPlan, names: list[str], comment: str) -> 
         chain.append(Carry8Instance(f"{dst}_carry{k}", 8 * k, carry_in))
         carry_in = f"{dst}_co({8 * k + 7})"
     low = tuple((j, _bit(pin, names)) for j, pin in enumerate(p.low))
-    return PrimitiveAdder(dst, p.width, comment, low, p.start, p.width - p.start, luts,
-                          tuple(chain))
+    return PrimitiveAdder(dst, p.width, comment, low, p.start, p.chain, luts, tuple(chain))
 
 
 def _operand_name(graph: AdderGraph, operand, stage: int) -> str:
