@@ -39,8 +39,8 @@ _ALL64 = (1 << 64) - 1
 
 @dataclass(frozen=True)
 class Lut6_2:
-    """One LUT6_2: pins I0..I5, INIT, and the chain positions its O6 and O5 drive: `o6` the
-    propagate (S) or, on a helper, the DI of that position; `o5` a DI position or None."""
+    """One LUT6_2: pins I0..I5, INIT, and what its O6 and O5 drive: `o6` a chain position's
+    propagate (S), on a helper its DI, or a result bit below the chain; `o5` a DI or None."""
 
     pins: tuple
     init: int
@@ -190,7 +190,7 @@ def plan(ops: list[Operand], width: int, subtract: bool) -> TernaryPlan:
         # (the schedule's chain start: `schedule._chain_start`)
         here = [p for p in columns[first] if _is_live(p)]
         s, _ = _tables(columns[first], here, subtract, (1 << 32) - 1)
-        luts.append(Lut6_2(_pad(here, high=ONE), (s << 32) | s, ("y", first), None))
+        luts.append(Lut6_2(_pad(here), (s << 32) | s, ("y", first), None))
     start = first + 1 if luts else first
     helper_majority: dict[int, int] = {}  # column -> index of the helper whose O5 is its m
     for j in range(start, width):
@@ -204,7 +204,7 @@ def plan(ops: list[Operand], width: int, subtract: bool) -> TernaryPlan:
             s, _ = _tables(columns[j], pins, subtract, mask)
             m_below = _tables(columns[j - 1], pins, subtract, mask)[1] if has_below else 0
             init = ((s ^ m_below) << 32) | s
-            luts.append(Lut6_2(_pad(pins, high=ONE), init, ("s", j), ("di", j)))
+            luts.append(Lut6_2(_pad(pins), init, ("s", j), ("di", j)))
             continue
         s, _ = _tables(columns[j], pins, subtract, _ALL64)
         m_below = _tables(columns[j - 1], pins, subtract, _ALL64)[1]
@@ -215,7 +215,7 @@ def plan(ops: list[Operand], width: int, subtract: bool) -> TernaryPlan:
             continue
         hs, hm = _tables(columns[j], here, subtract, (1 << 32) - 1)
         helper_majority[j] = len(luts)
-        luts.append(Lut6_2(_pad(here, high=ONE), (hs << 32) | hm, ("di", j), None))
+        luts.append(Lut6_2(_pad(here), (hs << 32) | hm, ("di", j), None))
     return TernaryPlan(width, subtract, start, carry, tuple(low), tuple(luts))
 
 
@@ -230,9 +230,10 @@ def _read_by_majority(column: list, live: list, subtract: bool) -> list:
                    for i in range(64) if not i >> k & 1)]
 
 
-def _pad(pins: list, high: int) -> tuple:
-    """Pins on I0..I4, unused ones tied low, I5 tied to `high` (O6 = INIT[63:32] on I0..I4)."""
-    return tuple(pins) + (ZERO,) * (5 - len(pins)) + (high,)
+def _pad(pins: list) -> tuple:
+    """Pins on I0..I4, unused ones tied low, I5 tied high: O6 = INIT[63:32] on I0..I4, and O5 =
+    INIT[31:0] on the same pins, a second function of them."""
+    return tuple(pins) + (ZERO,) * (5 - len(pins)) + (ONE,)
 
 
 # --------------------------------------------------------------------------- a unit's adders
