@@ -76,14 +76,17 @@ def test_constant_operands(subtract: bool, position: int) -> None:
 
 def test_structure_of_a_full_width_sum() -> None:
     """Three 8-bit unsigned operands, 11 result bits (765 needs 10 and a sign): bit 0 is a LUT
-    (no carry enters it), bits 1-10 a chain of two CARRY8, each bit one propagate LUT; columns
-    with six live inputs get a DI helper per two bits; no wires (every column adds)."""
+    (no carry enters it), bits 1-10 a chain of two CARRY8; bits 1-8 have a propagate LUT each
+    (bit 8 the carry of bit 7's column), bits 9 and 10 know every operand bit (zero), so S and
+    DI are tied to '0' and the chain's carry is their sum; columns with six live inputs get a
+    DI helper per two bits; no wires (every column adds)."""
     p = check([(0, 255)] * 3, subtract=False)
     assert (p.width, p.start, p.carry_in, p.carry8s) == (11, 1, 0, 2)
     assert [lut.o6 for lut in p.luts if lut.o6[0] == "y"] == [("y", 0)]
     propagate = [lut for lut in p.luts if lut.o6[0] == "s"]
     helpers = [lut for lut in p.luts if lut.o6[0] == "di"]
-    assert len(propagate) == 10
+    assert sorted(lut.o6[1] for lut in propagate) == list(range(1, 9))
+    assert sorted(p.tied) == [("di", 9, 0), ("di", 10, 0), ("s", 9, 0), ("s", 10, 0)]
     six = sum(1 for lut in propagate if lut.o5 is None)
     assert len(helpers) == (six + 1) // 2
 
@@ -107,7 +110,7 @@ def test_a_six_input_lut_cannot_give_the_carry_input_on_o5() -> None:
             s_table = sum(1 << i for i in range(32) if bin(i & 7).count("1") % 2)
             lut = Lut6_2(lut.pins, (lut.init >> 32 << 32) | s_table, lut.o6, ("di", lut.o6[1]))
         luts.append(lut)
-    naive = TernaryPlan(p.width, p.subtract, p.start, p.carry_in, p.low, tuple(luts))
+    naive = TernaryPlan(p.width, p.subtract, p.start, p.carry_in, p.low, tuple(luts), p.tied)
     rng = np.random.default_rng(3)
     values = [rng.integers(0, 256, 2000) for _ in range(3)]
     assert np.array_equal(p.evaluate(values), sum(values))

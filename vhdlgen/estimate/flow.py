@@ -96,7 +96,8 @@ def _synthesize(build: Build, work: Path, flow: str, tools: tuple[str, str],
     clock.stage(f"ghdl synth {top} ({len(sources)} file{'s' if len(sources) != 1 else ''})...")
     library = work / "work"
     ghdl.compile_unisim(build.unisim_paths[:1], library)  # the component package: black boxes
-    run_tool([ghdl_path, "--synth", "--std=08", f"--workdir={library}", f"-P{library}",
+    quiet = ["-Wno-binding"] if build.unisim_sources else []  # the primitives' black boxes
+    run_tool([ghdl_path, "--synth", "--std=08", f"--workdir={library}", f"-P{library}", *quiet,
               "--out=verilog", *map(str, sources), "-e", top],
              log=work / "ghdl_synth.log", cwd=work, what="ghdl --synth", progress=clock.say,
              start=clock.start, stdout=verilog)

@@ -73,7 +73,8 @@ class TernaryPlan:
     """The primitives of one ternary adder. Result bits below len(low) are wires (`low[j]`: a
     pin or a constant); where no carry enters the first column that adds, its bit is a LUT's
     O6 (`("y", j)`) and the chain starts one up. Chain position j (>= start) has S from a LUT's
-    O6 and DI from an O5 or a helper's O6; the chain's carry input is `carry_in`. Result bit
+    O6 and DI from an O5 or a helper's O6, or both are tied to constants (`tied`: columns
+    where every operand bit is known); the chain's carry input is `carry_in`. Result bit
     j >= start is the chain's O output."""
 
     width: int
@@ -82,6 +83,7 @@ class TernaryPlan:
     carry_in: int
     low: tuple
     luts: tuple[Lut6_2, ...]
+    tied: tuple[tuple[str, int, int], ...] = ()  # ("s" or "di", position, constant 0/1)
 
     @property
     def carry8s(self) -> int:
@@ -98,6 +100,8 @@ class TernaryPlan:
         operands = [np.asarray(v, dtype=np.int64) for v in operands]
         batch = len(operands[0])
         s, di, y = {}, {}, {}
+        for kind, j, value in self.tied:
+            {"s": s, "di": di}[kind][j] = np.full(batch, value, dtype=np.int64)
         for lut in self.luts:
             index = sum(_bit(pin, operands, batch) << k for k, pin in enumerate(lut.pins))
             table = np.array([lut.init >> i & 1 for i in range(64)], dtype=np.int64)
@@ -193,6 +197,7 @@ def plan(ops: list[Operand], width: int, subtract: bool) -> TernaryPlan:
         luts.append(Lut6_2(_pad(here), (s << 32) | s, ("y", first), None))
     start = first + 1 if luts else first
     helper_majority: dict[int, int] = {}  # column -> index of the helper whose O5 is its m
+    tied: list[tuple[str, int, int]] = []
     for j in range(start, width):
         has_below = j > first  # column j-1 adds: its majority enters column j
         here = [p for p in columns[j] if _is_live(p)]
@@ -203,6 +208,9 @@ def plan(ops: list[Operand], width: int, subtract: bool) -> TernaryPlan:
             mask = (1 << 32) - 1
             s, _ = _tables(columns[j], pins, subtract, mask)
             m_below = _tables(columns[j - 1], pins, subtract, mask)[1] if has_below else 0
+            if not pins:  # every bit known (above the operands' tops): S and DI are constants
+                tied += [("s", j, (s ^ m_below) & 1), ("di", j, s & 1)]
+                continue
             init = ((s ^ m_below) << 32) | s
             luts.append(Lut6_2(_pad(pins), init, ("s", j), ("di", j)))
             continue
@@ -216,7 +224,7 @@ def plan(ops: list[Operand], width: int, subtract: bool) -> TernaryPlan:
         hs, hm = _tables(columns[j], here, subtract, (1 << 32) - 1)
         helper_majority[j] = len(luts)
         luts.append(Lut6_2(_pad(here), (hs << 32) | hm, ("di", j), None))
-    return TernaryPlan(width, subtract, start, carry, tuple(low), tuple(luts))
+    return TernaryPlan(width, subtract, start, carry, tuple(low), tuple(luts), tuple(tied))
 
 
 def _read_by_majority(column: list, live: list, subtract: bool) -> list:

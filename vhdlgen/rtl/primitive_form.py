@@ -52,6 +52,7 @@ class PrimitiveAdder:
     chain: int
     luts: tuple[LutInstance, ...]
     carry8s: tuple[Carry8Instance, ...]
+    tied: tuple[tuple[str, str], ...] = ()  # (chain signal bit, '0' or '1'): no LUT needed
 
     @property
     def chain_msb(self) -> int:
@@ -103,7 +104,9 @@ def _adder_records(dst: str, p: TernaryPlan, names: list[str], comment: str) -> 
         chain.append(Carry8Instance(f"{dst}_carry{k}", 8 * k, carry_in))
         carry_in = f"{dst}_co({8 * k + 7})"
     low = tuple((j, _bit(pin, names)) for j, pin in enumerate(p.low))
-    return PrimitiveAdder(dst, p.width, comment, low, p.start, p.chain, luts, tuple(chain))
+    tied = tuple((target((kind, j)), f"'{value}'") for kind, j, value in p.tied)
+    return PrimitiveAdder(dst, p.width, comment, low, p.start, p.chain, luts, tuple(chain),
+                          tied)
 
 
 def _operand_name(graph: AdderGraph, operand, stage: int) -> str:
