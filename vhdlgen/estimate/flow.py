@@ -19,6 +19,7 @@ from vhdlgen.estimate.tools import (ADD_TO_ALU, DEFAULT_FLOW, FAMILY, FLOWS, Pro
                                     yosys_script)
 from vhdlgen.report import BuildReport, TimingReport
 from vhdlgen.rtl.manifest import Build, read_build
+from vhdlgen.rtl.names import UNISIM_COMPONENTS
 from vhdlgen.timing import DelayModel, corner_model
 
 TIMING_MODEL_NOTE = ("the build's UltraScale+ -2 delay model (vhdlgen.timing, its corner fitted "
@@ -95,7 +96,8 @@ def _synthesize(build: Build, work: Path, flow: str, tools: tuple[str, str],
     # minutes on a large generated file and is not needed for synthesis.
     clock.stage(f"ghdl synth {top} ({len(sources)} file{'s' if len(sources) != 1 else ''})...")
     library = work / "work"
-    ghdl.compile_unisim(build.unisim_paths[:1], library)  # the component package: black boxes
+    black_boxes = [build.rtl_dir / UNISIM_COMPONENTS] if build.unisim_sources else []
+    ghdl.compile_unisim(black_boxes, library)  # the component package alone: black boxes
     quiet = ["-Wno-binding"] if build.unisim_sources else []  # the primitives' black boxes
     run_tool([ghdl_path, "--synth", "--std=08", f"--workdir={library}", f"-P{library}", *quiet,
               "--out=verilog", *map(str, sources), "-e", top],

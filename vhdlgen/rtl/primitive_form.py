@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from vhdlgen.rtl.adder_graph import AdderGraph, Const
 from vhdlgen.rtl.lut_adder import TernaryPlan, plan_graph
-from vhdlgen.rtl.statements import (TIE_FUNCTIONS, Fit, Stage, fit, literal, vector_stages,
-                                    width_of)
+from vhdlgen.rtl.statements import Stage, vector_stages
 
 
 @dataclass(frozen=True)
@@ -61,23 +60,12 @@ class PrimitiveAdder:
 
 
 @dataclass(frozen=True)
-class TieTest:
-    """The early tie of a requantized output: `function(a, b[, c], shift)` of vhdlgen_pkg on
-    the operands' low shift + 1 bits, as integers."""
-
-    function: str
-    operands: tuple[Fit, ...]
-
-
-@dataclass(frozen=True)
 class PrimitiveStage:
-    """A stage of the dataflow form: the signed form's stage, its ternary adders as
-    instances (the others stay statements), and its outputs' early ties by the name the output
-    is computed into (y, or y_q before the last stage)."""
+    """A stage of the dataflow form: the signed form's stage and its ternary adders as
+    instances (the others stay statements)."""
 
     stage: Stage
     primitives: tuple[PrimitiveAdder, ...]
-    ties: dict
 
 
 def _bit(pin, names: list[str]) -> str:
@@ -113,17 +101,6 @@ def _operand_name(graph: AdderGraph, operand, stage: int) -> str:
     return "" if isinstance(operand, Const) else graph.reference(operand, stage)
 
 
-def _tie(graph: AdderGraph, output, stage: int) -> TieTest | None:
-    tie = output.tie
-    if tie is None:
-        return None
-    bits = output.requantizer.shift + 1
-    operands = tuple(literal(op.value, bits) if isinstance(op, Const)
-                     else fit(graph.reference(op, stage), width_of(op), bits)
-                     for op in tie.operands)
-    return TieTest(TIE_FUNCTIONS[tie.kind], operands)
-
-
 def primitive_stages(graph: AdderGraph) -> tuple[PrimitiveStage, ...]:
     """The dataflow form's stages (last first, as `vector_stages`)."""
     plans = plan_graph(graph)
@@ -140,9 +117,5 @@ def primitive_stages(graph: AdderGraph) -> tuple[PrimitiveStage, ...]:
             sign = "-" if adder.c_sign < 0 else "+"
             comment = f"{adder.name} = {shown[0]} + {shown[1]} {sign} {shown[2]}"
             primitives.append(_adder_records(adder.name, plans[adder.name], names, comment))
-        ties = {}
-        for output, index in zip(graph.outputs, graph.output_stages):
-            if index == stage.index and (test := _tie(graph, output, index)) is not None:
-                ties[output.name if index == graph.stages - 1 else f"{output.name}_q"] = test
-        result.append(PrimitiveStage(stage, tuple(primitives), ties))
+        result.append(PrimitiveStage(stage, tuple(primitives)))
     return tuple(result)

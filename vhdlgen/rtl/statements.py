@@ -120,17 +120,28 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class VectorTie:
+    """The early tie of a requantized output in the signed records: `function(a, b[, c],
+    shift)` of vhdlgen_pkg on the operands' low shift + 1 bits (`operands`), as integers."""
+
+    function: str
+    operands: tuple[Fit, ...]
+
+
+@dataclass(frozen=True)
 class VectorOutput:
     """An output element computed in a stage of a signed-form unit: `dst` (`width` bits) takes
     `value` (a literal, or an accumulator fitted to `width`), or `to_signed(requantize(value,
     *requant), width)` when `requant` = (shift, out_min, out_max), or (shift, tie_bits,
-    out_min, out_max) for a requantizer with tie_bits."""
+    out_min, out_max) for a requantizer with tie_bits. `tie`: its early tie (the dataflow form
+    passes it to requantize; the wide form tests the accumulator's low bits instead)."""
 
     dst: str
     value: Fit
     requant: tuple[int, ...] | None
     width: int
     is_signal: bool
+    tie: VectorTie | None = None
 
 
 @dataclass(frozen=True)
@@ -311,6 +322,16 @@ def _vector_operand(graph: AdderGraph, operand: Adder | View | Const, stage: int
     return fit(graph.reference(operand, stage), width_of(operand), width)
 
 
+def _vector_tie(graph: AdderGraph, out: Output, stage: int) -> VectorTie | None:
+    """The early tie's operands, each used at its low shift + 1 bits."""
+    tie = out.tie
+    if tie is None:
+        return None
+    bits = out.requantizer.shift + 1
+    return VectorTie(TIE_FUNCTIONS[tie.kind], tuple(_vector_operand(graph, op, stage, bits)
+                                                    for op in tie.operands))
+
+
 def vector_stages(graph: AdderGraph) -> tuple[Stage, ...]:
     """The stages of the signed form: every operand fitted to its adder's width, constants as
     bit strings of that width, outputs fitted (or requantized) to the output's width."""
@@ -337,6 +358,7 @@ def vector_stages(graph: AdderGraph) -> tuple[Stage, ...]:
         # at least shift + 2 bits, as the integer form's acc_width: the tie test reads the low
         # `shift` bits, the floor keeps a sign bit and one more
         return VectorOutput(dst, fit(source, width_of(out.source), out.acc_width),
-                            _requantize_arguments(rq), width, is_signal)
+                            _requantize_arguments(rq), width, is_signal,
+                            _vector_tie(graph, out, stage))
 
     return _stages(graph, add, output)
