@@ -3,7 +3,8 @@
 between the early tie and the tie on the accumulator."""
 from __future__ import annotations
 
-from vhdlgen.fixed import FixedType, Requantizer
+from vhdlgen.fixed import FixedType, Requantizer, signed_width
+from vhdlgen.rtl.adder_graph import varying_bits
 from vhdlgen.rtl.cmvm import optimise
 from vhdlgen.rtl.schedule import (OutputSpec, Timing, early_tie_levels,
                                   function_levels, requantizer_levels, schedule)
@@ -66,3 +67,29 @@ def test_a_subtraction_chain_starts_at_bit_0() -> None:
     # difference is in a second CARRY8 (as in the 5-bit student's conv1, docs/rtl.md).
     assert _levels({0: 1, 1: 4}) == 2
     assert _levels({0: 1, 1: -4}) == 3
+
+
+def test_register_bits_count_only_bits_that_can_vary() -> None:
+    # Every value here is nonnegative: no sign flip-flop. x1 and x2 are read shifted and
+    # plain, late: each element's bits cross a boundary once, whatever views read them.
+    assert varying_bits(0, 123) == 7 and varying_bits(-4, 3) == 3 and varying_bits(5, 5) == 0
+    ranges = [(0, 63), (0, 15), (0, 15)]
+    plan = optimise([{0: 1, 1: 4, 2: 1}, {1: 1, 2: 2}], [0, 0], ranges, max_depth=0)
+    names = [f"x{e}" + (f"_s{k}" if k else "") for e, k in plan.views]
+    view_ranges = [(ranges[e][0] << k, ranges[e][1] << k) for e, k in plan.views]
+    graph = schedule(plan, names, view_ranges,
+                     [OutputSpec("y0", None, 0, 138), OutputSpec("y1", None, 0, 45)],
+                     Timing.levels(1))
+    assert graph.stages == 2
+    crossing: dict = {}
+    for register in graph.registers:
+        view = next((v for v in graph.views if v.name == register.value), None)
+        if view is not None:
+            crossing[(view.element, register.stage)] = ranges[view.element][1].bit_length()
+        else:
+            crossing[register.name] = register.hi.bit_length()
+    assert any(isinstance(key, tuple) for key in crossing)
+    outputs = 8 + 6  # y0 in 0..138, y1 in 0..45
+    assert graph.register_bits == sum(crossing.values()) + outputs
+    signed = sum(signed_width(r.lo, r.hi) for r in graph.registers) + 9 + 7
+    assert graph.register_bits < signed

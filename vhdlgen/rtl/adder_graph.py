@@ -34,6 +34,14 @@ if TYPE_CHECKING:
     from vhdlgen.rtl.lut_adder import TernaryPlan
 
 
+def varying_bits(lo: int, hi: int) -> int:
+    """The bits of a register holding codes in [lo, hi] that can change: none for a constant,
+    no sign bit for a value that is never negative (synthesis removes constant flip-flops)."""
+    if lo == hi:
+        return 0
+    return signed_width(lo, hi) - int(lo >= 0)
+
+
 @dataclass(frozen=True)
 class View:
     """Input element `element` shifted left by `shift` bits, a wire. Computed in stage 0."""
@@ -191,11 +199,21 @@ class AdderGraph:
 
     @property
     def register_bits(self) -> int:
-        """Flip-flops of the data path: the stage registers, and the output registers of a
-        closed unit."""
-        bits = sum(signed_width(r.lo, r.hi) for r in self.registers)
+        """Flip-flops of the data path that can change: the stage registers (an input
+        element's bits once per stage, whichever shifted views of it cross), and the output
+        registers of a closed unit."""
+        views = {view.name: view for view in self.views}
+        crossing = {}
+        for r in self.registers:
+            view = views.get(r.value)
+            if view is None:
+                crossing[r.name] = varying_bits(r.lo, r.hi)
+            else:
+                crossing[(view.element, r.stage)] = varying_bits(view.lo >> view.shift,
+                                                                 view.hi >> view.shift)
+        bits = sum(crossing.values())
         if not self.open_output:
-            bits += sum(signed_width(o.lo, o.hi) for o in self.outputs)
+            bits += sum(varying_bits(o.lo, o.hi) for o in self.outputs)
         return bits
 
     def reference(self, value: Value, stage: int) -> str:
