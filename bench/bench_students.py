@@ -114,14 +114,22 @@ def render(records: list[dict], info: dict, args: argparse.Namespace, command: s
            else "stages placed by the delay model of vhdlgen/timing, its default signoff corner")
         + "; valid only if Vivado closes timing at that clock). Path ns: the same delay model "
         "over the yosys netlist (estimate) and over the adder graph (build); not Vivado."
-        + (" Ternary adders (`--adder-inputs 3`): LUT6_2 + CARRY8 instances."
-           if args.adder_inputs == 3 else ""),
+        + " Ternary adders: LUT6_2 + CARRY8 instances (`--adder-inputs 3`, or per layer with "
+        "the default `auto`).",
         f"{sim}; sim vectors/s = streaming rate under cocotb + GHDL (excludes compilation).",
         f"{est}. Italic rows: published or public anchors (Vivado / GHDL), not measured here.",
         *kinds,
     ]
     notes += estimate_notes(records)
     return "\n".join([table, "", *[f"- {n}" for n in notes], "", format_machine(info)])
+
+
+def _build_options(args: argparse.Namespace) -> dict:
+    """The BuildOptions fields given on the command line (vhdlgen's defaults for the rest)."""
+    options = {"adder_inputs": None if args.adder_inputs is None
+               else args.adder_inputs if args.adder_inputs == "auto" else int(args.adder_inputs),
+               "goal": args.goal}
+    return {name: value for name, value in options.items() if value is not None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,8 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clock-ns", type=float, default=None, help="default: vhdlgen's 3.125")
     parser.add_argument("--adder-levels-per-stage", type=int, default=None,
                         help="default: vhdlgen's default")
-    parser.add_argument("--adder-inputs", type=int, choices=(2, 3), default=None,
-                        help="default: vhdlgen's default (3: ternary adders from LUT6_2 + CARRY8)")
+    parser.add_argument("--adder-inputs", choices=("2", "3", "auto"), default=None,
+                        help="default: vhdlgen's (auto: binary or ternary adders per layer)")
+    parser.add_argument("--goal", choices=("flip-flops", "cycles"), default=None,
+                        help="what the pipeline minimises first; default: vhdlgen's")
     add_output_options(parser, REPO / "build" / "bench" / "students", "students")
     args = parser.parse_args(argv)
     args.build_root = args.build_root.resolve()  # estimate runs tools in sub-folders
@@ -183,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             # Build and simulate every model first (a bit-exactness failure stops the run
             # before any long yosys job), then estimate them one after the other.
             record = run_design(path, args.build_root / path.stem, clock_ns=args.clock_ns,
-                                adder_inputs=args.adder_inputs,
+                                options=_build_options(args),
                                 levels=args.adder_levels_per_stage, x=x, estimate=False,
                                 label=label)
             record["kind"] = kind
@@ -200,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     markdown = render(records, info, args, command)
     data = {"command": command, "machine": info, "clock_ns": args.clock_ns,
             "adder_levels_per_stage": args.adder_levels_per_stage,
-            "adder_inputs": args.adder_inputs, "vectors": args.vectors,
+            "options": _build_options(args), "vectors": args.vectors,
             "data_seed": args.data_seed, "records": records, "anchors": ANCHORS,
             "wall_seconds": round(time.monotonic() - started, 1)}
     write_results(args.name, markdown, data, args.results)

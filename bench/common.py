@@ -182,11 +182,12 @@ def estimate_key(build_dir: Path, flow: str) -> str:
 
 def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=None,
                estimate: bool = True, label: str = "", use_cache: bool = True,
-               cache_only: bool = False, adder_inputs: int | None = None) -> dict:
+               cache_only: bool = False, options: dict | None = None) -> dict:
     """Load, build, (simulate and require bit-exactness), (estimate). Returns a flat record.
 
     Raises BenchFailure when the RTL differs from the reference or the measured latency differs
-    from the report: the bench must never print a table over a broken design.
+    from the report: the bench must never print a table over a broken design. `options`:
+    further BuildOptions fields (e.g. adder_inputs, goal), vhdlgen's defaults otherwise.
     """
     import vhdlgen
     from vhdlgen.chain.client import ChainOptions
@@ -202,10 +203,9 @@ def run_design(model: Path, out_dir: Path, *, clock_ns: float, levels: int, x=No
     stages = f"{levels} adder levels per stage" if levels else "timing-driven stages"
     say(f"{tag}: building ({stages}, clock {clock_ns} ns) -> {out_dir}")
     with heartbeat(f"{tag} build"):
-        inputs = {} if adder_inputs is None else {"adder_inputs": adder_inputs}
         report = build(network.graph, out_dir, BuildOptions(
             clock_ns=clock_ns, adder_levels_per_stage=levels, client=ChainOptions(),
-            **inputs)).data
+            **(options or {}))).data
     record.update({
         "model_sha256": report["model_sha256"], "clock_ns": report["clock_ns"],
         "adder_levels_per_stage": report["adder_levels_per_stage"],

@@ -38,33 +38,52 @@ VECTORS_PER_SET = 1000  # per input set; every configuration streams >= 2,000 ve
 
 @dataclass(frozen=True)
 class Config:
-    """One hardware configuration: a qmodels model and the adder levels per pipeline stage
-    (None: the default timing-driven pipeline)."""
+    """One hardware configuration: a qmodels model, the adder levels per pipeline stage (None:
+    the default timing-driven pipeline), registered inputs, and the operands per adder (None:
+    the default, binary or ternary per layer). `slow`: left to the full run (`-m slow`)."""
 
     model: str
     levels: int | None = None
     register_inputs: bool = False
+    adder_inputs: int | str | None = None
+    slow: bool = False
 
 
+# The layer-kind configurations use binary adders, the integer form's quick simulation: the
+# default (ternary adders where they save flip-flops, the dataflow form) simulates 40-400x
+# slower. The default is streamed on the students here; on every one of these models the
+# lowered form with its LUT6_2/CARRY8 plans is checked against the reference by
+# tests/test_lowering.py ("timed-share3-auto"); their default builds stream in the `_auto`
+# configurations of the full run.
+BINARY = 2
 CONFIGS = {
     "student2": Config("student2"),
     "student3": Config("student3"),
     "student4": Config("student4"),
     "student5": Config("student5"),
     "student4_qout": Config("student4_qout"),
-    "wide_conv": Config("wide_conv"),
-    "dense_only": Config("dense_only"),
-    "no_input_quant": Config("no_input_quant"),
-    "sequential": Config("sequential"),
+    "wide_conv": Config("wide_conv", adder_inputs=BINARY),
+    "dense_only": Config("dense_only", adder_inputs=BINARY),
+    "no_input_quant": Config("no_input_quant", adder_inputs=BINARY),
+    "sequential": Config("sequential", adder_inputs=BINARY),
     "student4_l1": Config("student4", levels=1),
     "student4_l4": Config("student4", levels=4),
     "student2_regin": Config("student2", register_inputs=True),
-    "wide_acc": Config("wide_acc"),  # values beyond 32-bit integers: the signed-vector form
+    # values beyond 32-bit integers: the signed-vector form
+    "wide_acc": Config("wide_acc", adder_inputs=BINARY),
     # issue #12: strides, 'same' and zero padding, max/average pooling, QConv2DBatchnorm
-    "strided_pools": Config("strided_pools"),
-    "padded_pools": Config("padded_pools", levels=1),
-    "conv_batchnorm": Config("conv_batchnorm"),
+    "strided_pools": Config("strided_pools", adder_inputs=BINARY),
+    "padded_pools": Config("padded_pools", levels=1, adder_inputs=BINARY),
+    "conv_batchnorm": Config("conv_batchnorm", adder_inputs=BINARY),
+    **{f"{name}_auto": Config(name, slow=True)
+       for name in ("wide_conv", "sequential", "wide_acc", "strided_pools", "conv_batchnorm")},
 }
+
+
+def config_params() -> list:
+    """CONFIGS' keys as pytest parameters, the slow ones marked."""
+    return [pytest.param(key, marks=pytest.mark.slow) if config.slow else key
+            for key, config in CONFIGS.items()]
 
 
 @dataclass
@@ -151,8 +170,9 @@ def prepare(key: str, root: Path) -> None:
     if not vectors.exists():
         model = qmodels.MODELS[config.model]()
         graph = graph_from_keras(model, source=f"{config.model}.h5", source_hash="0" * 64)
+        inputs = {} if config.adder_inputs is None else {"adder_inputs": config.adder_inputs}
         build(graph, build_dir, BuildOptions(adder_levels_per_stage=config.levels, top=key,
-                                             register_inputs=config.register_inputs))
+                                             register_inputs=config.register_inputs, **inputs))
         network = Network(graph)
         x, bounds = main_vectors(config, network)
         keras = (model.predict(x, verbose=0, batch_size=4096).astype(np.float64)

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.sim
 ROOT = Path(__file__).resolve().parents[1]
 MODEL, TOP, UNIT = "student2", "diag", "dense1"
 # requantize(acc, acc_width, shift, out_min, out_max[, sum_tie(a, b, shift)]): out_max is group 2
-REQUANT = r"^(\s*{signal} <= requantize\(\w+, \d+, \d+, -?\d+, )(-?\d+)((?:, \w+\([^)]*\))?\);)$"
+REQUANT = r"^(\s*{signal}(?:_q)? (?:<=|:=) requantize\(\w+, \d+, \d+, -?\d+, )(-?\d+)((?:, \w+\([^)]*\))?\);)$"
 
 
 def corrupted_outputs(network, unit: dict, codes: np.ndarray, neuron: int, limit: int):
@@ -56,7 +56,9 @@ def corrupted(tmp_path_factory, require_ghdl):
 
     root = tmp_path_factory.mktemp("diagnosis")
     graph = graph_from_keras(qmodels.MODELS[MODEL](), source=f"{MODEL}.h5", source_hash="0" * 64)
-    report = build(graph, root / TOP, BuildOptions(top=TOP)).data
+    # binary adders: the corruption below edits the integer form's requantize call (the
+    # diagnosis of the dataflow form's units is test_stream's probe of the default students)
+    report = build(graph, root / TOP, BuildOptions(top=TOP, adder_inputs=2)).data
     network = Network(graph)
     x = np.concatenate([qmodels.sparse_hits(500, 21),
                         qmodels.uniform_inputs(300, 22, FixedType.parse("ufixed<2,1>"))])

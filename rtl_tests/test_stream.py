@@ -1,8 +1,10 @@
 """RTL == NumPy reference, bit for bit, for every configuration, streamed back to back.
 
-Per configuration (see conftest.CONFIGS: the 2/3/4/5-bit students of the reference architecture
-with their float last layer, the quantized-output student, wide_conv, dense_only, no_input_quant,
-sequential, and the 4-bit student at 1 and 4 adder levels per stage), one simulator run streams
+Per configuration (see benchlib.CONFIGS: the 2/3/4/5-bit students of the reference architecture
+with their float last layer at the default build, binary and ternary adders per layer, the
+quantized-output student, wide_conv, dense_only, no_input_quant, sequential and the layer kinds
+with binary adders, and the 4-bit student at 1 and 4 adder levels per stage; the layer-kind
+models' default builds in the full run), one simulator run streams
 >= 2,000 vectors, one per clock (in_valid never low): corner vectors (all zero, all max,
 checkerboards, halves), realistic sparse RPC-like hits (images), uniform random codes and off-grid
 reals through the input quantizer. Checked:
@@ -18,14 +20,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchlib import CONFIGS, assert_rtl_equal, quantized_output, sampled_edges
+from benchlib import assert_rtl_equal, config_params, quantized_output, sampled_edges
 from vhdlgen.fixed import dequantize
 from vhdlgen.sim.verify import first_mismatch
 
 pytestmark = pytest.mark.sim
 
 
-@pytest.fixture(scope="module", params=list(CONFIGS))
+@pytest.fixture(scope="module", params=config_params())
 def design(request, designs):
     return designs(request.param)
 

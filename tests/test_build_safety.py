@@ -215,7 +215,8 @@ def test_rebuild_replaces_only_what_the_old_build_wrote(model, tmp_path) -> None
     new = manifest(out)
     assert new["complete"] is True and new["top"] == "beta" and new["vhdlgen_version"]
     assert set(new["files"]) == build_files(out) - set(mine)
-    assert set(new["folders"]) == {"rtl", "tb", "vivado"}
+    primitives = {"rtl/unisim"} if new["report"].get("unisim_sources") else set()
+    assert set(new["folders"]) == {"rtl", "tb", "vivado"} | primitives
 
     fresh = tmp_path / "fresh"
     build(graph_for(model), fresh, BuildOptions(top="beta"))
@@ -229,7 +230,8 @@ def test_rebuild_replaces_only_what_the_old_build_wrote(model, tmp_path) -> None
 
 def test_build_from_before_the_manifest_is_rebuilt_in_place(model, tmp_path) -> None:
     out = tmp_path / "legacy"
-    build(graph_for(model), out, BuildOptions(top="alpha", test_vectors=0))  # no tb/ back then
+    # no tb/ back then, and no ternary adders (no rtl/unisim/)
+    build(graph_for(model), out, BuildOptions(top="alpha", test_vectors=0, adder_inputs=2))
     (out / MANIFEST).unlink()  # what vhdlgen wrote before the manifest existed: the pickled IR
     (out / "graph.pkl").write_bytes(b"\x80\x04pickled graph")
     put(out, {"notes.txt": b"mine\n"})

@@ -21,6 +21,7 @@ from vhdlgen.network import Network, load
 from vhdlgen.rtl.build import BuildOptions
 from vhdlgen.rtl.cmvm import ADD, CONST, optimise
 from vhdlgen.rtl.lower import lower, run_units
+from vhdlgen.rtl.pipeline_choice import Goal
 from vhdlgen.rtl.schedule import Timing
 from vhdlgen.timing import ULTRASCALE_PLUS_2
 
@@ -35,6 +36,7 @@ OPTIONS = {  # name -> (timing, share depth, operands per adder)
     "timed-fast-share2": (Timing.model(ULTRASCALE_PLUS_2, 1.6, 0.0), 2, 2),
     "timed-share3-ternary": (Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3, 3),
     "levels1-share0-ternary": (Timing.levels(1), 0, 3),
+    "timed-share3-auto": (Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3, "auto"),
 }
 
 
@@ -48,10 +50,10 @@ def vectors(network: Network, n: int, seed: int) -> np.ndarray:
 
 
 def check(network: Network, timing: Timing, depth: int, codes: np.ndarray,
-          adder_inputs: int = 2) -> None:
-    units = lower(network.graph, "top", timing, depth, adder_inputs)
+          adder_inputs: int | str = 2, goal: Goal = Goal()) -> None:
+    units = lower(network.graph, "top", timing, depth, adder_inputs, goal=goal)
     trace = network.trace_codes(codes)
-    forms = [False, True] if adder_inputs == 3 else [False]  # True: LUT6_2 + CARRY8 adders
+    forms = [False] if adder_inputs == 2 else [False, True]  # True: LUT6_2 + CARRY8 adders
     for primitives in forms:
         for unit, got in zip(units, run_units(units, codes, primitives)):
             want = trace[unit.sources[-1]].reshape(len(codes), -1)
@@ -74,7 +76,7 @@ def test_shipped_students_default_build(bits: int) -> None:
     network = load(ROOT / "models" / f"student_{bits}bit.h5")
     options = BuildOptions()
     check(network, options.timing, options.share_depth, vectors(network, 5000, seed=bits),
-          options.adder_inputs)
+          options.adder_inputs, options.pipeline_goal)
 
 
 def test_interpreter_catches_a_wrong_graph() -> None:

@@ -35,6 +35,15 @@ def _default_level_cap() -> int:
     return BuildOptions().delay.level_cap(DEFAULT_CLOCK_NS, DEFAULT_MARGIN_NS)
 
 
+def _adder_inputs(text: str) -> int | str:
+    """'2' / '3' -> 2 / 3; 'auto' as is (BuildOptions.validate refuses other numbers)."""
+    if text == "auto":
+        return text
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: accepted 2, 3 or auto")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Option:
     """One option: `name` is the keyword argument, `--name-with-dashes` the CLI flag; `help`
@@ -121,8 +130,16 @@ BUILD_OPTIONS = (
     Option("adder_inputs", BuildOptions, "operands per adder in each output's sum: 3 = "
            "ternary adders built from LUT6_2 and CARRY8 instances (a 3:2 compressor in each "
            "bit's LUT in front of one carry chain: three operands for the logic levels of two; "
-           "the GHDL models go to DIR/rtl/unisim/), 2 = binary adders only (default {default})",
-           int, int, "{2,3}"),
+           "the GHDL models go to DIR/rtl/unisim/), 2 = binary adders only, auto = per layer, "
+           "whichever --goal prefers (default {default})", (int, str), _adder_inputs,
+           "{2,3,auto}"),
+    Option("goal", BuildOptions, "what the pipeline minimises first when it chooses, per layer, "
+           "binary or ternary adders and a registered or open boundary: flip-flops (then "
+           "cycles) or cycles (then flip-flops); default {default}", str, str,
+           "{flip-flops,cycles}"),
+    Option("max_cycles", BuildOptions, "latency cap: the best pipeline for --goal within N "
+           "cycles (the network's, input register included); refused, with the fewest cycles "
+           "possible, when none fits", int, int, "N"),
     Option("top", BuildOptions, "top entity name (default: the model name)", str),
     Option("test_vectors", BuildOptions, "write DIR/tb/: a self-checking VHDL testbench for "
            "any simulator with N input vectors and the reference's outputs, run_ghdl.sh, a "

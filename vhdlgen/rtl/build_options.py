@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from vhdlgen.errors import UserError
 from vhdlgen.rtl.client import BuildClient
+from vhdlgen.rtl.pipeline_choice import GOALS, Goal
 from vhdlgen.rtl.schedule import Timing
 from vhdlgen.rtl.testbench import DEFAULT_TEST_VECTORS
 from vhdlgen.timing import CORNERS, DEFAULT_CORNER, DelayModel, corner_model, load_delay_model
@@ -13,7 +14,8 @@ from vhdlgen.timing import CORNERS, DEFAULT_CORNER, DelayModel, corner_model, lo
 DEFAULT_PART = "xcvu13p-fhga2104-2L-e"
 DEFAULT_CLOCK_NS = 3.125
 DEFAULT_SHARE_DEPTH = 3
-DEFAULT_ADDER_INPUTS = 2
+DEFAULT_ADDER_INPUTS = "auto"
+ADDER_INPUTS = (2, 3, "auto")
 DEFAULT_MARGIN_NS = 0.3
 
 
@@ -29,7 +31,10 @@ class BuildOptions:
     adder_levels_per_stage: int | None = None
     top: str | None = None  # entity name; default derived from the model file name
     share_depth: int = DEFAULT_SHARE_DEPTH
-    adder_inputs: int = DEFAULT_ADDER_INPUTS  # 3: ternary adders in every output's sum
+    adder_inputs: int | str = DEFAULT_ADDER_INPUTS  # 2 / 3: binary / ternary adders in every
+    #                                                 unit; "auto": per unit, as `goal` prefers
+    goal: str = GOALS[0]  # what the pipeline minimises first: flip-flops or cycles
+    max_cycles: int | None = None  # latency cap of the network, in cycles
     margin_ns: float = DEFAULT_MARGIN_NS
     max_logic_levels: int | None = None  # cap on LUT + CARRY8 levels per stage; None: the
     #                                      delay model's level_cap of the clock (6 at 3.125 ns)
@@ -57,9 +62,13 @@ class BuildOptions:
             )
         if not 0 <= self.share_depth <= 8:
             raise UserError(f"--share-depth {self.share_depth}: accepted 0 (no sharing) to 8")
-        if self.adder_inputs not in (2, 3):
-            raise UserError(f"--adder-inputs {self.adder_inputs}: accepted 2 (binary adders) "
-                            "or 3 (ternary adders)")
+        if self.adder_inputs not in ADDER_INPUTS or isinstance(self.adder_inputs, bool):
+            raise UserError(f"--adder-inputs {self.adder_inputs}: accepted 2 (binary adders), "
+                            "3 (ternary adders) or auto (per layer, as --goal prefers)")
+        if self.goal not in GOALS:
+            raise UserError(f"--goal {self.goal}: accepted {' or '.join(GOALS)}")
+        if self.max_cycles is not None and self.max_cycles < 1:
+            raise UserError(f"--max-cycles {self.max_cycles}: accepted 1 or more")
         if self.max_logic_levels is not None and not 3 <= self.max_logic_levels <= 64:
             raise UserError(f"--max-logic-levels {self.max_logic_levels}: accepted 3 to 64 "
                             "(an adder alone is a LUT and a CARRY8, the requantizer two LUTs)")
@@ -85,6 +94,11 @@ class BuildOptions:
         return corner_model(self.timing_corner)
 
     @property
+    def pipeline_goal(self) -> Goal:
+        """What the choice of adder forms and open boundaries minimises (`pipeline_choice`)."""
+        return Goal(self.goal, self.max_cycles, int(self.register_inputs))
+
+    @property
     def timing(self) -> Timing:
         if self.adder_levels_per_stage is not None:
             return Timing.levels(self.adder_levels_per_stage)
@@ -97,7 +111,10 @@ class BuildOptions:
                   f"corner), margin {self.margin_ns} ns"
                   f", at most {self.logic_levels} logic levels"
                   + (" (from the clock)" if self.max_logic_levels is None else ""))
-        adders = ", ternary adders" if self.adder_inputs == 3 else ""
+        adders = {2: ", binary adders", 3: ", ternary adders"}.get(
+            self.adder_inputs, ", binary or ternary adders per layer")
+        adders += f", fewest {self.goal} first"
+        adders += f", at most {self.max_cycles} cycles" if self.max_cycles is not None else ""
         inputs = ", registered inputs" if self.register_inputs else ""
         inputs += ", every layer registered" if self.register_layers else ""
         client = self.client.describe() if self.client is not None else ""

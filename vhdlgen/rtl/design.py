@@ -114,7 +114,7 @@ def make_design(graph: Graph, options: BuildOptions, model_name: str | None = No
     UserError when two generated files would share a name."""
     top, renamed = top_name(graph, options, model_name)
     units = lower(graph, top, options.timing, options.share_depth, options.adder_inputs,
-                  open_boundaries=not options.register_layers)
+                  not options.register_layers, options.pipeline_goal)
     info = HeaderInfo(__version__, Path(graph.source).name if graph.source else "(in memory)",
                       graph.source_hash or "-", options.describe())
     design = HwDesign(graph, options, top, (renamed,) if renamed else (), tuple(units), info)

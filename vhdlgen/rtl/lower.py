@@ -30,8 +30,9 @@ from vhdlgen.rtl.lut_adder import plan_graph
 from vhdlgen.rtl.primitive_form import PrimitiveStage, primitive_stages
 from vhdlgen.rtl.cmvm import Plan, optimise
 from vhdlgen.rtl.comparators import max_plan
-from vhdlgen.rtl.schedule import Arrival, OutputSpec, Timing, output_arrival, schedule
+from vhdlgen.rtl.schedule import Arrival, OutputSpec, Timing, schedule
 from vhdlgen.rtl.names import unit_names
+from vhdlgen.rtl.pipeline_choice import Goal, choose
 from vhdlgen.rtl.statements import (Declaration, Element, Fit, InputView, Stage, VectorView,
                                     elements, fit, input_views, integer_stages, vector_signals,
                                     vector_stages, vector_variables, vector_views, width_of)
@@ -271,52 +272,6 @@ def _unit(planned: _Planned, graph: AdderGraph) -> Unit:
                 primitive_stages=primitive_stages(graph) if has_ternary else ())
 
 
-@dataclass(frozen=True)
-class _Path:
-    """Units scheduled so far, and when the next unit's inputs arrive."""
-
-    graphs: tuple[AdderGraph, ...]
-    arrival: Arrival
-
-    @property
-    def latency(self) -> int:
-        return sum(graph.latency for graph in self.graphs)
-
-    @property
-    def register_bits(self) -> int:
-        return sum(graph.register_bits for graph in self.graphs)
-
-    def then(self, graph: AdderGraph) -> "_Path":
-        return _Path(self.graphs + (graph,), output_arrival(graph))
-
-
-def _chain(planned: list[_Planned], timing: Timing, open_boundaries: bool) -> list[AdderGraph]:
-    """Schedule the units in order, choosing per layer boundary whether to register it.
-
-    A unit left open has no output registers: the next unit's first stage ends its last clock
-    cycle. A dynamic programme over the boundaries keeps, after each unit, the best path that
-    ends in a register (fewest cycles, then flip-flops) and the best that ends open (fewest
-    cycles, then the earliest and shallowest outputs); an open path survives only when it is
-    shorter than the registered one. The last unit and units in the signed form are always
-    closed: the top's out_data is registered, and the signed template has no open form."""
-    paths = [_Path((), Arrival(0))]
-    for index, unit in enumerate(planned):
-        closed, opened = [], []
-        for path in paths:
-            graph = unit.schedule(timing, path.arrival, False)
-            closed.append(path.then(graph))
-            if open_boundaries and index + 1 < len(planned) and not _is_wide(graph):
-                opened.append(path.then(unit.schedule(timing, path.arrival, True)))
-        best = min(closed, key=lambda p: (p.latency, p.register_bits))
-        paths = [best]
-        if opened:
-            fastest = min(opened, key=lambda p: (p.latency, p.arrival.time,
-                                                 p.arrival.high_levels, p.register_bits))
-            if (fastest.latency, fastest.register_bits) < (best.latency, best.register_bits):
-                paths.append(fastest)
-    return list(paths[0].graphs)
-
-
 def _groups(graph: Graph) -> list[tuple[list, int]]:
     """IR layers grouped into units (with the index of each group's last layer): a ZeroPadding2D
     with the Conv2D or average pooling after it, a weighted layer with the activation after it,
@@ -344,11 +299,13 @@ def _groups(graph: Graph) -> list[tuple[list, int]]:
     return groups
 
 
-def lower(graph: Graph, top: str, timing: Timing, share_depth: int, adder_inputs: int = 2,
-          open_boundaries: bool = True) -> list[Unit]:
+def lower(graph: Graph, top: str, timing: Timing, share_depth: int,
+          adder_inputs: int | str = "auto", open_boundaries: bool = True,
+          goal: Goal = Goal()) -> list[Unit]:
     """Every unit of the graph, in order, named by `names.unit_names` (label: its first layer's
-    name, entity '<top>_<label>', collision-free). `open_boundaries=False` registers every
-    unit's outputs (no stage spans two units)."""
+    name, entity '<top>_<label>', collision-free). `adder_inputs` 2 or 3: binary or ternary
+    adders in every unit; "auto": per unit, whichever `goal` prefers (`pipeline_choice`).
+    `open_boundaries=False` registers every unit's outputs (no stage spans two units)."""
     groups = _groups(graph)
     if not groups:
         raise UserError("the model has no layer that computes anything; nothing to generate")
@@ -357,9 +314,23 @@ def lower(graph: Graph, top: str, timing: Timing, share_depth: int, adder_inputs
     for (group, end), (label, entity) in zip(groups, named):
         # wiring (Flatten, identities) before a unit keeps the packed bits: only the shape changes
         in_tensor = graph.layer_input(end - len(group) + 1)
-        planned.append(_plan_unit(entity, label, group, in_tensor, graph.tensors[end],
-                                  share_depth, adder_inputs))
-    return [_unit(p, g) for p, g in zip(planned, _chain(planned, timing, open_boundaries))]
+        planned.append(_forms(entity, label, group, in_tensor, graph.tensors[end],
+                              share_depth, adder_inputs))
+    chosen = choose(planned, timing, open_boundaries, goal,
+                    can_open=lambda unit: not _is_wide(unit))
+    return [_unit(p, g) for p, g in chosen]
+
+
+def _forms(entity: str, label: str, ir_layers: list, in_tensor: Tensor, out_tensor: Tensor,
+           share_depth: int, adder_inputs: int | str) -> list[_Planned]:
+    """The unit planned with binary adders, ternary ones, or both ("auto"; once when the
+    ternary plan has no ternary adder, as for max pooling)."""
+    if adder_inputs != "auto":
+        return [_plan_unit(entity, label, ir_layers, in_tensor, out_tensor, share_depth,
+                           int(adder_inputs))]
+    forms = [_plan_unit(entity, label, ir_layers, in_tensor, out_tensor, share_depth, inputs)
+             for inputs in (2, 3)]
+    return forms if any(a.c is not None for a in forms[1].plan.adders) else forms[:1]
 
 
 def run_units(units: list[Unit], codes: np.ndarray, primitives: bool = False
