@@ -194,11 +194,12 @@ def test_max_logic_levels_caps_every_stage() -> None:
 def test_open_boundaries_save_cycles_within_the_budget() -> None:
     """Leaving a unit's outputs unregistered lets the next layer finish its last clock cycle:
     fewer cycles than registering every layer, every stage still within the budget (the next
-    unit's stage 0 delay counts from the open unit's registers), the last unit registered."""
+    unit's stage 0 delay counts from the open unit's registers), the last unit registered.
+    With `--goal cycles`: the default goal trades such cycles for flip-flops."""
     network = load(ROOT / "models" / "student_4bit.h5")
     timing = Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3)
-    chained = lower(network.graph, "top", timing, 3)
-    registered = lower(network.graph, "top", timing, 3, open_boundaries=False)
+    chained = lower(network.graph, "top", timing, 3, goal=Goal("cycles"))
+    registered = lower(network.graph, "top", timing, 3, open_boundaries=False, goal=Goal("cycles"))
     assert not any(u.open for u in registered) and not chained[-1].open
     assert any(u.open for u in chained)
     assert sum(u.latency for u in chained) < sum(u.latency for u in registered)
@@ -226,13 +227,13 @@ def test_model_budget_used_by_the_schedule() -> None:
 
 def test_register_layers_option_closes_every_boundary(tmp_path) -> None:
     """`--register-layers` (BuildOptions.register_layers) reaches the schedule: every unit ends
-    on a register, at more cycles than the default, which leaves some boundary open."""
+    on a register, at more cycles than `--goal cycles`, which leaves some boundary open."""
     from vhdlgen.rtl.build import BuildOptions, build
 
     graph = load(ROOT / "models" / "student_4bit.h5").graph
-    default = build(graph, tmp_path / "default", BuildOptions(test_vectors=0)).data
+    default = build(graph, tmp_path / "default", BuildOptions(test_vectors=0, goal="cycles")).data
     closed = build(graph, tmp_path / "closed",
-                   BuildOptions(test_vectors=0, register_layers=True)).data
+                   BuildOptions(test_vectors=0, register_layers=True, goal="cycles")).data
     assert closed["register_layers"] and not default["register_layers"]
     assert all(layer["registered_output"] for layer in closed["layers"])
     assert not all(layer["registered_output"] for layer in default["layers"])

@@ -60,7 +60,7 @@ def test_the_build_ships_the_unisim_files_outside_the_file_list(built) -> None:
     assert {layer["arithmetic"] for layer in report["layers"]} <= {
         "integer", "signed, LUT6_2/CARRY8 ternary adders"}
     assert any(layer["arithmetic"].startswith("signed, LUT6_2") for layer in report["layers"])
-    plain = vhdlgen.convert(qmodels.dense_only(), test_vectors=0)
+    plain = vhdlgen.convert(qmodels.dense_only(), test_vectors=0, adder_inputs=2)
     plain.build(out.parent / "plain")
     assert not (out.parent / "plain" / "rtl" / "unisim").exists()
     assert "unisim_sources" not in json.loads((out.parent / "plain" / "report.json").read_text())

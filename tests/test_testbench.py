@@ -158,7 +158,8 @@ def test_run_ghdl_passes_from_any_directory(dense, tmp_path) -> None:
     assert "clock: CLK_PERIOD = 3125 ps" in lines  # the build's default 3.125 ns
     assert "FAIL" not in proc.stdout + proc.stderr
     commands = [l for l in lines if l.startswith("+ ")]
-    analyse = next(l for l in commands if " -a " in l)
+    assert any("--work=unisim" in l for l in commands) == bool(report.get("unisim_sources"))
+    analyse = next(l for l in commands if " -a " in l and "--work=unisim" not in l)
     sources = (out / "rtl" / "sources.f").read_text().split()
     assert analyse.split()[-len(sources) - 1:] == [f"../rtl/{s}" for s in sources] + \
         [f"{report['top']}_tb.vhd"], analyse
@@ -418,9 +419,12 @@ begin
 end architecture a;
 """)
     sources = [str(out / "rtl" / s) for s in (out / "rtl" / "sources.f").read_text().split()]
+    unisim = [str(out / "rtl" / s) for s in json.loads(
+        (out / "report.json").read_text()).get("unisim_sources", [])]
     env = {**os.environ, "GHDL_BACKEND": BACKEND}
-    for args in (["-a", *sources, str(tb / f"{top}_component.vhd"), str(wrapper)],
-                 ["-e", "wrapper"]):
+    steps = [["-a", "--work=unisim", *unisim]] if unisim else []  # the primitives' models
+    for args in (*steps, ["-a", "-P.", *sources, str(tb / f"{top}_component.vhd"),
+                          str(wrapper)], ["-e", "-P.", "wrapper"]):
         proc = subprocess.run(["ghdl", args[0], "--std=08", f"--workdir={work}", *args[1:]],
                               cwd=work, capture_output=True, text=True, env=env, timeout=300)
         assert proc.returncode == 0, proc.stderr[-3000:]

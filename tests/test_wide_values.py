@@ -57,7 +57,8 @@ def wide_build(wide_graph, tmp_path_factory):
     from vhdlgen.rtl.build import BuildOptions, build
 
     out = tmp_path_factory.mktemp("wide") / "wide_acc"
-    return out, build(wide_graph, out, BuildOptions(top="wide_acc")).data
+    # binary adders: the signed-vector form (ternary ones would put it in the dataflow form)
+    return out, build(wide_graph, out, BuildOptions(top="wide_acc", adder_inputs=2)).data
 
 
 def extreme_codes(graph: Graph) -> np.ndarray:
@@ -123,11 +124,14 @@ def test_wide_acc_interpreter_equals_reference(wide_graph) -> None:
 
 
 @pytest.mark.parametrize("bits", [2, 4])
-def test_shipped_students_stay_integer(bits: int) -> None:
+def test_shipped_students_are_not_wide(bits: int) -> None:
+    """No student value needs more than 31 bits; with binary adders every unit is in the
+    integer form (the default puts units with ternary adders in the dataflow form)."""
     network = load(ROOT / "models" / f"student_{bits}bit.h5")
-    units = lower(network.graph, "top", Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3), 3)
-    assert not any(u.wide for u in units)
-    assert all(not u.variables and not u.vector_views for u in units)
+    timing = Timing.model(ULTRASCALE_PLUS_2, 3.125, 0.3)
+    assert not any(u.wide for u in lower(network.graph, "top", timing, 3))
+    binary = lower(network.graph, "top", timing, 3, 2)
+    assert all(not u.variables and not u.vector_views for u in binary)
 
 
 # ------------------------------------------------------------------------- every signed path
@@ -162,7 +166,8 @@ def test_edges_graph_passes_ghdl_synth(tmp_path) -> None:
     require_tool("ghdl")
     from vhdlgen.rtl.build import BuildOptions, build
 
-    report = build(qmodels.wide_edges_graph(), tmp_path / "edges", BuildOptions(top="edges")).data
+    report = build(qmodels.wide_edges_graph(), tmp_path / "edges",
+                   BuildOptions(top="edges", adder_inputs=2)).data
     assert [l["arithmetic"] for l in report["layers"]] == ["signed", "signed"]
 
 

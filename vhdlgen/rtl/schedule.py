@@ -278,8 +278,11 @@ def schedule(plan: Plan, view_names: list[str], view_ranges: list[tuple[int, int
     out_stages = [stages - 1 if o.source is None else ready.stage for o, ready in placed]
     last = [ready for _, ready in placed if ready.stage == stages - 1]
     delays, levels = _stage_maxima(adders, placed, stages)
-    return AdderGraph(views, adders, outs, stages, out_stages, delays,
-                      _registers(views, adders, outs, out_stages, stages, plan),
+    registers = _registers(views, adders, outs, out_stages, stages, plan)
+    if any(r.stage == 0 and r.value in {v.name for v in views} for r in registers):
+        # inputs registered as they are: the path from the previous (open) unit ends there
+        delays[0], levels[0] = max(delays[0], inputs.time), max(levels[0], inputs.high_levels)
+    return AdderGraph(views, adders, outs, stages, out_stages, delays, registers,
                       open_output, max((r.time for r in last), default=0.0),
                       max((r.high_levels for r in last), default=0), levels)
 

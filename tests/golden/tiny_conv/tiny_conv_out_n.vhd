@@ -84,7 +84,7 @@ begin
       y_0 <= y_0_a6;
       y_1 <= y_1_a1;
 
-      -- stage 0
+      -- stage 0 (longest path 1.54)
       x_0_s4 := unsigned_value(in_data(2 downto 0), 4);
       x_0_s3 := x_0_s4 / 2;
       x_0_s1 := x_0_s4 / 8;
