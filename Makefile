@@ -3,6 +3,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+# pytest-xdist workers for `make test`: one per CPU (rtl_tests share builds under file locks)
+TEST_JOBS ?= auto
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := ghdl ghdl-llvm ghdl-mcode yosys tcl
@@ -13,7 +15,7 @@ build: system venv
 	$(PY) -m vhdlgen build
 
 test: system venv
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS)
 
 system:
 	@missing=""; \

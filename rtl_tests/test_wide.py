@@ -75,7 +75,8 @@ def edges(request, builds_root):
     with file_lock(builds_root / f"{key}.lock"):
         if not (build_dir / "report.json").exists():
             build(qmodels.wide_edges_graph(), build_dir,
-                  BuildOptions(top=key, adder_levels_per_stage=request.param))
+                  BuildOptions(top=key, adder_levels_per_stage=request.param,
+                               adder_inputs=2))  # binary adders: the signed-vector form
         report, graph = load_build(build_dir)
     return key, build_dir, report, graph
 
