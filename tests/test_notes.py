@@ -141,3 +141,10 @@ def test_input_format_is_refused_for_a_model_with_an_input_quantizer(tmp_path, c
     assert err.startswith("vhdlgen inspect: error: --input-format ufixed<3,1>") and \
         err.count("\n") == 1
     assert main(["inspect", "--model", str(path)]) == 0  # without it: fine
+
+
+def test_a_warning_rebuilt_from_its_text_keeps_the_text() -> None:
+    """pytest-xdist sends a warning to the main process as its class and message arguments."""
+    rebuilt = vhdlgen.VhdlgenWarning("vhdlgen quantizes the unquantized layer 'x'")
+    assert str(rebuilt) == "vhdlgen quantizes the unquantized layer 'x'"
+    assert rebuilt.note is None

@@ -46,12 +46,13 @@ class Note:
 
 
 class VhdlgenWarning(UserWarning):
-    """A vhdlgen note (`.note` holds the `Note`). Silence them with
+    """A vhdlgen note (`.note` holds the `Note`; None for a warning rebuilt from its text in
+    another process, as pytest-xdist does). Silence them with
     `warnings.filterwarnings("ignore", category=vhdlgen.VhdlgenWarning)`."""
 
-    def __init__(self, note: Note) -> None:
-        super().__init__(note.text)
-        self.note = note
+    def __init__(self, note: Note | str) -> None:
+        super().__init__(note if isinstance(note, str) else note.text)
+        self.note = None if isinstance(note, str) else note
 
 
 def input_format_note(graph: Graph) -> Note:
