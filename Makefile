@@ -3,7 +3,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-# pytest-xdist workers for `make test`: one per CPU (rtl_tests share builds under file locks)
+# pytest-xdist workers for `make test`: one per CPU (rtl_tests share builds under file locks;
+# --dist loadgroup keeps a file marked xdist_group on one worker, in order)
 TEST_JOBS ?= auto
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -15,7 +16,7 @@ build: system venv
 	$(PY) -m vhdlgen build
 
 test: system venv
-	$(PY) -m pytest -n $(TEST_JOBS)
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadgroup
 
 system:
 	@missing=""; \

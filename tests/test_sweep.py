@@ -22,6 +22,9 @@ from tools import require_tool
 from vhdlgen.__main__ import main
 from vhdlgen.errors import UserError
 
+# one xdist worker runs this file's tests in order: the rerun test follows the first sweep
+pytestmark = pytest.mark.xdist_group("sweep")
+
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--events", "500", "--epochs", "1", "--eval-events", "2000", "--width", "0.5",
         "--no-estimate"]
